@@ -1,0 +1,157 @@
+"""Command line: ``dupfinder scan PATH...`` and friends.
+
+Exit codes are a contract: 0 success, 1 findings that fail a gate, 2 usage
+or input errors (one line on stderr, no traceback), 3 an internal error
+(``--debug`` shows its traceback).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+import click
+
+from dupfinder import __version__, reporters
+from dupfinder.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD, ScanConfig
+from dupfinder.errors import DupfinderError
+from dupfinder.scan import Progress
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Group(click.Group):
+    """Turns dupfinder's errors into one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DupfinderError as exc:
+            click.echo(f"dupfinder: error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("dupfinder: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(
+                f"dupfinder: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", err=True
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dupfinder")
+@click.option("--debug", is_flag=True, envvar="DUPFINDER_DEBUG", help="Show tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Find code that many teams keep writing again."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def scan_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that scans code."""
+    options = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str)),
+        click.option("--min-tokens", type=int, default=DEFAULT_MIN_TOKENS, show_default=True,
+                     help="Ignore units with fewer normalised tokens."),
+        click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True,
+                     help="Similarity (0-1) a pair of units needs to count as a clone."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Gitignore-style pattern to skip (repeatable)."),
+        click.option("--no-default-excludes", is_flag=True, help="Also scan vendored, dependency and build folders."),
+        click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files."),
+        click.option("--language", "languages", multiple=True, metavar="NAME",
+                     help="Only scan this language (repeatable)."),
+        click.option("--jobs", "-j", type=int, default=0, show_default=True,
+                     help="Worker processes (0 = all cores)."),
+        click.option("--max-file-size", type=int, default=DEFAULT_MAX_FILE_BYTES, show_default=True,
+                     help="Skip files larger than this many bytes."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress output."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def make_config(params: dict[str, Any]) -> ScanConfig:
+    return ScanConfig(
+        min_tokens=params["min_tokens"],
+        threshold=params["threshold"],
+        exclude=tuple(params["exclude"]),
+        use_default_excludes=not params["no_default_excludes"],
+        use_gitignore=not params["no_gitignore"],
+        languages=tuple(params["languages"]),
+        jobs=params["jobs"],
+        max_file_bytes=params["max_file_size"],
+    )
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on an interactive stderr; nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+
+    with RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      transient=True, console=None) as bar:  # fmt: skip
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def emit(render: Callable[[TextIO], None], output: str | None) -> None:
+    """Write a report to stdout, or atomically to ``output`` (never a half-written file)."""
+    if output is None or output == "-":
+        buf = io.StringIO()
+        render(buf)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    directory = os.path.dirname(os.path.abspath(output)) or "."
+    if not os.path.isdir(directory):
+        raise DupfinderError(f"cannot write {output}: folder {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".dupfinder-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            render(fh)
+        os.replace(tmp, output)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@cli.command()
+@scan_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
+def scan(**params: Any) -> None:
+    """Scan PATHS for clusters of similar code."""
+    from dupfinder.scan import scan as run_scan
+
+    config = make_config(params)
+    with progress_bar(params["quiet"]) as progress:
+        result = run_scan(params["paths"], config, progress)
+    reporter = reporters.get(params["fmt"])
+    emit(lambda out: reporter(result, out), params["output"])
+
+
+def main() -> None:
+    cli(prog_name="dupfinder")

@@ -1,0 +1,71 @@
+"""Language registry: built-ins plus third-party plug-ins.
+
+A third-party package adds a language by exposing an object that satisfies
+:class:`dupfinder.languages.base.Language` under the entry-point group
+``dupfinder.languages``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from importlib.metadata import entry_points
+
+from dupfinder.languages.base import Language
+
+#: name -> "module:attribute" of the built-in languages (imported lazily).
+BUILTINS: dict[str, str] = {
+    "python": "dupfinder.languages.python:LANGUAGE",
+    "javascript": "dupfinder.languages.javascript:LANGUAGE",
+    "typescript": "dupfinder.languages.typescript:LANGUAGE",
+    "java": "dupfinder.languages.java:LANGUAGE",
+    "go": "dupfinder.languages.go:LANGUAGE",
+}
+
+ENTRY_POINT_GROUP = "dupfinder.languages"
+
+
+def _load(target: str) -> Language:
+    module_name, _, attr = target.partition(":")
+    obj = getattr(importlib.import_module(module_name), attr)
+    if not isinstance(obj, Language):
+        raise TypeError(f"{target} does not implement dupfinder.languages.base.Language")
+    return obj
+
+
+@cache
+def registry() -> dict[str, Language]:
+    """All languages by name: built-ins first, then entry points (which may not override)."""
+    langs: dict[str, Language] = {name: _load(target) for name, target in BUILTINS.items()}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name not in langs:
+            langs[ep.name] = _load(ep.value)
+    return langs
+
+
+@cache
+def by_extension() -> dict[str, str]:
+    """Lower-case file ending -> language name."""
+    table: dict[str, str] = {}
+    for name, lang in registry().items():
+        for ext in lang.extensions:
+            table.setdefault(ext, name)
+    return table
+
+
+def language_for(filename: str) -> str | None:
+    """The language that parses ``filename``, by its ending, or None."""
+    lower = filename.lower()
+    table = by_extension()
+    # longest ending first so ".d.ts"-style endings could win over ".ts"
+    for ext in sorted(table, key=len, reverse=True):
+        if lower.endswith(ext):
+            return table[ext]
+    return None
+
+
+def get(name: str) -> Language:
+    return registry()[name]
+
+
+__all__ = ["Language", "registry", "by_extension", "language_for", "get", "BUILTINS"]

@@ -1,0 +1,106 @@
+"""Token normalisation: the stage that makes renamed and re-formatted copies match.
+
+Language modules emit classified tokens (``NAME``, ``LITERAL``, ``KEYWORD``,
+``PUNCT``) with comments and layout already dropped, which is what makes
+Type-1 clones (layout/comment changes) identical.  Here every identifier
+becomes ``$`` and every literal ``#`` so that Type-2 clones (renamed
+identifiers, changed literals) are identical too; keywords and punctuation
+keep their text because they carry the structure.
+
+Each normalised token is then hashed to 32 bits with CRC-32 (reproducible
+across processes and machines, unlike ``hash()``), and the unit's
+fingerprint is a BLAKE2b digest of that hash stream: it has no positions in
+it, so it survives line shifts.  Cost: O(tokens), one dict lookup per token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from array import array
+from collections.abc import Iterable, Sequence
+
+from dupfinder.model import KEYWORD, LITERAL, NAME, Fingerprint, RawUnit, Token, Unit
+
+NAME_PLACEHOLDER = "$"
+LITERAL_PLACEHOLDER = "#"
+
+_hash_cache: dict[str, int] = {}
+
+
+def token_hash(text: str) -> int:
+    """32-bit reproducible hash of one normalised token."""
+    h = _hash_cache.get(text)
+    if h is None:
+        h = zlib.crc32(text.encode("utf-8"))
+        if len(_hash_cache) < 100_000:  # keywords and punctuation: a small vocabulary
+            _hash_cache[text] = h
+    return h
+
+
+def normalise_token(tok: Token) -> str:
+    if tok.kind == NAME:
+        return NAME_PLACEHOLDER
+    if tok.kind == LITERAL:
+        return LITERAL_PLACEHOLDER
+    return tok.text
+
+
+def normalised_texts(tokens: Iterable[Token]) -> list[str]:
+    return [normalise_token(t) for t in tokens]
+
+
+def hash_stream(texts: Sequence[str]) -> bytes:
+    """The normalised token stream as little-endian uint32 hashes."""
+    arr = array("I", (token_hash(t) for t in texts))
+    if arr.itemsize != 4:  # pragma: no cover - every supported platform has 4-byte "I"
+        raise RuntimeError("array('I') is not 32-bit on this platform")
+    return arr.tobytes()
+
+
+def fingerprint(token_hashes: bytes) -> Fingerprint:
+    return Fingerprint(hashlib.blake2b(token_hashes, digest_size=16).hexdigest())
+
+
+def _sorted_unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(items)))
+
+
+def to_unit(raw: RawUnit, *, path: str, root: str, language: str, imports: Sequence[str]) -> Unit:
+    """Normalise a parsed unit into the value the similarity stages use."""
+    hashes = hash_stream(normalised_texts(raw.tokens))
+    return Unit(
+        path=path,
+        root=root,
+        language=language,
+        name=raw.name,
+        kind=raw.kind,
+        start_line=raw.start_line,
+        end_line=raw.end_line,
+        fingerprint=fingerprint(hashes),
+        token_hashes=hashes,
+        identifiers=_sorted_unique(t.text for t in raw.tokens if t.kind == NAME),
+        calls=_sorted_unique(raw.calls),
+        imports=_sorted_unique(imports),
+    )
+
+
+_WORD_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def words(identifier: str) -> list[str]:
+    """Split an identifier into lower-case words: ``getHTTPResponse_code`` -> get, http, response, code."""
+    return [w.lower() for w in _WORD_RE.findall(identifier)]
+
+
+__all__ = [
+    "KEYWORD",
+    "fingerprint",
+    "hash_stream",
+    "normalise_token",
+    "normalised_texts",
+    "to_unit",
+    "token_hash",
+    "words",
+]

@@ -1,0 +1,92 @@
+"""JSON report: the stable machine-readable contract (schema ``dupfinder.report/1``).
+
+Fields named in the schema are never renamed or dropped; new ones may be
+added.  Output is deterministic: sorted, rounded floats, no timestamps, no
+absolute paths.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from dupfinder import __version__
+from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ScanResult
+
+SCHEMA = "dupfinder.report/1"
+
+
+def _instance(i: Instance) -> dict[str, Any]:
+    return {
+        "path": i.path,
+        "start_line": i.start_line,
+        "end_line": i.end_line,
+        "name": i.name,
+        "language": i.language,
+        "team": i.team,
+        "root": i.root,
+        "similarity": round(i.similarity, 4),
+        "fingerprint": i.fingerprint,
+    }
+
+
+def cluster_dict(c: Cluster) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "similarity": round(c.similarity, 4),
+        "lines": c.lines,
+        "duplicated_lines": c.duplicated_lines,
+        "category": c.category,
+        "languages": sorted({i.language for i in c.instances}),
+        "teams": sorted({i.team for i in c.instances if i.team is not None}),
+        "instances": [_instance(i) for i in c.instances],
+    }
+
+
+def opportunity_dict(o: Opportunity) -> dict[str, Any]:
+    return {
+        "rank": o.rank,
+        "category": o.category,
+        "teams": list(o.teams),
+        "cluster_ids": list(o.cluster_ids),
+        "instances": o.instances,
+        "lines": o.lines,
+        "score": round(o.score, 4),
+        "why": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in sorted(o.why.items())},
+        "pioneers": list(o.pioneers),
+    }
+
+
+def adoption_dict(a: Adoption) -> dict[str, Any]:
+    return {
+        "platform": a.platform,
+        "category": a.category,
+        "adopters": list(a.adopters),
+        "rolling_their_own": list(a.rolling_their_own),
+        "rate": round(a.rate, 4),
+        "copies": [{"team": t, "path": p, "start_line": s, "end_line": e} for t, p, s, e in a.copies],
+    }
+
+
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "dupfinder", "version": __version__},
+        "roots": list(result.roots),
+        "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(result.settings.items())},
+        "stats": {
+            "files": result.stats.files,
+            "units": result.stats.units,
+            "lines": result.stats.lines,
+            "clusters": len(result.clusters),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in result.stats.skipped],
+        },
+        "clusters": [cluster_dict(c) for c in result.clusters],
+        "opportunities": [opportunity_dict(o) for o in result.opportunities],
+        "adoption": [adoption_dict(a) for a in result.adoption],
+    }
+
+
+def write(result: ScanResult, out: TextIO) -> None:
+    json.dump(to_dict(result), out, indent=2, sort_keys=False, ensure_ascii=False)
+    out.write("\n")

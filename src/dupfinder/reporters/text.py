@@ -1,0 +1,66 @@
+"""Text report: clusters as compiler-style diagnostics with a short excerpt.
+
+    services/identity/auth.py:12:1: duplicate: 3 copies of `authenticate_user` (similarity 0.91, 3 teams)
+       12 | def authenticate_user(username, password):
+       13 |     ...
+      = also at services/billing/login.py:30-58 [billing] (similarity 0.95)
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from dupfinder.model import Cluster, ScanResult
+
+EXCERPT_LINES = 6
+
+
+def _label(c: Cluster) -> str:
+    names = sorted({i.name for i in c.instances if i.name})
+    return f"`{names[0]}`" if len(names) == 1 else "similar code"
+
+
+def _cluster(c: Cluster, out: TextIO) -> None:
+    rep = c.instances[0]
+    teams = sorted({i.team for i in c.instances if i.team})
+    team_part = f", {len(teams)} teams" if teams else ""
+    cat = f" [{c.category}]" if c.category else ""
+    out.write(
+        f"{rep.path}:{rep.start_line}:1: duplicate{cat}: {len(c.instances)} copies of {_label(c)} "
+        f"({c.lines} lines, similarity {c.similarity:.2f}{team_part}) id={c.id}\n"
+    )
+    code_lines = rep.code.split("\n") if rep.code else []
+    width = len(str(rep.start_line + EXCERPT_LINES))
+    for n, line in enumerate(code_lines[:EXCERPT_LINES]):
+        out.write(f"  {rep.start_line + n:>{width}} | {line.rstrip()}\n")
+    if len(code_lines) > EXCERPT_LINES:
+        out.write(f"  {'':>{width}} | ... ({len(code_lines) - EXCERPT_LINES} more lines)\n")
+    for inst in c.instances[1:]:
+        team = f" [{inst.team}]" if inst.team else ""
+        name = f" `{inst.name}`" if inst.name else ""
+        out.write(
+            f"  = also at {inst.path}:{inst.start_line}-{inst.end_line}{name}{team} (similarity {inst.similarity:.2f})\n"
+        )
+    out.write("\n")
+
+
+def write(result: ScanResult, out: TextIO) -> None:
+    for c in result.clusters:
+        _cluster(c, out)
+    for o in result.opportunities[:10]:
+        if o.rank == 1:
+            out.write("platform opportunities:\n")
+        out.write(
+            f"  #{o.rank} {o.category or 'uncategorised'}: {len(o.teams)} teams, {o.instances} copies, "
+            f"{o.lines} lines, score {o.score:.2f}\n"
+        )
+    if result.opportunities:
+        out.write("\n")
+    for s in result.stats.skipped:
+        out.write(f"{s.path}: skipped: {s.reason}\n")
+    st = result.stats
+    dup_lines = sum(c.lines for c in result.clusters)
+    out.write(
+        f"dupfinder: {len(result.clusters)} clusters, {dup_lines} lines in copies; scanned {st.files} files, "
+        f"{st.units} units, {st.lines} lines; {len(st.skipped)} skipped\n"
+    )
