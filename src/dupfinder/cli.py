@@ -7,6 +7,8 @@ or input errors (one line on stderr, no traceback), 3 an internal error
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import io
 import os
 import sys
@@ -26,8 +28,36 @@ from dupfinder.scan import Progress
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+#: command name -> "module:attribute"; each command lives in its own module under commands/
+COMMANDS: dict[str, str] = {
+    "scan": "dupfinder.cli:scan",
+    "opportunities": "dupfinder.commands.opportunities:opportunities",
+    "ci": "dupfinder.commands.ci:ci",
+    "baseline": "dupfinder.commands.ci:baseline",
+    "report": "dupfinder.commands.report:report",
+    "trend": "dupfinder.commands.report:trend",
+}
+
+
+def _command_available(target: str) -> bool:
+    module_name = target.partition(":")[0]
+    return module_name == __name__ or importlib.util.find_spec(module_name) is not None
+
+
 class _Group(click.Group):
-    """Turns dupfinder's errors into one-line messages and exit codes."""
+    """Loads commands lazily and turns dupfinder's errors into one-line messages and exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, target in COMMANDS.items() if _command_available(target))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or not _command_available(target):
+            return None
+        module_name, _, attr = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -137,7 +167,7 @@ def emit(render: Callable[[TextIO], None], output: str | None) -> None:
         raise
 
 
-@cli.command()
+@click.command()
 @scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report format.")  # fmt: skip

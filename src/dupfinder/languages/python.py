@@ -32,6 +32,7 @@ _SKIP_TYPES = {
 }
 # soft keywords (match, case, type, _) stay names: they are ordinary identifiers far more often
 _KEYWORDS = frozenset(keyword.kwlist)
+_BOOLEANS = frozenset({"True", "False"})  # literals: a changed flag is a Type-2 change
 _FSTRING_PARTS = {getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END") if hasattr(tokenize, n)}
 
 
@@ -56,7 +57,10 @@ def tokenize_source(source: str) -> list[Token]:
         if fstring_depth:
             continue
         if ttype == tokenize.NAME:
-            kind = KEYWORD if tok.string in _KEYWORDS else NAME
+            if tok.string in _BOOLEANS:
+                kind = LITERAL
+            else:
+                kind = KEYWORD if tok.string in _KEYWORDS else NAME
             out.append(Token(kind, tok.string, line))
         elif ttype in (tokenize.NUMBER, tokenize.STRING):
             out.append(Token(LITERAL, tok.string, line))
