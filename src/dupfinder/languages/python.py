@@ -146,7 +146,7 @@ class PythonLanguage:
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
-            return ParsedFile(units=(), error=f"syntax error at line {exc.raw_line}: {exc.message}")
+            return ParsedFile(units=(), error=f"syntax error at line {exc.raw_line}")
         except RecursionError:
             return ParsedFile(units=(), error="nested too deeply to parse")
         except Exception as exc:  # libcst's native parser can raise others on odd input
