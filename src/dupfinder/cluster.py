@@ -54,10 +54,24 @@ def _drop_nested(instances: list[Instance]) -> list[Instance]:
     return kept
 
 
+def _nests(a: Unit, b: Unit) -> bool:
+    return a.path == b.path and (
+        (a.start_line <= b.start_line and b.end_line <= a.end_line)
+        or (b.start_line <= a.start_line and a.end_line <= b.end_line)
+    )
+
+
+def _nested_only(a: Sequence[Unit], b: Sequence[Unit]) -> bool:
+    """True when every unit of ``a`` nests with every unit of ``b`` (same file)."""
+    return all(_nests(x, y) for x in a for y in b)
+
+
 def build_clusters(nodes: Sequence[Sequence[Unit]], edges: Sequence[tuple[int, int, float]]) -> tuple[Cluster, ...]:
     """Clusters from ``nodes`` (groups of identical units) and verified ``edges`` between them."""
     adjacency: dict[int, dict[int, float]] = defaultdict(dict)
     for i, j, sim in edges:
+        if _nested_only(nodes[i], nodes[j]):
+            continue  # a closure and its enclosing function: not two copies
         adjacency[i][j] = sim
         adjacency[j][i] = sim
 
