@@ -16,8 +16,13 @@ EXCERPT_LINES = 6
 
 
 def _label(c: Cluster) -> str:
-    names = sorted({i.name for i in c.instances if i.name})
-    return f"`{names[0]}`" if len(names) == 1 else "similar code"
+    rep = c.instances[0].name
+    others = len(c.instances) - 1
+    if rep is None:
+        return f"{len(c.instances)} copies of similar code"
+    if all(i.name == rep for i in c.instances):
+        return f"{len(c.instances)} copies of `{rep}`"
+    return f"`{rep}` and {others} similar"
 
 
 def _cluster(c: Cluster, out: TextIO) -> None:
@@ -26,7 +31,7 @@ def _cluster(c: Cluster, out: TextIO) -> None:
     team_part = f", {len(teams)} teams" if teams else ""
     cat = f" [{c.category}]" if c.category else ""
     out.write(
-        f"{rep.path}:{rep.start_line}:1: duplicate{cat}: {len(c.instances)} copies of {_label(c)} "
+        f"{rep.path}:{rep.start_line}:1: duplicate{cat}: {_label(c)} "
         f"({c.lines} lines, similarity {c.similarity:.2f}{team_part}) id={c.id}\n"
     )
     code_lines = rep.code.split("\n") if rep.code else []
