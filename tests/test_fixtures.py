@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
-from dupfinder import ScanConfig, scan
+from dupfinder.config import ScanConfig
+from dupfinder.scan import scan
 from dupfinder.model import Instance, ScanResult
 
 CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.json") if "groups" in json.loads(p.read_text()))

@@ -72,6 +72,14 @@ def analyse_text(text: str, source: SourceFile, config: ScanConfig) -> FileResul
     return FileResult(source.path, units=units, lines=lines, imports=tuple(sorted(set(parsed.imports))))
 
 
+def ignore_reason(path: str, text: str, config: ScanConfig) -> str | None:
+    """Which enabled ignore rule leaves this file out (generated code, migrations...), if any."""
+    from dupfinder.rules import HEADER_LINES, RuleSet, is_ignored
+
+    header = text.split("\n", HEADER_LINES)[:HEADER_LINES]
+    return is_ignored(path, header, RuleSet(categories=(), platforms=(), ignores=config.ignore_rules))
+
+
 def analyse_file(source: SourceFile, config: ScanConfig) -> FileResult:
     """Read and analyse one file; problems come back as a skip, never as an exception."""
     try:
@@ -84,6 +92,10 @@ def analyse_file(source: SourceFile, config: ScanConfig) -> FileResult:
     text, reason = decode(data, source.language)
     if text is None:
         return FileResult(source.path, skip=Skip(source.path, reason))
+    if config.ignore_rules:
+        ignored = ignore_reason(source.path, text, config)
+        if ignored:
+            return FileResult(source.path, skip=Skip(source.path, f"ignored by rule {ignored}"))
     try:
         return analyse_text(text, source, config)
     except RecursionError:

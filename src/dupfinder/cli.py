@@ -16,14 +16,19 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from dupfinder import __version__, reporters
 from dupfinder.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD, ScanConfig
 from dupfinder.errors import DupfinderError
-from dupfinder.scan import Progress
+from dupfinder.workflow import DEFAULT_TEAM_FALLBACK, TeamOptions, analyse_codebase, load_ruleset
+
+if TYPE_CHECKING:
+    from dupfinder.model import ScanResult
+    from dupfinder.rules import RuleSet
+    from dupfinder.scan import Progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -107,10 +112,46 @@ def scan_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-file-size", type=int, default=DEFAULT_MAX_FILE_BYTES, show_default=True,
                      help="Skip files larger than this many bytes."),
         click.option("--quiet", "-q", is_flag=True, help="No progress output."),
+        click.option("--teams", "teams_file", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
+                     help="YAML file: team -> path globs (wins over CODEOWNERS and catalog-info.yaml)."),
+        click.option("--team-fallback", default=DEFAULT_TEAM_FALLBACK, show_default=True, metavar="MODE",
+                     help="Team of code no owner file names: root | repo | depth:N | none."),
+        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=str),
+                     metavar="DIR", help="Extra rules folder (categories, platforms, ignores); repeatable."),
+        click.option("--enable-ignore", multiple=True, metavar="ID",
+                     help="Switch an ignore rule on, e.g. tests (repeatable)."),
+        click.option("--disable-ignore", multiple=True, metavar="ID",
+                     help="Switch an ignore rule off, e.g. generated (repeatable)."),
+        click.option("--no-churn", is_flag=True, help="Do not weigh copies by their git history."),
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def make_rules(params: dict[str, Any]) -> RuleSet:
+    return load_ruleset(params["rules_dirs"], params["enable_ignore"], params["disable_ignore"], paths=params["paths"])
+
+
+def team_options(params: dict[str, Any]) -> TeamOptions:
+    return TeamOptions(teams_file=params["teams_file"], fallback=params["team_fallback"], churn=not params["no_churn"])
+
+
+def scan_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for :func:`dupfinder.scan.scan` beyond the config (cache, executor...)."""
+    return {}
+
+
+def run_analysis(params: dict[str, Any], progress: Progress | None = None) -> ScanResult:
+    """Scan, then teams/categories/opportunities/adoption; owner-file warnings go to stderr."""
+    rules = make_rules(params)
+    result, warnings = analyse_codebase(
+        params["paths"], make_config(params), rules=rules, teams=team_options(params), progress=progress,
+        **scan_kwargs(params),
+    )  # fmt: skip
+    for warning in warnings:
+        click.echo(f"dupfinder: warning: {warning}", err=True)
+    return result
 
 
 def make_config(params: dict[str, Any]) -> ScanConfig:
@@ -132,7 +173,8 @@ def progress_bar(quiet: bool) -> Iterator[Progress | None]:
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as RichProgress
 
     with RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       transient=True, console=None) as bar:  # fmt: skip
@@ -174,11 +216,8 @@ def emit(render: Callable[[TextIO], None], output: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
 def scan(**params: Any) -> None:
     """Scan PATHS for clusters of similar code."""
-    from dupfinder.scan import scan as run_scan
-
-    config = make_config(params)
     with progress_bar(params["quiet"]) as progress:
-        result = run_scan(params["paths"], config, progress)
+        result = run_analysis(params, progress)
     reporter = reporters.get(params["fmt"])
     emit(lambda out: reporter(result, out), params["output"])
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from dupfinder.errors import DupfinderError
+
+if TYPE_CHECKING:
+    from dupfinder.rules import IgnoreRule
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     # version control and tool state
@@ -40,6 +44,8 @@ class ScanConfig:
     use_default_excludes: bool = True
     use_gitignore: bool = True
     languages: tuple[str, ...] = ()  #: restrict to these languages (empty = all)
+    #: enabled ignore rules (generated code, migrations, ...), from the rules folder
+    ignore_rules: tuple[IgnoreRule, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,10 +66,17 @@ class ScanConfig:
 
     def signature_settings(self) -> dict[str, object]:
         """Settings that change per-file results (part of the cache key)."""
-        return {"shingle": self.shingle, "num_perm": self.num_perm, "max_line_chars": self.max_line_chars}
+        return {
+            "shingle": self.shingle,
+            "num_perm": self.num_perm,
+            "max_line_chars": self.max_line_chars,
+            "min_tokens": self.min_tokens,
+            "ignores": [[r.id, list(r.paths), list(r.markers)] for r in self.ignore_rules],
+        }
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
         d.pop("extra", None)
+        d["ignore_rules"] = sorted(r["id"] for r in d["ignore_rules"])
         d.pop("jobs", None)
         return d

@@ -140,6 +140,8 @@ class Cluster:
     similarity: float  #: lowest similarity of a member to the representative
     instances: tuple[Instance, ...]  #: representative first, then by path/line
     category: str | None = None
+    category_confidence: float = 0.0  #: 0-1, how sure the category rules are
+    evidence: tuple[str, ...] = ()  #: what the category was matched on, e.g. "calls bcrypt.checkpw"
 
     @property
     def lines(self) -> int:

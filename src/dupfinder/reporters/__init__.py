@@ -20,6 +20,10 @@ Reporter = Callable[[ScanResult, TextIO], None]
 BUILTINS: dict[str, str] = {
     "text": "dupfinder.reporters.text:write",
     "json": "dupfinder.reporters.json:write",
+    "ranking": "dupfinder.reporters.ranking:write",
+    "markdown": "dupfinder.reporters.markdown:write",
+    "csv": "dupfinder.reporters.csv:write",
+    "html": "dupfinder.reporters.html:write",
 }
 
 ENTRY_POINT_GROUP = "dupfinder.reporters"

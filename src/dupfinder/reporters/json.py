@@ -37,6 +37,8 @@ def cluster_dict(c: Cluster) -> dict[str, Any]:
         "lines": c.lines,
         "duplicated_lines": c.duplicated_lines,
         "category": c.category,
+        "category_confidence": round(c.category_confidence, 4),
+        "evidence": list(c.evidence),
         "languages": sorted({i.language for i in c.instances}),
         "teams": sorted({i.team for i in c.instances if i.team is not None}),
         "instances": [_instance(i) for i in c.instances],

@@ -28,7 +28,7 @@ def _label(c: Cluster) -> str:
 def _cluster(c: Cluster, out: TextIO) -> None:
     rep = c.instances[0]
     teams = sorted({i.team for i in c.instances if i.team})
-    team_part = f", {len(teams)} teams" if teams else ""
+    team_part = f", {len(teams)} team{'s' if len(teams) != 1 else ''}" if teams else ""
     cat = f" [{c.category}]" if c.category else ""
     out.write(
         f"{rep.path}:{rep.start_line}:1: duplicate{cat}: {_label(c)} "

@@ -1,0 +1,80 @@
+"""Enrichment: teams and categories on a scan result, then opportunities and adoption.
+
+:func:`enrich` is a pure function of its inputs. It returns a new
+:class:`~dupfinder.model.ScanResult` (``dataclasses.replace``; nothing is
+mutated) in which
+
+* every parsed file has a team in ``file_teams`` (``None`` when unowned -- the
+  file stays listed, never dropped) and every instance carries its file's team;
+* every cluster has its ``category`` (or ``None``) from :func:`~dupfinder.rules.categorize`;
+* ``opportunities`` are ranked from the teams x clusters graph
+  (:mod:`dupfinder.graph`, :mod:`dupfinder.rank`), optionally using ``churn``
+  (path -> commits, e.g. from :func:`dupfinder.churn.git_churn`); the declared
+  platforms' own code (``paths`` in the rules) is never a pioneer;
+* ``adoption`` measures every platform declared in the rules.
+
+Cost: one :meth:`~dupfinder.teams.TeamResolver.resolve` per distinct file, one
+:func:`~dupfinder.rules.categorize` per cluster, then ranking (see
+:mod:`dupfinder.rank`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from dupfinder.graph import build_graph
+from dupfinder.model import Cluster, ScanResult
+from dupfinder.rank import compute_adoption, rank_opportunities
+from dupfinder.rules import Evidence, RuleSet, categorize, platform_owning_path
+from dupfinder.teams import TeamResolver
+
+
+def _evidence_lines(evidence: Evidence) -> tuple[str, ...]:
+    """The matched vocabulary as short human-readable lines, strongest kind first."""
+    parts = (
+        ("names", evidence.names),
+        ("calls", evidence.calls),
+        ("identifiers", evidence.identifiers),
+        ("imports", evidence.imports),
+    )
+    return tuple(f"{kind}: {', '.join(sorted(items)[:6])}" for kind, items in parts if items)
+
+
+def enrich(
+    result: ScanResult,
+    resolver: TeamResolver,
+    rules: RuleSet,
+    churn: Mapping[str, int] | None = None,
+) -> ScanResult:
+    """A copy of ``result`` with teams, categories, opportunities and adoption filled in."""
+    paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
+    file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
+    clusters: list[Cluster] = []
+    for cluster in result.clusters:
+        owned = replace(cluster, instances=tuple(replace(i, team=file_teams[i.path]) for i in cluster.instances))
+        category, confidence, evidence = categorize(owned, rules)
+        clusters.append(
+            replace(
+                owned,
+                category=category,
+                category_confidence=round(confidence, 4) if category else 0.0,
+                evidence=_evidence_lines(evidence) if category else (),
+            )
+        )
+    graph = build_graph(clusters)
+
+    def platform_code(path: str) -> bool:
+        return platform_owning_path(path, rules) is not None
+
+    languages = {i.path: i.language for c in clusters for i in c.instances}
+    return replace(
+        result,
+        clusters=tuple(clusters),
+        file_teams=file_teams,
+        opportunities=rank_opportunities(clusters, graph, churn=churn, platform_code=platform_code),
+        adoption=compute_adoption(clusters, result.file_imports, file_teams, rules, languages=languages),
+    )
+
+
+__all__ = ["enrich"]

@@ -1,0 +1,50 @@
+"""Text ranking of platform opportunities: what the platform team should build next.
+
+    #  category     teams  copies  lines  score  pioneers             evidence
+    1  auth             7       8    250  74.85  billing-team, ...    names: login, session; calls: bcrypt.checkpw
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from dupfinder.model import Cluster, Opportunity, ScanResult
+
+EVIDENCE_CHARS = 70
+
+
+def top_evidence(opportunity: Opportunity, clusters: dict[str, Cluster]) -> str:
+    """The strongest evidence lines of an opportunity's clusters, shortened."""
+    seen: list[str] = []
+    for cid in opportunity.cluster_ids:
+        for line in clusters[cid].evidence[:2] if cid in clusters else ():
+            if line not in seen:
+                seen.append(line)
+    text = "; ".join(seen[:2])
+    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 3] + "..."
+
+
+def write(result: ScanResult, out: TextIO) -> None:
+    clusters = {c.id: c for c in result.clusters}
+    if not result.opportunities:
+        out.write("no platform opportunities: no code is copied across teams\n")
+    else:
+        rows = [("#", "category", "teams", "copies", "lines", "score", "pioneers", "evidence")]
+        for o in result.opportunities:
+            rows.append((
+                str(o.rank), o.category or "(uncategorised)", str(len(o.teams)), str(o.instances), str(o.lines),
+                f"{o.score:.2f}", ", ".join(o.pioneers) or "-", top_evidence(o, clusters) or "-",
+            ))  # fmt: skip
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        numeric = {0, 2, 3, 4, 5}
+        for r in rows:
+            cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+            out.write("  ".join(cells).rstrip() + "\n")
+    if result.adoption:
+        out.write("\nplatform adoption:\n")
+        for a in result.adoption:
+            own = ", ".join(a.rolling_their_own) or "none"
+            out.write(
+                f"  {a.platform} ({a.category}): {a.rate:.0%} adopted by {len(a.adopters)} teams; "
+                f"rolling their own: {own}\n"
+            )
