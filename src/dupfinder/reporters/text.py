@@ -17,12 +17,11 @@ EXCERPT_LINES = 6
 
 def _label(c: Cluster) -> str:
     rep = c.instances[0].name
+    team = f" [{c.instances[0].team}]" if c.instances[0].team else ""
     others = len(c.instances) - 1
     if rep is None:
         return f"{len(c.instances)} copies of similar code"
-    if all(i.name == rep for i in c.instances):
-        return f"{len(c.instances)} copies of `{rep}`"
-    return f"`{rep}` and {others} similar"
+    return f"`{rep}`{team} and {others} similar"
 
 
 def _cluster(c: Cluster, out: TextIO) -> None:
