@@ -8,6 +8,13 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets a fresh scan cache: never the user's, never another test's."""
+    monkeypatch.setenv("DUPFINDER_CACHE_DIR", str(tmp_path_factory.mktemp("dupfinder-cache")))
+    monkeypatch.delenv("DUPFINDER_NO_CACHE", raising=False)
+
+
 @pytest.fixture
 def acme() -> Path:
     return FIXTURES / "acme-monorepo"

@@ -7,6 +7,7 @@ or input errors (one line on stderr, no traceback), 3 an internal error
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import io
@@ -21,7 +22,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from dupfinder import __version__, reporters
-from dupfinder.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD, ScanConfig
+from dupfinder.config import (
+    DEFAULT_FILE_TIMEOUT,
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_FILE_LINES,
+    DEFAULT_MAX_LINE_CHARS,
+    DEFAULT_MIN_TOKENS,
+    DEFAULT_THRESHOLD,
+    ScanConfig,
+)
 from dupfinder.errors import DupfinderError
 from dupfinder.workflow import DEFAULT_TEAM_FALLBACK, TeamOptions, analyse_codebase, load_ruleset
 
@@ -75,6 +84,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("dupfinder: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # the reader went away (``dupfinder scan . | head``): not our error
+            with contextlib.suppress(OSError, ValueError):  # the interpreter flushes stdout on exit: not again
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)  # as a process killed by SIGPIPE, the shells' convention
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
@@ -111,6 +124,12 @@ def scan_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Worker processes (0 = all cores)."),
         click.option("--max-file-size", type=int, default=DEFAULT_MAX_FILE_BYTES, show_default=True,
                      help="Skip files larger than this many bytes."),
+        click.option("--max-file-lines", type=int, default=DEFAULT_MAX_FILE_LINES, show_default=True,
+                     help="Skip files with more lines than this."),
+        click.option("--max-line-length", type=int, default=DEFAULT_MAX_LINE_CHARS, show_default=True,
+                     help="Skip files with a longer line (minified or generated code)."),
+        click.option("--file-timeout", type=float, default=DEFAULT_FILE_TIMEOUT, show_default=True, metavar="SECONDS",
+                     help="Skip a file whose analysis takes longer (0 = no limit)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress output."),
         click.option("--teams", "teams_file", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
                      help="YAML file: team -> path globs (wins over CODEOWNERS and catalog-info.yaml)."),
@@ -123,6 +142,15 @@ def scan_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--disable-ignore", multiple=True, metavar="ID",
                      help="Switch an ignore rule off, e.g. generated (repeatable)."),
         click.option("--no-churn", is_flag=True, help="Do not weigh copies by their git history."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), envvar="DUPFINDER_CACHE_DIR",
+                     metavar="DIR", help="Incremental cache folder [default: $XDG_CACHE_HOME/dupfinder]."),
+        click.option("--no-cache", is_flag=True, envvar="DUPFINDER_NO_CACHE", help="Neither read nor write the cache."),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     help="Where files are parsed: local processes, or a Dask cluster."),
+        click.option("--scheduler", metavar="ADDRESS",
+                     help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (without: a local Dask cluster)."),
+        click.option("--lsh-storage", metavar="URL",
+                     help="Keep the LSH index in Redis (redis://HOST:PORT/DB), shared between scans."),
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)
@@ -139,7 +167,17 @@ def team_options(params: dict[str, Any]) -> TeamOptions:
 
 def scan_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments for :func:`dupfinder.scan.scan` beyond the config (cache, executor...)."""
-    return {}
+    from dupfinder.cache import default_dir
+
+    if params.get("scheduler") and params.get("executor", "local") != "dask":
+        raise DupfinderError("--scheduler needs --executor dask")
+    cache_dir = None if params.get("no_cache") else (params.get("cache_dir") or default_dir())
+    return {
+        "cache_dir": cache_dir,
+        "executor": params.get("executor") or "local",
+        "scheduler": params.get("scheduler"),
+        "lsh_storage": params.get("lsh_storage"),
+    }
 
 
 def run_analysis(params: dict[str, Any], progress: Progress | None = None) -> ScanResult:
@@ -164,6 +202,9 @@ def make_config(params: dict[str, Any]) -> ScanConfig:
         languages=tuple(params["languages"]),
         jobs=params["jobs"],
         max_file_bytes=params["max_file_size"],
+        max_file_lines=params.get("max_file_lines", DEFAULT_MAX_FILE_LINES),
+        max_line_chars=params.get("max_line_length", DEFAULT_MAX_LINE_CHARS),
+        file_timeout=params.get("file_timeout", DEFAULT_FILE_TIMEOUT),
     )
 
 
@@ -198,15 +239,22 @@ def emit(render: Callable[[TextIO], None], output: str | None) -> None:
     directory = os.path.dirname(os.path.abspath(output)) or "."
     if not os.path.isdir(directory):
         raise DupfinderError(f"cannot write {output}: folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".dupfinder-", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".dupfinder-", suffix=".tmp")
+    except OSError as exc:  # a read-only folder, a full disk...: the user's to fix, not a bug
+        raise DupfinderError(f"cannot write {output}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             render(fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be shared
         os.replace(tmp, output)
-    except BaseException:
+    except OSError as exc:
+        raise DupfinderError(f"cannot write {output}: {exc.strerror or exc}") from None
+    finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise
 
 
 @click.command()

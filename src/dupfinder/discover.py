@@ -9,13 +9,24 @@ only while they stay inside the root, and each real directory is entered at
 most once, so link loops end.  Files are matched to a language by ending
 (or, without one, by a ``#!`` line); anything that is not analysed for a
 content reason is recorded as a :class:`Skip` with its reason.
-Cost: one ``scandir`` per directory and one ``stat`` per candidate file.
+
+Hostile trees are expected: link loops, links out of the root, FIFOs and
+devices with source endings (never opened, so a scan cannot block on them),
+names that are not valid UTF-8 or hold control characters (skipped, and shown
+with escapes so they cannot forge report lines), unreadable folders and
+``.gitignore`` lines that are not valid patterns (skipped with their line).
+
+Cost: one ``scandir`` per directory and one ``stat`` per candidate file; the
+per-file ignore check uses only the patterns that can match a file (see
+:func:`_compile`), so 100,000 files take a few seconds.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -23,11 +34,18 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from dupfinder import languages
-from dupfinder.config import ScanConfig
+from dupfinder.config import DEFAULT_EXCLUDES, ScanConfig
 from dupfinder.errors import InputError
 from dupfinder.model import Skip, SourceFile
 
 _SHEBANGS = {"python": "python", "python3": "python", "node": "javascript", "deno": "typescript"}
+_MAX_GITIGNORE_BYTES = 1_000_000
+#: Unicode categories never legitimate in a file name: controls, format
+#: characters (bidi overrides), surrogates (undecodable bytes), line separators
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+#: one .gitignore in force: (its folder relative to the root, "" or "a/b/"; spec for folders; spec for files)
+_Layer = tuple[str, pathspec.GitIgnoreSpec, "pathspec.GitIgnoreSpec | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +66,96 @@ def _rel(path: Path, base: Path) -> str:
     return PurePosixPath(*Path(rel).parts).as_posix() if rel != "." else "."
 
 
+def _join(prefix: str, rel: str) -> str:
+    """``rel`` (relative to a root) made relative to the base, the root being ``prefix``."""
+    if not rel:
+        return prefix
+    return rel if prefix == "." else f"{prefix}/{rel}"
+
+
+def _unsafe_name(name: str) -> str | None:
+    """Why a file or folder name cannot be reported as it is, or None."""
+    if name.isprintable():  # fast path: almost every name
+        return None
+    if not any(unicodedata.category(c) in _UNSAFE_CATEGORIES for c in name):
+        return None  # only unusual spaces
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "name is not valid UTF-8"
+    return "name has control or invisible characters"
+
+
+def printable(path: str) -> str:
+    """``path`` safe to print on one line: undecodable bytes and invisible characters escaped."""
+    if path.isprintable():
+        return path
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(
+        c if unicodedata.category(c) not in _UNSAFE_CATEGORIES else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
+def _invalid_lines(lines: Sequence[str]) -> list[tuple[int, str]]:
+    """(1-indexed line, problem) of each line that is not a valid gitignore pattern."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines(lines)
+        return []
+    except Exception:  # pathspec raises ValueError or re.error; find the lines one by one
+        pass
+    bad: list[tuple[int, str]] = []
+    for n, line in enumerate(lines, 1):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except Exception as exc:
+            bad.append((n, str(exc) or type(exc).__name__))
+    return bad
+
+
+def _folder_only(line: str) -> bool:
+    stripped = line.rstrip()
+    return stripped.endswith("/") and not stripped.startswith(("!", "#"))
+
+
+def _compile(lines: Sequence[str]) -> tuple[pathspec.GitIgnoreSpec, pathspec.GitIgnoreSpec | None]:
+    """Specs for folders (every line) and for files (None when no line can match a file).
+
+    A file is checked only after every folder above it passed the folder check,
+    and a positive folder-only pattern (``build/``) can match a file only
+    through one of those folders, so it cannot change a file's verdict
+    (negated ones can, and are kept).  Dropping them makes the per-file check
+    several times cheaper: 7 of the 40 default excludes can match a file.
+    """
+    folders = pathspec.GitIgnoreSpec.from_lines(lines)
+    files = pathspec.GitIgnoreSpec.from_lines([line for line in lines if not _folder_only(line)])
+    return folders, files if any(p.include is not None for p in files.patterns) else None
+
+
+def _inside(real: str, root_real: str) -> bool:
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
 def _shebang_language(path: str) -> str | None:
     try:
-        with open(path, "rb") as fh:
-            first = fh.readline(200)
+        # non-blocking: the file was a regular file when it was stat'ed, but may not be now
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            first = os.read(fd, 200).split(b"\n", 1)[0]
+        finally:
+            os.close(fd)
     except OSError:
         return None
     if not first.startswith(b"#!"):
         return None
-    words = first[2:].decode("latin-1").strip().split()
+    words = first[2:].decode("latin-1").split()
     if not words:
         return None
-    prog = os.path.basename(words[1] if os.path.basename(words[0]) == "env" and len(words) > 1 else words[0])
+    prog = words[0]
+    if os.path.basename(prog) == "env":  # "#!/usr/bin/env -S python3 -u", "#!/usr/bin/env A=1 node"
+        rest = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+        prog = rest[0] if rest else ""
+    prog = os.path.basename(prog)
     for name, lang in _SHEBANGS.items():
         if prog == name or (name == "python" and prog.startswith("python")):
             return lang
@@ -70,139 +166,182 @@ class _Walker:
     def __init__(self, base: Path, config: ScanConfig) -> None:
         self.base = base
         self.config = config
-        patterns = list(config.exclude)
-        if config.use_default_excludes:
-            from dupfinder.config import DEFAULT_EXCLUDES
-
-            patterns = list(DEFAULT_EXCLUDES) + patterns
-        self.excludes = pathspec.GitIgnoreSpec.from_lines(patterns)
+        for n, problem in _invalid_lines(config.exclude):
+            raise InputError(f"invalid --exclude pattern {config.exclude[n - 1]!r}: {problem}")
+        patterns = (list(DEFAULT_EXCLUDES) if config.use_default_excludes else []) + list(config.exclude)
+        self.exclude_folders, self.exclude_files = _compile(patterns)
         self.wanted = set(config.languages)
         self.files: list[SourceFile] = []
         self.skipped: list[Skip] = []
         self.seen_files: set[tuple[int, int]] = set()
+        self.seen_paths: set[str] = set()
 
-    def skip(self, path: Path, reason: str) -> None:
-        self.skipped.append(Skip(_rel(path, self.base), reason))
+    def skip(self, shown: str, reason: str) -> None:
+        self.skipped.append(Skip(printable(shown), reason))
 
     def walk_root(self, root: Path) -> None:
-        root_real = Path(os.path.realpath(root))
-        root_rel = _rel(root, self.base)
+        root_real = os.path.realpath(root)
+        prefix = _rel(root, self.base)
         if root.is_file():
-            self.consider_file(root, root_real, root_rel, root.name, [])
+            self.consider_file(str(root), prefix, prefix, root.name, languages.language_for(root.name))
             return
         seen_dirs: set[tuple[int, int]] = set()
-        # stack of (directory, path relative to root, gitignore specs in force: (dir rel to root, spec))
-        stack: list[tuple[Path, str, list[tuple[str, pathspec.GitIgnoreSpec]]]] = [(root, "", [])]
+        # (directory, its path relative to the root ending in "/" or "", .gitignore layers in force)
+        stack: list[tuple[str, str, tuple[_Layer, ...]]] = [(str(root), "", ())]
         while stack:
-            directory, rel_dir, specs = stack.pop()
+            directory, rel_dir, layers = stack.pop()
+            shown_dir = _join(prefix, rel_dir.rstrip("/"))
             try:
                 st = os.stat(directory)
             except OSError as exc:
-                self.skip(directory, f"unreadable directory ({exc.strerror})")
+                self.skip(shown_dir, f"unreadable directory ({exc.strerror})")
                 continue
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
-                self.skip(directory, "symlink loop (directory already scanned)")
+                self.skip(shown_dir, "symlink loop (directory already scanned)")
                 continue
             seen_dirs.add(key)
-            if self.config.use_gitignore:
-                gi = directory / ".gitignore"
-                if gi.is_file():
-                    try:
-                        lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
-                        specs = specs + [(rel_dir, pathspec.GitIgnoreSpec.from_lines(lines))]
-                    except OSError as exc:
-                        self.skip(gi, f"unreadable .gitignore ({exc.strerror})")
             try:
                 with os.scandir(directory) as it:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as exc:
-                self.skip(directory, f"unreadable directory ({exc.strerror})")
+                self.skip(shown_dir, f"unreadable directory ({exc.strerror})")
                 continue
-            subdirs: list[tuple[Path, str, list[tuple[str, pathspec.GitIgnoreSpec]]]] = []
+            if self.config.use_gitignore and any(e.name == ".gitignore" for e in entries):
+                layers = self.read_gitignore(directory, rel_dir, prefix, layers)
+            subdirs: list[tuple[str, str, tuple[_Layer, ...]]] = []
             for entry in entries:
-                rel = f"{rel_dir}{entry.name}"
-                path = Path(entry.path)
+                name = entry.name
+                rel = rel_dir + name
                 try:
                     is_link = entry.is_symlink()
-                    is_dir = entry.is_dir(follow_symlinks=True)
                 except OSError:
-                    is_link, is_dir = True, False
-                if self.ignored(rel, is_dir, specs):
+                    is_link = False
+                try:
+                    is_dir = entry.is_dir()  # follows links; False for a broken link or a loop
+                except OSError:
+                    is_dir = False
+                if self.ignored(rel, is_dir, layers):
+                    continue
+                shown = _join(prefix, rel)
+                lang = languages.language_for(name)
+                source_name = lang is not None
+                unsafe = _unsafe_name(name)
+                if unsafe is not None:
+                    if is_dir or source_name or "." not in name:
+                        self.skip(shown, unsafe)
                     continue
                 if is_link:
-                    real = Path(os.path.realpath(path))
-                    if not (real == root_real or root_real in real.parents):
-                        if is_dir or languages.language_for(entry.name):
-                            self.skip(path, "symlink points outside the scanned root")
+                    try:
+                        os.stat(entry.path)
+                    except OSError as exc:
+                        if source_name:
+                            self.skip(shown, "symlink loop" if exc.errno == errno.ELOOP else "broken symlink")
                         continue
-                    if not real.exists():
-                        if languages.language_for(entry.name):
-                            self.skip(path, "broken symlink")
+                    if not _inside(os.path.realpath(entry.path), root_real):
+                        if is_dir or source_name:
+                            self.skip(shown, "symlink points outside the scanned root")
                         continue
                 if is_dir:
-                    subdirs.append((path, rel + "/", specs))
-                elif entry.is_file(follow_symlinks=True) or is_link:
-                    self.consider_file(path, root_real, root_rel, rel, specs)
+                    subdirs.append((entry.path, rel + "/", layers))
+                else:
+                    self.consider_file(entry.path, shown, prefix, name, lang)
             stack.extend(reversed(subdirs))
 
-    def ignored(self, rel: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
+    def read_gitignore(
+        self, directory: str, rel_dir: str, prefix: str, layers: tuple[_Layer, ...]
+    ) -> tuple[_Layer, ...]:
+        path = os.path.join(directory, ".gitignore")
+        shown = _join(prefix, rel_dir + ".gitignore")
+        try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):
+                return layers
+            if st.st_size > _MAX_GITIGNORE_BYTES:
+                self.skip(shown, f"too large .gitignore ({st.st_size} bytes), not applied")
+                return layers
+            with open(path, "rb") as fh:
+                data = fh.read(_MAX_GITIGNORE_BYTES)
+        except FileNotFoundError:  # removed since the folder was listed
+            return layers
+        except OSError as exc:
+            self.skip(shown, f"unreadable .gitignore ({exc.strerror}), not applied")
+            return layers
+        lines = data.decode("utf-8", "replace").splitlines()
+        bad = _invalid_lines(lines)
+        for n, problem in bad:
+            self.skip(shown, f"invalid pattern on line {n} not applied ({problem})")
+        if bad:
+            dropped = {n for n, _ in bad}
+            lines = [line for n, line in enumerate(lines, 1) if n not in dropped]
+        folders, files = _compile(lines)
+        return (*layers, (rel_dir, folders, files))
+
+    def ignored(self, rel: str, is_dir: bool, layers: tuple[_Layer, ...]) -> bool:
         probe = rel + "/" if is_dir else rel
-        if self.excludes.match_file(probe):
+        exclude = self.exclude_folders if is_dir else self.exclude_files
+        if exclude is not None and exclude.match_file(probe):
             return True
         verdict: bool | None = None
-        for spec_dir, spec in specs:  # outer to inner: deeper .gitignore files win
+        for spec_dir, folders, files in layers:  # outer to inner: deeper .gitignore files win
+            spec = folders if is_dir else files
+            if spec is None:
+                continue
             result = spec.check_file(probe[len(spec_dir) :])
             if result.include is not None:
                 verdict = result.include
         return bool(verdict)
 
-    def consider_file(self, path: Path, root_real: Path, root_rel: str, rel: str, specs: object) -> None:
-        name = path.name
-        lang = languages.language_for(name)
-        if lang is None and "." not in name:
-            lang = _shebang_language(str(path))
-        if lang is None or (self.wanted and lang not in self.wanted):
+    def consider_file(self, path: str, shown: str, root_rel: str, name: str, lang: str | None) -> None:
+        if lang is None and "." in name:
+            return  # not source code: not worth a stat
+        if lang is not None and self.wanted and lang not in self.wanted:
             return
         try:
             st = os.stat(path)
         except OSError as exc:
-            self.skip(path, f"unreadable ({exc.strerror})")
+            if lang is not None:
+                self.skip(shown, f"unreadable ({exc.strerror})")
             return
-        if not stat.S_ISREG(st.st_mode):
-            self.skip(path, "not a regular file")
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device is never opened: reading could block
+            if lang is not None:
+                self.skip(shown, "not a regular file")
+            return
+        if lang is None:
+            lang = _shebang_language(path)
+            if lang is None or (self.wanted and lang not in self.wanted):
+                return
+        if shown in self.seen_paths:  # the same path under two nested roots
             return
         key = (st.st_dev, st.st_ino)
         if key in self.seen_files:
-            self.skip(path, "same file already scanned through another link")
+            self.skip(shown, "same file already scanned through another link")
             return
         self.seen_files.add(key)
+        self.seen_paths.add(shown)
         if st.st_size > self.config.max_file_bytes:
-            self.skip(path, f"too large ({st.st_size} bytes > {self.config.max_file_bytes})")
+            self.skip(shown, f"too large ({st.st_size} bytes > {self.config.max_file_bytes})")
             return
-        self.files.append(
-            SourceFile(
-                path=_rel(path, self.base),
-                abspath=str(path),
-                root=root_rel,
-                language=lang,
-                size=st.st_size,
-            )
-        )
+        self.files.append(SourceFile(path=shown, abspath=path, root=root_rel, language=lang, size=st.st_size))
+
+
+def _root(p: str) -> Path:
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise InputError(f"path does not exist: {p}") from None
+    except (OSError, ValueError) as exc:  # permission denied, a NUL byte in the path...
+        raise InputError(f"cannot read {p}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+        raise InputError(f"not a file or directory: {p}")
+    return Path(os.path.abspath(p))
 
 
 def discover(paths: Sequence[str], config: ScanConfig) -> Discovery:
     """Walk ``paths`` and return the files to analyse and the files skipped."""
     if not paths:
         raise InputError("no path to scan")
-    roots: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if not path.exists():
-            raise InputError(f"path does not exist: {p}")
-        if not (path.is_dir() or path.is_file()):
-            raise InputError(f"not a file or directory: {p}")
-        roots.append(Path(os.path.abspath(path)))
+    roots = [_root(p) for p in paths]
     base = _common_base(roots)
     walker = _Walker(base, config)
     for root in sorted(set(roots)):

@@ -1,103 +1,475 @@
-"""The scan pipeline: discover -> analyse (parallel) -> signatures -> index -> verify -> cluster.
+"""The scan pipeline: discover -> analyse (parallel, cached) -> signatures -> index -> verify -> cluster.
 
 Each stage is a function of the previous stage's values; this module only
-wires them together.  Per-file work runs in a local process pool (results
-come back in path order, so output never depends on scheduling); the
-similarity stages run in the main process on compact arrays.
+wires them together.
+
+Per-file work -- read, parse, normalise, and the units' MinHash signatures --
+runs in batches on an :class:`~dupfinder.executors.Executor` (this process, a
+local process pool, or a Dask cluster: the same functions either way).
+Results stream back in path order, so output never depends on scheduling and
+memory holds units, never parse trees.  With a cache folder
+(:mod:`dupfinder.cache`) each file is first read and hashed here; files whose
+key is stored are not sent to the workers at all.
+
+The similarity half runs here on compact arrays: units with the same
+fingerprint form one node, the nodes' signatures go through the LSH index
+(:mod:`dupfinder.index`: in memory, or a shared Redis index), candidate pairs
+are verified (:mod:`dupfinder.verify`; similarities already in the cache are
+not computed again) and the verified graph is clustered
+(:mod:`dupfinder.cluster`).  Nodes that are neither repeated nor linked to
+another node cannot join a cluster and are left out of that last step.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 
+import numpy as np
+import numpy.typing as npt
+
+from dupfinder import cache as cache_mod
 from dupfinder import signatures
 from dupfinder.analyse import analyse_file, read_text
 from dupfinder.cluster import build_clusters
 from dupfinder.config import ScanConfig
 from dupfinder.discover import Discovery, discover
-from dupfinder.index import candidate_pairs
-from dupfinder.model import Cluster, FileResult, ScanResult, ScanStats, SourceFile, Unit
+from dupfinder.errors import DupfinderError, InputError
+from dupfinder.executors import KINDS, DaskExecutor, Executor, LocalExecutor, SerialExecutor, make_executor
+from dupfinder.index import (
+    Bands,
+    Pairs,
+    candidate_pair_codes,
+    check_storage,
+    lsh_params,
+    lsh_threshold,
+    redis_storage_config,
+)
+from dupfinder.model import Cluster, FileResult, ScanResult, ScanStats, Skip, SourceFile, Unit
 from dupfinder.verify import verify_pairs
 
 #: progress callback: (stage, done, total)
 Progress = Callable[[str, int, int], None]
 
-_SERIAL_BELOW = 32  # files; a pool costs more than it saves for tiny inputs
+_SERIAL_BELOW = 32  #: files; a pool costs more than it saves for tiny inputs
+_MAX_BATCH = 64  #: files per task
+_WRITE_EVERY = 256  #: cache entries per write transaction
+_PAIRS_PER_CHUNK = 4_000_000  #: candidate pairs generated at a time (bounds memory)
+_PARALLEL_VERIFY = 200_000  #: fewer candidate pairs are verified in this process
+
+Signatures = npt.NDArray[np.uint32]
 
 
-def analyse_all(files: Sequence[SourceFile], config: ScanConfig, progress: Progress | None = None) -> Iterator[FileResult]:
+# -- per-file work (runs on the workers) ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Files for one task, with what the main process saw of each (to notice a file changing meanwhile)."""
+
+    files: tuple[SourceFile, ...]
+    seen: tuple[tuple[int, int, int] | None, ...]  #: (size, mtime_ns, inode) when hashed, or None
+    config: ScanConfig
+    encode: bool  #: also return the cache records
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    result: FileResult
+    signatures: bytes  #: little-endian uint32, num_perm per unit
+    record: bytes | None  #: the cache record, when it may be stored
+
+
+def _stat(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _analyse_batch(batch: _Batch) -> list[_Done]:
+    """Analyse a batch of files and sign their units (one vectorised MinHash pass for the batch)."""
+    config = batch.config
+    results: list[tuple[FileResult, bool]] = []
+    for source, seen in zip(batch.files, batch.seen, strict=True):
+        before = _stat(source.abspath)
+        result = analyse_file(source, config)
+        stable = seen is not None and before == seen == _stat(source.abspath)
+        results.append((result, stable and cache_mod.cacheable(result)))
+    rows = signatures.signatures_of(
+        [u.token_hashes for r, _ in results for u in r.units], config.shingle, config.num_perm
+    ).astype("<u4", copy=False)
+    done: list[_Done] = []
+    at = 0
+    for result, storable in results:
+        sigs = rows[at : at + len(result.units)].tobytes()
+        at += len(result.units)
+        record = cache_mod.encode(result, sigs) if batch.encode and storable else None
+        done.append(_Done(result, sigs, record))
+    return done
+
+
+# -- analysis with the cache and an executor ------------------------------------------
+
+
+def _read_key(source: SourceFile, scope: bytes, limit: int) -> tuple[bytes | None, tuple[int, int, int] | None]:
+    """The file's cache key and what it was when read, or (None, None) when it cannot be read now."""
+    try:
+        fd = os.open(source.abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    except OSError:
+        return None, None
+    finally:
+        os.close(fd)
+    key = cache_mod.file_key(scope, source.path, source.root, source.language, cache_mod.content_digest(data))
+    return key, (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _batches(files: Sequence[tuple[SourceFile, tuple[int, int, int] | None]], config: ScanConfig, workers: int,
+             encode: bool) -> Iterator[_Batch]:  # fmt: skip
+    size = max(1, min(_MAX_BATCH, len(files) // (workers * 8) if workers > 1 else _MAX_BATCH))
+    for lo in range(0, len(files), size):
+        part = files[lo : lo + size]
+        yield _Batch(tuple(f for f, _ in part), tuple(s for _, s in part), config, encode)
+
+
+class _Runners:
+    """The executor of a scan, made when first needed and shared by its stages."""
+
+    def __init__(self, executor: str | Executor | None, config: ScanConfig, scheduler: str | None) -> None:
+        if isinstance(executor, str) and executor not in KINDS:
+            raise DupfinderError(f"--executor must be one of {', '.join(KINDS)}, got {executor!r}")
+        if scheduler and executor not in ("dask", None) and not isinstance(executor, DaskExecutor):
+            raise DupfinderError("--scheduler needs --executor dask")
+        self._given = executor if executor is not None and not isinstance(executor, str) else None
+        self._kind = "dask" if scheduler and executor is None else (executor if isinstance(executor, str) else "local")
+        self._config = config
+        self._scheduler = scheduler
+        self._made: Executor | None = None
+
+    def get(self, items: int) -> Executor:
+        """The executor for ``items`` pieces of work (this process for a few, locally)."""
+        if self._given is not None:
+            return self._given
+        if self._made is not None:
+            return self._made
+        if self._kind == "local" and items < _SERIAL_BELOW:
+            return SerialExecutor()
+        self._made = make_executor(self._kind, self._config.jobs, self._scheduler, items=items)
+        return self._made
+
+    def idle(self) -> None:
+        """Between stages: a local pool's processes go (a cluster stays for the next stage)."""
+        if isinstance(self._made, LocalExecutor):
+            self._made.close()
+
+    def close(self) -> None:
+        if self._made is not None:
+            self._made.close()
+            self._made = None
+
+
+def _analysed(
+    files: Sequence[SourceFile],
+    config: ScanConfig,
+    progress: Progress | None,
+    runners: _Runners,
+    cache: cache_mod.Cache | None,
+) -> Iterator[tuple[FileResult, bytes]]:
+    """``(FileResult, unit signatures)`` for every file, in the order of ``files``."""
+    cached: dict[int, cache_mod.CachedFile] = {}
+    keys: list[bytes | None] = [None] * len(files)
+    seen: list[tuple[int, int, int] | None] = [None] * len(files)
+    if cache is not None:
+        scope = cache_mod.file_scope(config)
+        for n, source in enumerate(files):
+            keys[n], seen[n] = _read_key(source, scope, config.max_file_bytes)
+        stored = cache.get_files([k for k in keys if k is not None])
+        for n, key in enumerate(keys):
+            blob = stored.get(key) if key is not None else None
+            if blob is not None:
+                entry = cache_mod.decode(blob, files[n].path, config.num_perm)
+                if entry is not None:
+                    cached[n] = entry
+    misses = [(files[n], seen[n]) for n in range(len(files)) if n not in cached]
+    encode = cache is not None and not cache.disabled
+    runner = runners.get(len(misses)) if misses else SerialExecutor()
+    work: Iterator[_Done] = (
+        done for batch in runner.map(_analyse_batch, _batches(misses, config, runner.workers, encode))
+        for done in batch
+    )  # fmt: skip
+    pending: list[tuple[bytes, bytes]] = []
+    try:
+        for n in range(len(files)):
+            entry = cached.get(n)
+            if entry is not None:
+                result, sigs = entry.result, entry.signatures
+            else:
+                done = next(work)
+                result, sigs = done.result, done.signatures
+                key = keys[n]
+                if cache is not None and done.record is not None and key is not None:
+                    pending.append((key, done.record))
+                    if len(pending) >= _WRITE_EVERY:
+                        cache.put_files(pending)
+                        pending = []
+            if progress:
+                progress("parse", n + 1, len(files))
+            yield result, sigs
+    finally:
+        runners.idle()
+        if cache is not None and pending:
+            cache.put_files(pending)
+
+
+def analyse_all(
+    files: Sequence[SourceFile], config: ScanConfig, progress: Progress | None = None
+) -> Iterator[FileResult]:
     """FileResults in the order of ``files``, computed in a process pool when worthwhile."""
-    jobs = min(config.effective_jobs, max(1, len(files)))
-    work = partial(analyse_file, config=config)
-    results: Iterable[FileResult]
-    if jobs <= 1 or len(files) < _SERIAL_BELOW:
-        results = map(work, files)
-        for n, r in enumerate(results, 1):
-            if progress:
-                progress("parse", n, len(files))
-            yield r
-        return
-    chunk = max(1, min(64, len(files) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for n, r in enumerate(pool.map(work, files, chunksize=chunk), 1):
-            if progress:
-                progress("parse", n, len(files))
-            yield r
+    runners = _Runners(None, config, None)
+    try:
+        for result, _ in _analysed(files, config, progress, runners, None):
+            yield result
+    finally:
+        runners.close()
 
 
-def find_clusters(units: Sequence[Unit], config: ScanConfig, storage_config: dict[str, object] | None = None) -> tuple[Cluster, ...]:
-    """Clusters among ``units``: the similarity half of the pipeline."""
-    groups: dict[tuple[str, str], list[Unit]] = defaultdict(list)
-    for u in units:
-        groups[(u.language, u.fingerprint)].append(u)
+# -- the similarity half ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Graph:
+    """What verification needs of every node (shared by the workers)."""
+
+    reps: Sequence[Unit]  #: each node's representative unit
+    signatures: Signatures  #: each node's MinHash row
+    language: tuple[str, ...]
+    threshold: float
+    bands: tuple[int, int]  #: (b, r) of the index
+
+
+def _verify_pairs(graph: _Graph, codes: Iterable[Pairs]) -> list[tuple[int, int, float]]:
+    """Verified edges among candidate pair codes, in code order (one ``verify_pairs`` call:
+    each unit is prepared once)."""
+    n = len(graph.reps)
+    language = np.array(graph.language, dtype=object)
+
+    def pairs() -> Iterator[tuple[int, int]]:
+        for chunk in codes:
+            first, second = chunk // n, chunk % n
+            same = language[first] == language[second]  # clones never cross languages
+            yield from zip(first[same].tolist(), second[same].tolist(), strict=True)
+
+    return verify_pairs(graph.reps, pairs(), graph.threshold)
+
+
+def _verify_span(graph: _Graph, span: tuple[int, int]) -> list[tuple[int, int, float]]:
+    """On a worker: the candidate pairs whose smaller node is in ``span``, found and verified."""
+    bands = Bands(graph.signatures, *graph.bands)
+    return _verify_pairs(graph, bands.chunks(_PAIRS_PER_CHUNK, *span))
+
+
+def _verify_codes(graph: _Graph, codes: Pairs) -> list[tuple[int, int, float]]:
+    return _verify_pairs(graph, (codes,))
+
+
+def _verified(
+    graph: _Graph, bands: Bands | None, codes: Pairs | None, runners: _Runners | None
+) -> list[tuple[int, int, float]]:
+    """Verified edges, sorted by pair: of all candidate pairs of ``bands``, or of ``codes``.
+
+    Many candidates are verified on the executor, one task per worker (a
+    range of nodes, whose pairs the worker finds itself from the shared
+    signatures), because preparing a unit for verification costs as much as
+    a few dozen comparisons: each worker prepares each unit at most once.
+    """
+    expected = int(bands.partners().sum()) if bands is not None else len(codes if codes is not None else ())
+    runner: Executor = SerialExecutor()
+    if runners is not None and expected >= _PARALLEL_VERIFY:
+        runner = runners.get(_SERIAL_BELOW + expected // _PARALLEL_VERIFY)
+    parts = runner.workers if runner.distributed else 1
+    if bands is not None:
+        spans = bands.spans(parts)
+        if parts == 1:
+            return _verify_pairs(graph, bands.chunks(_PAIRS_PER_CHUNK))
+        return [edge for part in runner.map_shared(_verify_span, graph, spans) for edge in part]
+    assert codes is not None
+    if parts == 1:
+        return _verify_codes(graph, codes)
+    pieces = np.array_split(codes, parts)
+    return [edge for part in runner.map_shared(_verify_codes, graph, pieces) for edge in part]
+
+
+def _clusters(
+    units: Sequence[Unit],
+    unit_signatures: Signatures | None,
+    config: ScanConfig,
+    storage_config: dict[str, object] | None,
+    cache: cache_mod.Cache | None,
+    runners: _Runners | None,
+    snapshot_name: Sequence[str],
+) -> tuple[Cluster, ...]:
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, u in enumerate(units):
+        groups[(u.language, u.fingerprint)].append(n)
     keys = sorted(groups)
-    nodes = [groups[k] for k in keys]
-    shingle_sets = [signatures.shingles(n[0].token_hashes, config.shingle) for n in nodes]
-    sigs = signatures.minhash_matrix(shingle_sets, config.num_perm)
-    pairs = candidate_pairs([f"{lang}:{fp}" for lang, fp in keys], sigs, config.threshold, storage_config=storage_config)
-    # clones never cross languages: token vocabularies differ
-    pairs = [(i, j) for i, j in pairs if keys[i][0] == keys[j][0]]
-    edges = verify_pairs(shingle_sets, pairs, config.threshold)
-    return build_clusters(nodes, edges)
+    first = [groups[k][0] for k in keys]
+    if unit_signatures is not None and len(unit_signatures) == len(units):
+        sigs = unit_signatures[first] if first else np.empty((0, config.num_perm), dtype=np.uint32)
+    else:
+        sigs = signatures.signatures_of([units[n].token_hashes for n in first], config.shingle, config.num_perm)
+    reps = [units[n] for n in first]
+    language = np.array([lang for lang, _ in keys], dtype=object)
+
+    # the last scan's graph: its edges between nodes still here are reused, only new nodes are queried
+    snapshot: cache_mod.Snapshot | None = None
+    digests: list[bytes] = []
+    key = b""
+    if cache is not None and snapshot_name and not cache.disabled:
+        scope = cache_mod.pair_scope(config)
+        digests = [cache_mod.unit_digest(scope, rep) for rep in reps]
+        key = cache_mod.snapshot_key(scope, snapshot_name[0], snapshot_name[1:])
+        snapshot = cache.get_snapshot(key)
+    kept: list[tuple[int, int, float]] = []
+    only: npt.NDArray[np.int64] | None = None
+    if snapshot is not None:
+        position = {d: k for k, d in enumerate(digests)}
+        now = [position.get(d) for d in snapshot.digests]
+        for a, c, sim in snapshot.edges:
+            x, y = now[a], now[c]
+            if x is not None and y is not None:
+                kept.append((min(x, y), max(x, y), sim))
+        before = set(snapshot.digests)
+        only = np.array([k for k, d in enumerate(digests) if d not in before], dtype=np.int64)
+
+    graph = _Graph(reps, sigs, tuple(language.tolist()), config.threshold,
+                   lsh_params(lsh_threshold(config.threshold), config.num_perm))  # fmt: skip
+    fresh: list[tuple[int, int, float]] = []
+    if len(reps) >= 2 and (only is None or len(only)):
+        if storage_config is None or storage_config.get("type", "dict") == "dict":
+            bands = Bands(sigs, *graph.bands)
+            if only is None:
+                fresh = _verified(graph, bands, None, runners)
+            else:
+                fresh = _verified(graph, None, bands.pairs_with(only), runners)
+        else:
+            names = [f"{lang}:{fp}" for lang, fp in keys]
+            codes = candidate_pair_codes(names, sigs, config.threshold, storage_config=storage_config, only=only)
+            fresh = _verified(graph, None, codes, runners)
+    edges = sorted(kept + fresh)
+    if key:
+        assert cache is not None
+        cache.put_snapshot(key, cache_mod.Snapshot(tuple(digests), tuple(edges)))
+
+    # only repeated or linked nodes can form clusters; renumbering keeps their order
+    linked = {i for i, _, _ in edges} | {j for _, j, _ in edges}
+    keep = sorted(linked | {n for n, k in enumerate(keys) if len(groups[k]) > 1})
+    index = {old: new for new, old in enumerate(keep)}
+    nodes = [[units[n] for n in groups[keys[old]]] for old in keep]
+    return build_clusters(nodes, [(index[i], index[j], sim) for i, j, sim in edges])
+
+
+def find_clusters(
+    units: Sequence[Unit],
+    config: ScanConfig,
+    storage_config: dict[str, object] | None = None,
+    *,
+    unit_signatures: Signatures | None = None,
+    cache: cache_mod.Cache | None = None,
+    executor: Executor | None = None,
+    snapshot_name: Sequence[str] = (),
+    _runners: _Runners | None = None,
+) -> tuple[Cluster, ...]:
+    """Clusters among ``units``: the similarity half of the pipeline.
+
+    ``unit_signatures``: the units' MinHash rows when already computed (one
+    per unit, in order); ``cache`` with ``snapshot_name`` (the scan's base and
+    roots): where the last similarity graph of that scan is kept and reused;
+    ``executor``: where many candidate pairs are verified in parallel.
+    """
+    runners = _runners if _runners is not None else (_Runners(executor, config, None) if executor else None)
+    return _clusters(units, unit_signatures, config, storage_config, cache, runners, snapshot_name)
 
 
 def attach_code(clusters: Sequence[Cluster], base: str) -> tuple[Cluster, ...]:
     """Clusters whose instances carry their source text (read once per file)."""
-    cache: dict[str, list[str] | None] = {}
+    texts: dict[str, list[str] | None] = {}
     out: list[Cluster] = []
     for c in clusters:
         instances = []
         for inst in c.instances:
-            if inst.path not in cache:
+            if inst.path not in texts:
                 text = read_text(os.path.join(base, inst.path), inst.language)
-                cache[inst.path] = None if text is None else text.split("\n")
-            lines = cache[inst.path]
+                texts[inst.path] = None if text is None else text.split("\n")
+            lines = texts[inst.path]
             code = "" if lines is None else "\n".join(lines[inst.start_line - 1 : inst.end_line])
             instances.append(replace(inst, code=code))
         out.append(replace(c, instances=tuple(instances)))
     return tuple(out)
 
 
-def scan_discovered(disc: Discovery, config: ScanConfig, progress: Progress | None = None) -> ScanResult:
+# -- wiring -------------------------------------------------------------------------------
+
+
+def _storage(lsh_storage: str | Mapping[str, object] | None) -> dict[str, object] | None:
+    if lsh_storage is None or lsh_storage == "memory":
+        return None
+    storage = redis_storage_config(lsh_storage) if isinstance(lsh_storage, str) else dict(lsh_storage)
+    check_storage(storage)
+    return storage
+
+
+def scan_discovered(
+    disc: Discovery,
+    config: ScanConfig,
+    progress: Progress | None = None,
+    *,
+    cache_dir: str | None = None,
+    executor: str | Executor | None = None,
+    scheduler: str | None = None,
+    lsh_storage: str | Mapping[str, object] | None = None,
+) -> ScanResult:
+    """Analyse and cluster discovered files; see :func:`scan` for the keyword arguments."""
+    storage_config = _storage(lsh_storage)
+    runners = _Runners(executor, config, scheduler)
+    cache = cache_mod.Cache(cache_dir) if cache_dir else None
     units: list[Unit] = []
+    sig_parts: list[bytes] = []
     skipped = list(disc.skipped)
     file_imports: dict[str, tuple[str, ...]] = {}
     files = lines = 0
-    for res in analyse_all(disc.files, config, progress):
-        if res.skip is not None:
-            skipped.append(res.skip)
-            continue
-        files += 1
-        lines += res.lines
-        units.extend(res.units)
-        if res.imports:
-            file_imports[res.path] = res.imports
-    clusters = attach_code(find_clusters(units, config), disc.base)
+    try:
+        for res, sigs in _analysed(disc.files, config, progress, runners, cache):
+            if res.skip is not None:
+                skipped.append(res.skip)
+                continue
+            files += 1
+            lines += res.lines
+            units.extend(res.units)
+            sig_parts.append(sigs)
+            if res.imports:
+                file_imports[res.path] = res.imports
+        unit_sigs = np.frombuffer(b"".join(sig_parts), dtype="<u4").reshape(-1, config.num_perm)
+        del sig_parts
+        found = find_clusters(units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
+                              snapshot_name=(disc.base, *disc.roots), _runners=runners)  # fmt: skip
+        clusters = attach_code(found, disc.base)
+    finally:
+        runners.close()
+        if cache is not None:
+            cache.finish()
     return ScanResult(
         roots=disc.roots,
         stats=ScanStats(
@@ -113,7 +485,114 @@ def scan_discovered(disc: Discovery, config: ScanConfig, progress: Progress | No
     )
 
 
-def scan(paths: Sequence[str], config: ScanConfig | None = None, progress: Progress | None = None) -> ScanResult:
-    """Scan ``paths`` (files or directories) and return clusters of similar code."""
+# -- discovery, one task per root on a cluster ---------------------------------------------
+
+
+def _posix_rel(path: str, base: str) -> str:
+    rel = os.path.relpath(path, base)
+    return PurePosixPath(*Path(rel).parts).as_posix() if rel != "." else "."
+
+
+def _prefixed(prefix: str, rel: str) -> str:
+    if rel == ".":
+        return prefix
+    return rel if prefix == "." else f"{prefix}/{rel}"
+
+
+@dataclass(frozen=True, slots=True)
+class _RootDiscovery:
+    disc: Discovery
+    inodes: tuple[tuple[int, int] | None, ...]  #: (device, inode) of each file, in ``disc.files`` order
+
+
+def _discover_root(task: tuple[str, ScanConfig]) -> _RootDiscovery:
+    root, config = task
+    disc = discover([root], config)
+    inodes: list[tuple[int, int] | None] = []
+    for f in disc.files:
+        try:
+            st = os.stat(f.abspath)
+            inodes.append((st.st_dev, st.st_ino))
+        except OSError:
+            inodes.append(None)
+    return _RootDiscovery(disc, tuple(inodes))
+
+
+def discover_distributed(paths: Sequence[str], config: ScanConfig, executor: Executor) -> Discovery:
+    """:func:`discover` with one task per root on ``executor``; the same files, skips and paths.
+
+    Each root is walked on a worker; the walks are merged here in root order,
+    with the rules :func:`discover` applies across roots (a file reached
+    twice, through two roots or a hard link, is scanned once).
+    """
+    if not paths:
+        raise InputError("no path to scan")
+    for p in paths:  # the same checks, messages and exit codes as a local walk, before any task starts
+        if not os.path.exists(p):
+            discover([p], config)  # raises the InputError for this path
+    roots = sorted({os.path.abspath(p) for p in paths})
+    dirs = [r if os.path.isdir(r) else os.path.dirname(r) for r in roots]
+    base = os.path.commonpath(dirs)
+    files: dict[str, SourceFile] = {}
+    skipped: dict[tuple[str, str], Skip] = {}
+    seen: set[tuple[int, int]] = set()
+    for root, part in zip(roots, executor.map(_discover_root, [(r, config) for r in roots]), strict=True):
+        prefix = _posix_rel(part.disc.base, base)
+        root_label = _posix_rel(root, base)
+        for s in part.disc.skipped:
+            path = _prefixed(prefix, s.path)
+            skipped[(path, s.reason)] = Skip(path, s.reason)
+        for f, inode in zip(part.disc.files, part.inodes, strict=True):
+            path = _prefixed(prefix, f.path)
+            if inode is not None and inode in seen:
+                skipped[(path, "same file already scanned through another link")] = Skip(
+                    path, "same file already scanned through another link"
+                )
+                continue
+            if inode is not None:
+                seen.add(inode)
+            files[path] = replace(f, path=path, root=root_label)
+    return Discovery(
+        base=base,
+        roots=tuple(_posix_rel(r, base) for r in roots),
+        files=tuple(sorted(files.values(), key=lambda f: f.path)),
+        skipped=tuple(sorted(skipped.values(), key=lambda s: (s.path, s.reason))),
+    )
+
+
+def scan(
+    paths: Sequence[str],
+    config: ScanConfig | None = None,
+    progress: Progress | None = None,
+    *,
+    cache_dir: str | None = None,
+    executor: str | Executor | None = None,
+    scheduler: str | None = None,
+    lsh_storage: str | Mapping[str, object] | None = None,
+) -> ScanResult:
+    """Scan ``paths`` (files or directories) and return clusters of similar code.
+
+    ``cache_dir``: a folder for the incremental cache (:mod:`dupfinder.cache`);
+    None scans without one.  ``executor``: ``"local"`` (a process pool of
+    ``config.jobs`` processes, the default), ``"dask"`` (a Dask cluster at
+    ``scheduler``, or a ``LocalCluster`` without one), or an
+    :class:`~dupfinder.executors.Executor`.  ``lsh_storage``:
+    ``"redis://host:port/db"`` (or a datasketch storage config) to keep the LSH
+    index in a shared Redis; None keeps it in memory.  None of them changes
+    the result.
+    """
     config = config or ScanConfig()
-    return scan_discovered(discover(paths, config), config, progress)
+    if executor == "dask" and len(paths) > 1:  # one cluster for discovery and analysis
+        runner = make_executor("dask", config.jobs, scheduler)
+        try:
+            disc = discover_distributed(paths, config, runner)
+            return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=runner,
+                                   lsh_storage=lsh_storage)  # fmt: skip
+        finally:
+            runner.close()
+    if isinstance(executor, DaskExecutor) and len(paths) > 1:
+        disc = discover_distributed(paths, config, executor)
+    else:
+        disc = discover(paths, config)
+    return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=executor, scheduler=scheduler,
+                           lsh_storage=lsh_storage)  # fmt: skip

@@ -1,10 +1,15 @@
-"""Python: units and qualified names from libcst, tokens from the stdlib tokenizer.
+"""Python: tree-sitter-python first, libcst where the grammars disagree.
 
-libcst gives the concrete tree with exact positions (``PositionProvider``)
-and dotted call names; the file is tokenized once with :mod:`tokenize` and
-each unit takes the tokens inside its line span, so comments, blank lines
-and layout never reach the token stream.  The scanned code is parsed only,
-never imported or executed.
+Every file is parsed by tree-sitter-python (:mod:`dupfinder.languages.python_treesitter`):
+a query in C finds the definitions, callees and imports, and one regular
+expression splits each unit's lines into tokens, about 15 times faster than
+libcst plus the stdlib tokenizer.  Where tree-sitter sees a syntax error the
+file goes to the libcst path below, which gives the same values (units and
+qualified names from libcst's concrete tree with exact positions
+(``PositionProvider``), dotted call names, tokens from :mod:`tokenize`) for
+everything libcst accepts; a file neither accepts keeps tree-sitter's clean
+units.  Either way comments, blank lines and layout never reach the token
+stream.  The scanned code is parsed only, never imported or executed.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, RawUnit, Token
+from dupfinder.languages import python_treesitter as fast
+from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, RawUnit, Token, Unit
+from dupfinder.normalize import to_unit
 
 _SKIP_TYPES = {
     tokenize.COMMENT,
@@ -33,7 +40,9 @@ _SKIP_TYPES = {
 # soft keywords (match, case, type, _) stay names: they are ordinary identifiers far more often
 _KEYWORDS = frozenset(keyword.kwlist)
 _BOOLEANS = frozenset({"True", "False"})  # literals: a changed flag is a Type-2 change
-_FSTRING_PARTS = {getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END") if hasattr(tokenize, n)}
+_FSTRING_PARTS = {
+    getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END") if hasattr(tokenize, n)
+}
 
 
 def tokenize_source(source: str) -> list[Token]:
@@ -57,10 +66,7 @@ def tokenize_source(source: str) -> list[Token]:
         if fstring_depth:
             continue
         if ttype == tokenize.NAME:
-            if tok.string in _BOOLEANS:
-                kind = LITERAL
-            else:
-                kind = KEYWORD if tok.string in _KEYWORDS else NAME
+            kind = LITERAL if tok.string in _BOOLEANS else KEYWORD if tok.string in _KEYWORDS else NAME
             out.append(Token(kind, tok.string, line))
         elif ttype in (tokenize.NUMBER, tokenize.STRING):
             out.append(Token(LITERAL, tok.string, line))
@@ -134,8 +140,85 @@ class _Collector(cst.CSTVisitor):
                 self.imports.append(f"{base}.{name}" if module else f"{base}{name}")
 
 
+#: CPython refuses more than 200 nested brackets; libcst's native parser
+#: crashes the whole process (stack overflow) somewhere past 1,000.
+MAX_NESTING = 200
+#: libcst's parser is cubic in the length of an operator chain at one level
+#: (``a + b + ...``, ``a.b.c...``, ``f()()...``, ``- - x``): 2,000 tokens take
+#: about a second, 20,000 an hour, inside native code no time limit can stop.
+MAX_CHAIN = 2_000
+#: ``elif`` clauses nest in libcst's tree: tens of thousands crash its parser
+MAX_ELIF = 1_000
+_OPENERS = frozenset("([{")
+_CLOSERS = frozenset(")]}")
+#: tokens that end an operand chain at their bracket level
+_CHAIN_BREAKS = frozenset({",", ";", ":", "=", ":=", "->"})
+_LAYOUT = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
+                     tokenize.ENDMARKER})  # fmt: skip
+
+
+def shape_problem(source: str) -> str | None:
+    """Why libcst must not be given ``source`` (nesting or chains that crash or stall it), or None.
+
+    One pass of the stdlib tokenizer, which is iterative; a file it cannot
+    tokenize is left to libcst, which reports the syntax error.
+    """
+    depth = lambdas = 0
+    chains = [0]  # tokens since the last chain break, per open bracket level
+    elifs: dict[int, int] = {}  # column -> elif clauses in the if statement there
+    line_start = True
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            ttype = tok.type
+            if ttype in _LAYOUT:
+                continue
+            if ttype == tokenize.NEWLINE:
+                depth, lambdas, chains, line_start = 0, 0, [0], True
+                continue
+            text = tok.string
+            if line_start:
+                line_start = False
+                column = tok.start[1]
+                if text == "elif":
+                    elifs[column] = elifs.get(column, 0) + 1
+                    if elifs[column] > MAX_ELIF:
+                        return f"nested too deeply (over {MAX_ELIF} elif clauses, line {tok.start[0]})"
+                elif text != "else":
+                    elifs[column] = 0
+            if ttype == tokenize.NAME and text == "lambda":
+                lambdas += 1
+                if lambdas > MAX_NESTING:
+                    return f"nested too deeply (over {MAX_NESTING} lambdas in one statement, line {tok.start[0]})"
+            if ttype == tokenize.OP and text in _OPENERS:
+                chains[-1] += 1
+                depth += 1
+                if depth > MAX_NESTING:
+                    return f"nested too deeply (over {MAX_NESTING} levels of brackets)"
+                chains.append(0)
+                continue
+            if ttype == tokenize.OP and text in _CLOSERS and depth:
+                depth -= 1
+                chains.pop()
+            if ttype == tokenize.OP and text in _CHAIN_BREAKS:
+                chains[-1] = 0
+                continue
+            chains[-1] += 1
+            if chains[-1] > MAX_CHAIN:
+                return f"expression too long to parse (over {MAX_CHAIN} tokens without a break, line {tok.start[0]})"
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return None
+
+
 def _tokens_between(tokens: Sequence[Token], lines: Sequence[int], start: int, end: int) -> tuple[Token, ...]:
     return tuple(tokens[bisect_left(lines, start) : bisect_right(lines, end)])
+
+
+def _fast_structure(source: str) -> fast.Structure | None:
+    try:
+        return fast.parse_structure(source)
+    except Exception:  # a tree-sitter failure leaves the file to libcst
+        return None
 
 
 class PythonLanguage:
@@ -143,6 +226,55 @@ class PythonLanguage:
     extensions: tuple[str, ...] = (".py", ".pyi", ".pyw")
 
     def parse(self, source: str, path: str) -> ParsedFile:
+        """Units with classified tokens (the Language protocol); never raises."""
+        structure = _fast_structure(source)
+        if structure is None or structure.error_line:
+            return self._parse_checked(source, path, structure)
+        return ParsedFile(units=fast.raw_units(source, structure), imports=structure.imports)
+
+    def parse_units(
+        self, source: str, path: str, *, root: str, language: str, min_tokens: int
+    ) -> tuple[tuple[Unit, ...], tuple[str, ...], str | None]:
+        """Normalised units with at least ``min_tokens`` tokens, the file's sorted imports, and an error.
+
+        The fast form of ``parse`` followed by :func:`dupfinder.normalize.to_unit`
+        (same values, no ``Token`` objects).  The error is set only when the
+        file has no unit at all because it could not be parsed.
+        """
+        structure = _fast_structure(source)
+        if structure is None or structure.error_line:
+            parsed = self._parse_checked(source, path, structure)
+            imports = tuple(sorted(set(parsed.imports)))
+            units = tuple(
+                u
+                for u in (to_unit(r, path=path, root=root, language=language, imports=imports) for r in parsed.units)
+                if u.n_tokens >= min_tokens
+            )
+            return units, imports, parsed.error
+        units = fast.units(source, structure, path=path, root=root, language=language, min_tokens=min_tokens)
+        return units, tuple(sorted(set(structure.imports))), None
+
+    def _parse_checked(self, source: str, path: str, structure: fast.Structure | None) -> ParsedFile:
+        """A file tree-sitter found a syntax error in: libcst decides, tree-sitter keeps the clean units.
+
+        The grammars differ at the edges, so code libcst accepts is analysed
+        as before; code neither accepts keeps the units tree-sitter parsed
+        cleanly, and is reported at tree-sitter's first error otherwise.
+        """
+        parsed = self._parse_libcst(source, path)
+        if parsed.error is None or structure is None:
+            return parsed
+        if structure.units:
+            return ParsedFile(units=fast.raw_units(source, structure), imports=structure.imports)
+        error = parsed.error
+        if error.startswith("syntax error"):  # tree-sitter points at the first broken line
+            error = f"syntax error at line {structure.error_line}"
+        return ParsedFile(units=(), imports=structure.imports, error=error)
+
+    def _parse_libcst(self, source: str, path: str) -> ParsedFile:
+        problem = shape_problem(source)
+        if problem is not None:
+            return ParsedFile(units=(), error=problem)
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
@@ -159,6 +291,13 @@ class PythonLanguage:
             return ParsedFile(units=(), error="nested too deeply to analyse")
         except (tokenize.TokenError, SyntaxError) as exc:
             return ParsedFile(units=(), error=f"tokenizer failed: {exc}")
+        except Exception as exc:  # libcst's position provider turns a RecursionError into a KeyError
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, RecursionError):
+                cause = cause.__context__
+            if cause is not None:
+                return ParsedFile(units=(), error="nested too deeply to analyse")
+            return ParsedFile(units=(), error=f"analysis failed: {type(exc).__name__}")
         lines = [t.line for t in tokens]
         units = tuple(
             RawUnit(

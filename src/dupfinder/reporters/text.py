@@ -8,11 +8,21 @@
 
 from __future__ import annotations
 
+import io
+import re
 from typing import TextIO
 
 from dupfinder.model import Cluster, ScanResult
 
 EXCERPT_LINES = 6
+
+#: Control characters (terminal escape sequences) and bidirectional overrides
+#: from scanned code, unit names or file names must not reach a terminal raw.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 def _label(c: Cluster) -> str:
@@ -49,6 +59,12 @@ def _cluster(c: Cluster, out: TextIO) -> None:
 
 
 def write(result: ScanResult, out: TextIO) -> None:
+    buf = io.StringIO()
+    _write(result, buf)
+    out.write(_UNSAFE.sub(_escape, buf.getvalue()))
+
+
+def _write(result: ScanResult, out: TextIO) -> None:
     for c in result.clusters:
         _cluster(c, out)
     for o in result.opportunities[:10]:

@@ -1,0 +1,554 @@
+"""The incremental cache: per-file results and similarity graphs, kept between scans.
+
+Analysing a file is a pure function of its bytes, its path and the settings,
+so its result is stored under a key made of exactly those: the BLAKE2b digest
+of the file's bytes, its path and root, its language, the settings that change
+per-file results (:meth:`ScanConfig.signature_settings`, the size limit) and
+the *code version* -- dupfinder's version plus a digest of its own source
+files, so a new release, a local edit or a third-party language plug-in never
+reuses an entry made by other code.  The stored value is the file's
+:class:`FileResult` (units with their token hashes) and the units' MinHash
+signatures.  A warm scan reads and hashes each file (about 0.1 ms per file)
+and parses only the files whose key is missing.
+
+The similarity graph of the last scan of the same roots is kept too, as a
+*snapshot*: the digests of its nodes (a node's content, everything
+verification may read) and its verified edges.  Candidate pairs and their
+verified similarity are pure functions of the two nodes, so a rescan reuses
+every edge between nodes it shares with the snapshot and queries the index
+only for its new nodes: a one-file change verifies the pairs of that file's
+units, not the corpus's.
+
+Storage: one SQLite database, ``dupfinder-cache.sqlite`` in the cache folder,
+in WAL mode, so concurrent scans read while one writes, and a scan killed at
+any point (SIGINT, SIGKILL) leaves the last committed state; writes are
+batched in short transactions.  Values are data, never pickles: a small
+binary record (magic, checksum, JSON header, raw uint32 arrays) that is
+validated field by field when read; a record that fails any check is a miss
+and is written again.  A database SQLite itself reports as damaged ("file is
+not a database", "malformed") is moved aside and rebuilt empty, under a lock
+file so that concurrent scans rebuild it once.  No cache problem ever fails a
+scan: the scan goes on without the cache and logs a warning
+(``logging.getLogger("dupfinder.cache")``).
+
+Entries not used for :data:`KEEP_DAYS` days are deleted, at most once a day.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib
+import json
+import logging
+import os
+import sqlite3
+import struct
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dupfinder import __version__
+from dupfinder.config import ScanConfig
+from dupfinder.model import FileResult, Fingerprint, Skip, Unit
+
+log = logging.getLogger("dupfinder.cache")
+
+#: bump when the tables or the record format change
+SCHEMA = 1
+DB_NAME = "dupfinder-cache.sqlite"
+LOCK_NAME = "dupfinder-cache.lock"
+KEEP_DAYS = 30
+KEEP_SNAPSHOTS = 16  #: similarity graphs of the last scans of different roots
+_MAGIC = b"DFC1"
+_CHUNK = 500  #: keys per SELECT ... IN (...)
+_BUSY_SECONDS = 60.0  #: how long a writer waits for another scan's transaction
+
+#: skip reasons that depend on the moment, not on the file: never cached
+_TRANSIENT = ("timed out", "unreadable")
+
+
+def default_dir() -> str:
+    """``$DUPFINDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/dupfinder``, else ``~/.cache/dupfinder``."""
+    explicit = os.environ.get("DUPFINDER_CACHE_DIR")
+    if explicit:
+        return explicit
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(xdg, "dupfinder")
+
+
+@functools.cache
+def code_version() -> str:
+    """dupfinder's version and a digest of every source file of the package."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
+    return f"{__version__}+{h.hexdigest()}"
+
+
+@functools.cache
+def _language_version(language: str) -> str:
+    """For a third-party language plug-in: its module and a digest of its source file."""
+    from dupfinder import languages
+
+    try:
+        module = sys.modules.get(type(languages.get(language)).__module__) or importlib.import_module(
+            type(languages.get(language)).__module__
+        )
+    except (KeyError, ImportError):
+        return ""
+    if module.__name__.startswith("dupfinder."):
+        return ""  # covered by code_version()
+    try:
+        return f"{module.__name__}:{hashlib.blake2b(Path(str(module.__file__)).read_bytes()).hexdigest()}"
+    except (OSError, TypeError):
+        return module.__name__
+
+
+def file_scope(config: ScanConfig) -> bytes:
+    """Digest of everything besides the file that a file's result depends on."""
+    settings = dict(config.signature_settings())
+    settings["max_file_bytes"] = config.max_file_bytes
+    text = json.dumps({"code": code_version(), "settings": settings}, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def file_key(scope: bytes, path: str, root: str, language: str, content_digest: bytes) -> bytes:
+    h = hashlib.blake2b(scope, digest_size=20)
+    for part in (path, root, language, _language_version(language)):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    h.update(content_digest)
+    return h.digest()
+
+
+def content_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def pair_scope(config: ScanConfig) -> bytes:
+    """Digest of everything besides two nodes that their candidacy and verified similarity depend on."""
+    settings = {"threshold": config.threshold, "shingle": config.shingle, "num_perm": config.num_perm}
+    text = json.dumps({"code": code_version(), "settings": settings}, sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def snapshot_key(scope: bytes, base: str, roots: Sequence[str]) -> bytes:
+    """Where the similarity graph of a scan of ``roots`` (relative to ``base``) is kept."""
+    text = "\0".join([base, *roots]).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(scope + text, digest_size=16).digest()
+
+
+def unit_digest(scope: bytes, unit: Unit) -> bytes:
+    """Digest of a unit's location-free content (all that verification may look at), within ``scope``.
+
+    """
+    h = hashlib.blake2b(scope, digest_size=16)
+    h.update(unit.token_hashes)
+    fields = [unit.language, unit.name or "", unit.kind, str(len(unit.identifiers)), *unit.identifiers,
+              str(len(unit.calls)), *unit.calls, str(len(unit.imports)), *unit.imports]  # fmt: skip
+    h.update("\0".join(fields).encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+# -- records --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CachedFile:
+    """What a file's entry holds."""
+
+    result: FileResult
+    signatures: bytes  #: one little-endian uint32 row of ``num_perm`` values per unit
+
+
+def cacheable(result: FileResult) -> bool:
+    """Whether a result may be reused: not a skip that depends on the moment."""
+    return result.skip is None or not result.skip.reason.startswith(_TRANSIENT)
+
+
+def encode(result: FileResult, signatures: bytes) -> bytes:
+    units = [
+        [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, u.fingerprint, u.n_tokens,
+         list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports)]
+        for u in result.units
+    ]  # fmt: skip
+    header = json.dumps(
+        {
+            "lines": result.lines,
+            "skip": None if result.skip is None else result.skip.reason,
+            "imports": list(result.imports),
+            "units": units,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8", "surrogatepass")
+    body = struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures
+    return _MAGIC + hashlib.blake2b(body, digest_size=8).digest() + body
+
+
+class _Bad(Exception):
+    """A record that fails validation."""
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Bad
+    return value
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Bad
+    return tuple(value)
+
+
+def _int(value: object) -> int:
+    if type(value) is not int or value < 0:
+        raise _Bad
+    return value
+
+
+def decode(blob: bytes, path: str, num_perm: int) -> CachedFile | None:
+    """The entry in ``blob`` for the file at ``path``, or None if the record is damaged in any way."""
+    try:
+        if len(blob) < 16 or blob[:4] != _MAGIC:
+            raise _Bad
+        body = memoryview(blob)[12:]
+        if hashlib.blake2b(body, digest_size=8).digest() != blob[4:12]:
+            raise _Bad
+        (header_len,) = struct.unpack_from("<I", body)
+        header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
+        if not isinstance(header, dict):
+            raise _Bad
+        imports = _strs(header["imports"])
+        skip_reason = header["skip"]
+        raw_units = header["units"]
+        if not isinstance(raw_units, list):
+            raise _Bad
+        offset = 4 + header_len
+        units: list[Unit] = []
+        for raw in raw_units:
+            if not isinstance(raw, list) or len(raw) != 11:
+                raise _Bad
+            root, language, name, kind, start, end, fp, n_tokens, ids, calls, own_imports = raw
+            n = _int(n_tokens)
+            token_hashes = bytes(body[offset : offset + 4 * n])
+            if len(token_hashes) != 4 * n:
+                raise _Bad
+            offset += 4 * n
+            if name is not None:
+                _str(name)
+            units.append(
+                Unit(
+                    path=path,
+                    root=_str(root),
+                    language=_str(language),
+                    name=name,
+                    kind=_str(kind),
+                    start_line=_int(start),
+                    end_line=_int(end),
+                    fingerprint=Fingerprint(_str(fp)),
+                    token_hashes=token_hashes,
+                    identifiers=_strs(ids),
+                    calls=_strs(calls),
+                    imports=imports if own_imports is None else _strs(own_imports),
+                )
+            )
+        signatures = bytes(body[offset:])
+        if len(signatures) != 4 * num_perm * len(units):
+            raise _Bad
+        if skip_reason is not None:
+            if units:
+                raise _Bad
+            skip: Skip | None = Skip(path, _str(skip_reason))
+        else:
+            skip = None
+        result = FileResult(path, units=tuple(units), lines=_int(header["lines"]), skip=skip, imports=imports)
+        return CachedFile(result, signatures)
+    except (_Bad, KeyError, ValueError, TypeError, UnicodeError, struct.error, RecursionError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A scan's similarity graph: node digests and verified edges between them (indices into ``digests``)."""
+
+    digests: tuple[bytes, ...]  #: 16 bytes each, see :func:`unit_digest`
+    edges: tuple[tuple[int, int, float], ...]
+
+
+_SNAPSHOT_MAGIC = b"DFS1"
+
+
+def encode_snapshot(snapshot: Snapshot) -> bytes:
+    edges = snapshot.edges
+    body = (
+        struct.pack("<II", len(snapshot.digests), len(edges))
+        + b"".join(snapshot.digests)
+        + struct.pack(f"<{2 * len(edges)}I", *(x for i, j, _ in edges for x in (i, j)))
+        + struct.pack(f"<{len(edges)}d", *(sim for _, _, sim in edges))
+    )
+    return _SNAPSHOT_MAGIC + hashlib.blake2b(body, digest_size=8).digest() + body
+
+
+def decode_snapshot(blob: bytes) -> Snapshot | None:
+    """The snapshot in ``blob``, or None if it is damaged in any way."""
+    try:
+        if len(blob) < 20 or blob[:4] != _SNAPSHOT_MAGIC:
+            return None
+        body = memoryview(blob)[12:]
+        if hashlib.blake2b(body, digest_size=8).digest() != blob[4:12]:
+            return None
+        n, e = struct.unpack_from("<II", body)
+        if len(body) != 8 + 16 * n + 8 * e + 8 * e:
+            return None
+        raw = bytes(body[8 : 8 + 16 * n])
+        digests = tuple(raw[k : k + 16] for k in range(0, len(raw), 16))
+        ends = struct.unpack_from(f"<{2 * e}I", body, 8 + 16 * n)
+        sims = struct.unpack_from(f"<{e}d", body, 8 + 16 * n + 8 * e)
+        if any(x >= n for x in ends):
+            return None
+        return Snapshot(digests, tuple(zip(ends[0::2], ends[1::2], sims, strict=True)))
+    except (struct.error, ValueError):
+        return None
+
+
+# -- the store ----------------------------------------------------------------------
+
+
+def _today() -> int:
+    return int(time.time() // 86_400)
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    """An error that means the database file is damaged (not busy, not unwritable)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        message = str(exc).lower()
+        return "malformed" in message or "not a database" in message or "disk image" in message
+    return isinstance(exc, sqlite3.DatabaseError)
+
+
+class Cache:
+    """The cache folder's database; every method swallows storage errors (a miss, a lost write)."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.path = os.path.join(directory, DB_NAME)
+        self.disabled = False
+        self.rebuilt = False  #: the database was found damaged and rebuilt during this scan
+        self._conn: sqlite3.Connection | None = None
+        self._touched: list[bytes] = []
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as exc:
+            self._disable(f"cannot create the cache folder {directory}: {exc.strerror or exc}")
+            return
+        self._call(lambda conn: None)
+
+    # -- connection and recovery --------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None or row[0] != str(SCHEMA):
+                with _transaction(conn):
+                    conn.execute("DROP TABLE IF EXISTS files")
+                    conn.execute("DROP TABLE IF EXISTS snapshots")
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+            conn.execute("CREATE TABLE IF NOT EXISTS files (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
+                         " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
+            conn.execute("CREATE TABLE IF NOT EXISTS snapshots (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
+                         " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _call(self, op, retry: bool = True):  # type: ignore[no-untyped-def]
+        """Run ``op(connection)``; rebuild a damaged database once; give up (disable) on other errors."""
+        if self.disabled:
+            return None
+        try:
+            if self._conn is None:
+                self._conn = self._connect()
+            return op(self._conn)
+        except sqlite3.Error as exc:
+            if _is_damage(exc) and retry:
+                log.warning("dupfinder: the cache %s is damaged (%s); rebuilding it", self.path, exc)
+                if self._rebuild():
+                    return self._call(op, retry=False)
+            elif isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
+                log.warning("dupfinder: the cache %s stayed locked by another scan; going on without it", self.path)
+            self._disable(f"cannot use the cache {self.path}: {exc}")
+            return None
+
+    def _disable(self, message: str) -> None:
+        log.warning("dupfinder: %s; scanning without the cache", message)
+        self.disabled = True
+        self.close()
+
+    def _rebuild(self) -> bool:
+        self.close()
+        try:
+            with _locked(os.path.join(self.directory, LOCK_NAME)):
+                if not self._damaged():
+                    return True  # another scan rebuilt it meanwhile
+                stamp = f"{int(time.time())}-{os.getpid()}"
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        if suffix:
+                            os.unlink(self.path + suffix)
+                        else:
+                            os.replace(self.path, f"{self.path}.damaged-{stamp}")
+                for old in Path(self.directory).glob(DB_NAME + ".damaged-*"):
+                    if not old.name.endswith(stamp):
+                        with contextlib.suppress(OSError):
+                            old.unlink()  # keep only the latest damaged copy, for a bug report
+            self.rebuilt = True
+            return True
+        except OSError as exc:
+            log.warning("dupfinder: cannot rebuild the cache %s: %s", self.path, exc)
+            return False
+
+    def _damaged(self) -> bool:
+        try:
+            conn = sqlite3.connect(self.path, timeout=_BUSY_SECONDS)
+        except sqlite3.Error:
+            return True
+        try:
+            row = conn.execute("PRAGMA quick_check(1)").fetchone()
+            return row is None or row[0] != "ok"
+        except sqlite3.Error:
+            return True
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    # -- files ----------------------------------------------------------------------
+
+    def get_files(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored records by key, for the keys present."""
+
+        def op(conn: sqlite3.Connection) -> dict[bytes, bytes]:
+            found: dict[bytes, bytes] = {}
+            for lo in range(0, len(keys), _CHUNK):
+                chunk = keys[lo : lo + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found.update(conn.execute(f"SELECT key, value FROM files WHERE key IN ({marks})", chunk).fetchall())
+            return found
+
+        found = self._call(op) or {}
+        self._touched.extend(found)
+        return found
+
+    def put_files(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        rows = [(k, v, _today()) for k, v in items]
+        if rows:
+            self._call(lambda conn: _write(conn, "INSERT OR REPLACE INTO files VALUES (?, ?, ?)", rows))
+
+    # -- similarity graphs ------------------------------------------------------------
+
+    def get_snapshot(self, key: bytes) -> Snapshot | None:
+        row = self._call(lambda conn: conn.execute("SELECT value FROM snapshots WHERE key=?", (key,)).fetchone())
+        return decode_snapshot(row[0]) if row else None
+
+    def put_snapshot(self, key: bytes, snapshot: Snapshot) -> None:
+        blob = encode_snapshot(snapshot)
+
+        def op(conn: sqlite3.Connection) -> None:
+            with _transaction(conn):
+                conn.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)", (key, blob, _today()))
+                # the most recently used ones only: a snapshot is as large as a scan's graph
+                conn.execute("DELETE FROM snapshots WHERE key NOT IN"
+                             " (SELECT key FROM snapshots ORDER BY used DESC LIMIT ?)", (KEEP_SNAPSHOTS,))  # fmt: skip
+
+        self._call(op)
+
+    # -- upkeep ---------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Mark the entries this scan used, drop old ones (once a day), and close."""
+        today = _today()
+
+        def op(conn: sqlite3.Connection) -> None:
+            keys = self._touched
+            for lo in range(0, len(keys), _CHUNK):
+                chunk = keys[lo : lo + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                with _transaction(conn):
+                    conn.execute(f"UPDATE files SET used=? WHERE used<? AND key IN ({marks})", (today, today, *chunk))
+            row = conn.execute("SELECT value FROM meta WHERE key='pruned'").fetchone()
+            if row is None or int(row[0]) < today:
+                with _transaction(conn):
+                    conn.execute("DELETE FROM files WHERE used<?", (today - KEEP_DAYS,))
+                    conn.execute("DELETE FROM snapshots WHERE used<?", (today - KEEP_DAYS,))
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (str(today),))
+
+        self._call(op)
+        self._touched = []
+        self.close()
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _write(conn: sqlite3.Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    for lo in range(0, len(rows), _CHUNK):
+        with _transaction(conn):
+            conn.executemany(sql, rows[lo : lo + _CHUNK])
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[None]:
+    """An exclusive lock on ``path`` between processes (where the platform has ``flock``)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: rebuilds are not serialised
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+__all__ = [
+    "Cache",
+    "CachedFile",
+    "Snapshot",
+    "cacheable",
+    "code_version",
+    "content_digest",
+    "decode",
+    "default_dir",
+    "encode",
+    "file_key",
+    "file_scope",
+    "pair_scope",
+    "snapshot_key",
+    "unit_digest",
+]

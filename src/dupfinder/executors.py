@@ -1,0 +1,210 @@
+"""Where per-file work runs: in this process, a local process pool, or a Dask cluster.
+
+One small interface, :class:`Executor`: ``map(fn, items)`` yields
+``fn(item)`` for every item *in the order of the items*, as results arrive,
+with a bounded number of tasks in flight, so memory holds a window of
+results rather than all of them, and the output of a scan never depends on
+scheduling.  ``map_shared(fn, shared, items)`` is the same with
+``fn(shared, item)``: ``shared`` (the units that candidate pairs point into)
+reaches each worker once -- inherited by forked pool processes, broadcast
+once to Dask workers -- instead of once per task.  The scan hands it batches of files (:mod:`dupfinder.scan`), so
+the per-task overhead (pickling, a scheduler round trip: about 1 ms on Dask)
+is paid per batch, not per file.
+
+* :class:`SerialExecutor` -- in this process (tiny inputs, ``--jobs 1``).
+* :class:`LocalExecutor` -- a ``concurrent.futures`` process pool on this
+  machine, one process per core by default.
+* :class:`DaskExecutor` -- a ``dask.distributed`` cluster: the scheduler at
+  ``--scheduler ADDRESS``, or, without one, a ``LocalCluster`` started for the
+  scan.  Workers run the same functions as the local pool and must see the
+  scanned files at the same absolute paths (a shared file system, or the same
+  checkout on every worker) and have dupfinder installed.  Optional: needs
+  ``pip install 'dupfinder[scale]'``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from dupfinder.errors import DupfinderError
+
+T = TypeVar("T")
+R = TypeVar("R")
+S = TypeVar("S")
+
+KINDS = ("local", "dask")
+
+
+class Executor(Protocol):
+    """Runs a function over items, yielding results in item order."""
+
+    #: workers available, for sizing batches
+    workers: int
+    #: whether tasks run in other processes (their functions and results are pickled)
+    distributed: bool
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]: ...
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Iterable[T]) -> Iterator[R]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Everything in this process."""
+
+    workers = 1
+    distributed = False
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        return map(fn, items)
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Iterable[T]) -> Iterator[R]:
+        return (fn(shared, item) for item in items)
+
+    def close(self) -> None:
+        pass
+
+
+def _ordered(submit: Callable[[T], Any], result: Callable[[Any], R], items: Iterable[T], window: int) -> Iterator[R]:
+    """Submit at most ``window`` items ahead of the one being yielded."""
+    pending: deque[Any] = deque()
+    for item in items:
+        pending.append(submit(item))
+        if len(pending) >= window:
+            yield result(pending.popleft())
+    while pending:
+        yield result(pending.popleft())
+
+
+class LocalExecutor:
+    """A process pool on this machine (started on first use)."""
+
+    distributed = True
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        pool = self._pool
+
+        def submit(item: T) -> Future[R]:
+            return pool.submit(fn, item)
+
+        return _ordered(submit, lambda f: f.result(), items, window=4 * self.workers)
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Iterable[T]) -> Iterator[R]:
+        # a pool of its own, whose workers get ``shared`` when they start (forked: without pickling)
+        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_install, initargs=(shared,))
+
+        def submit(item: T) -> Future[R]:
+            return pool.submit(_call_installed, fn, item)
+
+        try:
+            yield from _ordered(submit, lambda f: f.result(), items, window=4 * self.workers)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+_INSTALLED: list[Any] = []  #: in a worker process: the ``shared`` value of its pool
+
+
+def _install(shared: Any) -> None:
+    _INSTALLED[:] = [shared]
+
+
+def _call_installed(fn: Callable[[Any, T], R], item: T) -> R:
+    return fn(_INSTALLED[0], item)
+
+
+class DaskExecutor:
+    """A ``dask.distributed`` client: to ``scheduler``, or to a ``LocalCluster`` of ``workers`` processes."""
+
+    distributed = True
+
+    def __init__(self, scheduler: str | None, workers: int) -> None:
+        try:
+            # untyped: the names come through a module object (dask is an optional extra)
+            distributed: Any = importlib.import_module("dask.distributed")
+        except ImportError:
+            raise DupfinderError(
+                "--executor dask needs dask.distributed: pip install 'dupfinder[scale]'"
+            ) from None
+        self._cluster: Any = None
+        self._client: Any = None
+        try:
+            if scheduler:
+                self._client = distributed.Client(scheduler, timeout=30)
+            else:
+                self._cluster = distributed.LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                                                         processes=True, dashboard_address=None)  # fmt: skip
+                self._client = distributed.Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            raise DupfinderError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        # one task per worker thread is in flight at a time; keep twice that queued
+        threads = sum(self._client.nthreads().values()) or 1
+        self.workers = threads
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        client = self._client
+
+        def submit(item: T) -> Any:
+            return client.submit(fn, item, pure=False)
+
+        return _ordered(submit, lambda f: f.result(), items, window=2 * self.workers + 2)
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Iterable[T]) -> Iterator[R]:
+        client = self._client
+        on_workers = client.scatter(shared, broadcast=True)
+
+        def submit(item: T) -> Any:
+            return client.submit(fn, on_workers, item, pure=False)
+
+        try:
+            yield from _ordered(submit, lambda f: f.result(), items, window=2 * self.workers + 2)
+        finally:
+            client.cancel(on_workers)
+
+    def close(self) -> None:
+        client = self._client
+        if client is not None:
+            client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def make_executor(kind: str | None, jobs: int, scheduler: str | None = None, *, items: int | None = None) -> Executor:
+    """The executor for ``--executor kind`` (default ``local``) with ``jobs`` workers (0: all cores).
+
+    A local scan of fewer than ``items`` worth a pool, or with one job, runs in this process.
+    """
+    kind = kind or "local"
+    if kind not in KINDS:
+        raise DupfinderError(f"--executor must be one of {', '.join(KINDS)}, got {kind!r}")
+    workers = jobs or os.cpu_count() or 1
+    if kind == "dask":
+        return DaskExecutor(scheduler, workers)
+    if scheduler:
+        raise DupfinderError("--scheduler needs --executor dask")
+    if workers <= 1 or (items is not None and items < 2):
+        return SerialExecutor()
+    return LocalExecutor(workers)
+
+
+__all__ = ["KINDS", "DaskExecutor", "Executor", "LocalExecutor", "SerialExecutor", "make_executor"]

@@ -1,0 +1,44 @@
+"""GitHub Actions workflow commands: one annotation per new copy, shown on the pull request's diff.
+
+    ::warning file=billing/login.py,line=3,endLine=20,title=New duplicate of `sign_in`::...
+
+Failing copies are warnings, copies below ``--fail-on`` notices. Values are
+escaped as the runner expects (``%``, CR and LF everywhere; ``:`` and ``,`` in
+properties too), so no path or name can end a command early. Takes a
+:class:`~dupfinder.gate.GateReport`: ``write(report, out)``.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from dupfinder.gate import Finding, GateReport, headline, reuse_hint
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(f: Finding) -> str:
+    inst = f.instance
+    level = "warning" if f.fails else "notice"
+    title = f"New duplicate of `{inst.name}`" if inst.name else "New duplicate"
+    props = ",".join(
+        (
+            f"file={escape_property(inst.path)}",
+            f"line={inst.start_line}",
+            f"endLine={inst.end_line}",
+            f"title={escape_property(title)}",
+        )
+    )
+    message = f"{headline(f)}: {reuse_hint(f)}."
+    return f"::{level} {props}::{escape_data(message)}"
+
+
+def write(report: GateReport, out: TextIO) -> None:
+    for f in report.findings:
+        out.write(annotation(f) + "\n")

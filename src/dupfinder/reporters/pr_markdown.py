@@ -1,0 +1,83 @@
+"""Markdown summary of the CI gate, for a pull-request comment or the job summary.
+
+A heading with the verdict, a table with one row per new copy (where it is,
+what it duplicates, how similar, what to reuse instead) and, folded, the
+other copies. Table cells are escaped so that no path or name breaks the
+table. Takes a :class:`~dupfinder.gate.GateReport`: ``write(report, out)``.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from dupfinder.gate import Finding, GateReport, where
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (pipes, newlines, HTML-ish brackets)."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
+
+
+def _code(text: str) -> str:
+    quoted = text.replace("`", "'")
+    return f"`{quoted}`"
+
+
+def _place(inst_path: str, start: int, end: int, name: str | None, team: str | None) -> str:
+    parts = [_code(f"{inst_path}:{start}-{end}")]
+    if name:
+        parts.append(_code(name))
+    if team:
+        parts.append(f"({team})")
+    return " ".join(parts)
+
+
+def _reuse(f: Finding) -> str:
+    r = f.reuse.instance
+    text = _place(r.path, r.start_line, r.end_line, r.name, r.team)
+    if f.reuse.new:
+        text = f"share one copy with {text} (also new)"
+    if f.platform is not None:
+        pkg = _code(f.package) if f.package else _code(f.platform.id)
+        text += f"; the {f.platform.category} platform {pkg} provides this"
+    return text
+
+
+def write(report: GateReport, out: TextIO) -> None:
+    n, failing = len(report.findings), len(report.failing)
+    if not n:
+        out.write("### dupfinder: no new duplication\n\n")
+        out.write(f"Compared with {cell(report.against)}: this change adds no copy of existing code.\n")
+        return
+    state = "fails" if report.failed else "passes"
+    out.write(f"### dupfinder: {n} new duplicate{'s' if n != 1 else ''}\n\n")
+    allowed = f" (at most {report.max_new} allowed)" if report.max_new else ""
+    below = f"; {n - failing} below the `--fail-on` limits" if n != failing else ""
+    out.write(f"Compared with {cell(report.against)}. The gate **{state}**: {failing} failing{allowed}{below}.\n\n")
+    out.write("| New copy | Duplicates | Similarity | Reuse instead |\n|---|---|---|---|\n")
+    for f in report.findings:
+        i = f.instance
+        new = _place(i.path, i.start_line, i.end_line, i.name, i.team)
+        mark = "" if f.fails else " (note)"
+        old = f.copies[0].instance
+        dup = _place(old.path, old.start_line, old.end_line, old.name, old.team)
+        more = len(f.copies) - 1
+        if more:
+            dup += f" and {more} more"
+        cat = f" [{f.cluster.category}]" if f.cluster.category else ""
+        out.write(f"| {cell(new + mark)} | {cell(dup + cat)} | {f.reuse.similarity:.2f} | {cell(_reuse(f))} |\n")
+    extra = [f for f in report.findings if len(f.copies) > 1]
+    if extra:
+        out.write("\n<details><summary>All copies</summary>\n\n")
+        for f in extra:
+            out.write(f"- {cell(where(f.instance))}\n")
+            for c in f.copies:
+                out.write(f"  - {cell(where(c.instance))}, similarity {c.similarity:.2f}{' (new)' if c.new else ''}\n")
+        out.write("\n</details>\n")

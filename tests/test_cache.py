@@ -1,0 +1,294 @@
+"""The incremental cache, for real: warm and changed scans, damaged files, concurrent and killed scans."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dupfinder import cache as cache_mod
+from dupfinder import reporters
+from dupfinder import scan as scan_mod
+from dupfinder.cli import cli
+from dupfinder.config import ScanConfig
+from dupfinder.model import FileResult, ScanResult
+from synthetic import TEMPLATES, make_corpus
+
+CONFIG = ScanConfig(jobs=1)
+
+
+def as_json(result: ScanResult) -> str:
+    out = io.StringIO()
+    reporters.get("json")(result, out)
+    return out.getvalue()
+
+
+def no_cache(root: Path, config: ScanConfig = CONFIG) -> str:
+    return as_json(scan_mod.scan([str(root)], config))
+
+
+class Counting:
+    """Counts the files the scan really analyses (in this process: --jobs 1)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[str] = []
+        real = scan_mod.analyse_file
+
+        def counted(source: object, config: ScanConfig) -> FileResult:
+            self.paths.append(source.path)  # type: ignore[attr-defined]
+            return real(source, config)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(scan_mod, "analyse_file", counted)
+
+
+def db_path(cache_dir: Path) -> Path:
+    return cache_dir / cache_mod.DB_NAME
+
+
+def test_warm_scan_is_identical_and_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root)
+    (root / "team-0" / "broken.py").write_text("def broken(:\n    pass\n")
+    (root / "team-0" / "blob.py").write_bytes(b"\x00\x01binary")
+    expected = no_cache(root)
+    counting = Counting(monkeypatch)
+    cold = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
+    analysed_cold = len(counting.paths)
+    warm = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
+    assert cold == expected and warm == expected
+    assert analysed_cold == 26  # every file once, skipped ones included
+    assert len(counting.paths) == analysed_cold  # the warm scan analysed none
+    assert '"clusters": [\n    {' in expected  # the corpus does have clusters to compare
+
+
+def test_a_changed_file_alone_is_analysed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    files = make_corpus(root)
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    # one file gains a copy of a template (new clones) and another loses its content
+    files[3].write_text(files[3].read_text() + TEMPLATES[2].replace("user", "account"))
+    files[5].write_text("x = 1\n")
+    counting = Counting(monkeypatch)
+    again = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
+    assert sorted(counting.paths) == sorted(str(f.relative_to(root)) for f in (files[3], files[5]))
+    assert again == no_cache(root)
+
+
+def test_new_settings_or_new_code_never_reuse_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=2, files_per_team=3)
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    counting = Counting(monkeypatch)
+    other = ScanConfig(jobs=1, min_tokens=80)
+    result = as_json(scan_mod.scan([str(root)], other, cache_dir=str(cache_dir)))
+    assert len(counting.paths) == 6
+    assert result == no_cache(root, other)
+    counting.paths.clear()
+    monkeypatch.setattr(cache_mod, "code_version", lambda: "99.0+another-build")
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    assert len(counting.paths) == 6  # a new dupfinder parses everything again
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "emptied"])
+def test_a_damaged_cache_file_is_detected_and_rebuilt(tmp_path: Path, damage: str) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=3, files_per_team=4)
+    expected = no_cache(root)
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    db = db_path(cache_dir)
+    with sqlite3.connect(db) as conn:  # fold the WAL in, so the damage hits the data itself
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = db.read_bytes()
+    assert len(data) > 8192
+    if damage == "garbage":
+        rng = random.Random(3)
+        db.write_bytes(bytes(rng.randrange(256) for _ in range(len(data))))
+    elif damage == "truncated":
+        db.write_bytes(data[: len(data) // 2 + 100])
+    else:
+        db.write_bytes(data[:100] + b"\x00" * (len(data) - 100))
+    assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == expected
+    # the next scan finds a sound cache again, and uses it
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 12
+    assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == expected
+
+
+def test_a_damaged_record_is_a_miss_and_is_written_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=2, files_per_team=3)
+    expected = no_cache(root)
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        key, value = conn.execute("SELECT key, value FROM files ORDER BY key LIMIT 1").fetchone()
+        flipped = value[:40] + bytes([value[40] ^ 0xFF]) + value[41:]
+        conn.execute("UPDATE files SET value=? WHERE key=?", (flipped, key))
+    counting = Counting(monkeypatch)
+    assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == expected
+    assert len(counting.paths) == 1
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        assert conn.execute("SELECT value FROM files WHERE key=?", (key,)).fetchone()[0] == value
+
+
+def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None:
+    root = tmp_path / "src"
+    make_corpus(root, teams=1, files_per_team=2)
+    result = scan_mod.scan([str(root)], CONFIG)
+    assert result.stats.units > 3
+    from dupfinder.analyse import analyse_file
+    from dupfinder.discover import discover
+
+    source = discover([str(root)], CONFIG).files[0]
+    original = analyse_file(source, CONFIG)
+    sigs = bytes(range(256)) * (2 * len(original.units))  # 128 uint32 = 512 bytes per unit
+    blob = cache_mod.encode(original, sigs)
+    entry = cache_mod.decode(blob, source.path, 128)
+    assert entry is not None and entry.result == original and entry.signatures == sigs
+    rng = random.Random(11)
+    for _ in range(300):
+        damaged = bytearray(blob)
+        how = rng.randrange(3)
+        if how == 0:
+            damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        elif how == 1:
+            del damaged[rng.randrange(len(damaged)) :]
+        else:
+            damaged = bytearray(rng.randbytes(rng.randrange(64)))
+        assert cache_mod.decode(bytes(damaged), source.path, 128) is None
+    assert cache_mod.decode(blob, source.path, 64) is None  # signatures of another length
+
+
+def _cli_scan(root: Path, cache_dir: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "dupfinder", "scan", str(root), "-q", "--format", "json", "-o", str(out),
+            "--cache-dir", str(cache_dir), *extra]  # fmt: skip
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _expected_cli(root: Path, tmp_path: Path, *extra: str) -> str:
+    out = tmp_path / "expected.json"
+    proc = subprocess.run([sys.executable, "-m", "dupfinder", "scan", str(root), "-q", "--format", "json", "-o",
+                           str(out), "--no-cache", *extra], capture_output=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return out.read_text()
+
+
+def test_two_scans_sharing_a_cache_at_once_both_finish_correctly(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=8, files_per_team=25)
+    expected = _expected_cli(root, tmp_path, "--jobs", "2")
+    outs = [tmp_path / "a.json", tmp_path / "b.json"]
+    procs = [_cli_scan(root, cache_dir, out, "--jobs", "2") for out in outs]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    assert [o.read_text() for o in outs] == [expected, expected]
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 200
+
+
+def _wait_for_rows(db: Path, proc: subprocess.Popen[bytes], timeout: float = 120) -> int:
+    """Rows the running scan has committed, once there are some."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+                    rows = conn.execute("SELECT count(*) FROM files").fetchone()[0]
+            except sqlite3.Error:
+                rows = 0
+            if rows:
+                return int(rows)
+        time.sleep(0.02)
+    raise AssertionError("the scan committed nothing to the cache before it ended")
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_a_scan_killed_midway_leaves_a_cache_the_next_scan_uses(tmp_path: Path, how: signal.Signals) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=8, files_per_team=120)  # 960 files: a few seconds of work
+    expected = _expected_cli(root, tmp_path, "--jobs", "1")
+    proc = _cli_scan(root, cache_dir, tmp_path / "killed.json", "--jobs", "1")
+    committed = _wait_for_rows(db_path(cache_dir), proc)
+    proc.send_signal(how)
+    proc.communicate(timeout=60)
+    assert proc.returncode == (-signal.SIGKILL if how == signal.SIGKILL else 130)
+    assert committed < 960 and not (tmp_path / "killed.json").exists()
+    out = tmp_path / "after.json"
+    again = _cli_scan(root, cache_dir, out, "--jobs", "1")
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert out.read_text() == expected
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 960
+
+
+def test_a_rescan_verifies_only_the_pairs_of_new_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    files = make_corpus(root, teams=4, files_per_team=6)
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    seen: list[tuple[int, int]] = []
+    real = scan_mod.verify_pairs
+
+    def counted(units, pairs, threshold):  # type: ignore[no-untyped-def]
+        pairs = list(pairs)
+        seen.extend(pairs)
+        return real(units, pairs, threshold)
+
+    monkeypatch.setattr(scan_mod, "verify_pairs", counted)
+    warm = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
+    unchanged = len(seen)
+    assert warm == no_cache(root)
+    files[0].write_text(files[0].read_text() + TEMPLATES[1].replace("settings", "conf").replace("line", "row"))
+    seen.clear()
+    after_change = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
+    incremental = len(seen)
+    seen.clear()
+    assert after_change == no_cache(root)
+    full = len(seen)
+    assert unchanged == 0  # nothing new: every edge comes from the last graph
+    assert 0 < incremental < full / 3
+
+
+def test_cli_cache_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "src"
+    make_corpus(root, teams=2, files_per_team=2)
+    env_dir = tmp_path / "from-env"
+    monkeypatch.setenv("DUPFINDER_CACHE_DIR", str(env_dir))
+    res = CliRunner().invoke(cli, ["scan", str(root), "-q", "--no-cache"])
+    assert res.exit_code == 0, res.output
+    assert not env_dir.exists()
+    res = CliRunner().invoke(cli, ["scan", str(root), "-q"])
+    assert res.exit_code == 0 and db_path(env_dir).is_file()
+    explicit = tmp_path / "explicit"
+    res = CliRunner().invoke(cli, ["scan", str(root), "-q", "--cache-dir", str(explicit)])
+    assert res.exit_code == 0 and db_path(explicit).is_file()
+    monkeypatch.delenv("DUPFINDER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_mod.default_dir() == os.path.join(str(tmp_path / "xdg"), "dupfinder")
+
+
+def test_an_unusable_cache_folder_never_fails_the_scan(tmp_path: Path) -> None:
+    root = tmp_path / "src"
+    make_corpus(root, teams=2, files_per_team=2)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    res = CliRunner().invoke(cli, ["scan", str(root), "-q", "--format", "json", "--cache-dir", str(blocker / "c")])
+    assert res.exit_code == 0, res.output
+    assert res.output == no_cache_cli(root)
+
+
+def no_cache_cli(root: Path) -> str:
+    res = CliRunner().invoke(cli, ["scan", str(root), "-q", "--format", "json", "--no-cache"])
+    assert res.exit_code == 0, res.output
+    return res.output

@@ -1,0 +1,126 @@
+"""Verification (token-bigram alignment plus identifier words) and star-constrained clustering."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dupfinder.align import Encoder, lcs_length
+from dupfinder.cluster import build_clusters
+from dupfinder.config import DEFAULT_THRESHOLD
+from dupfinder.model import Unit
+from dupfinder.verify import ngrams, similarity, verify_pairs
+from test_core import EDITED, ORIGINAL, RENAMED, UNRELATED, _fake, unit
+
+
+def lcs_reference(a: list[int], b: list[int]) -> int:
+    """The textbook O(len(a) * len(b)) dynamic programme."""
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b):
+            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+streams = st.lists(st.sampled_from([0, 1, 2, 7, 2**31, 2**32 - 1]), max_size=120)
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=streams, b=streams)
+def test_lcs_of_encoded_streams_is_the_lcs_of_the_tokens(a: list[int], b: list[int]) -> None:
+    enc = Encoder()
+    ea, eb = enc.encode(a), enc.encode(b)
+    want = lcs_reference(a, b)
+    assert lcs_length(ea, eb) == want == lcs_length(eb, ea)
+    # a cutoff never changes an LCS that reaches it, and gives 0 for one that does not
+    assert lcs_length(ea, eb, want) == want
+    assert lcs_length(ea, eb, want + 1) == 0
+
+
+def test_encoder_is_injective_and_stable() -> None:
+    enc = Encoder()
+    tokens = [5, 2**40, 5, 3, 2**40 + 1]
+    text = enc.encode(tokens)
+    assert len(text) == len(tokens) and len(set(text)) == 4
+    assert enc.encode(tokens) == text  # same token, same character, every time
+    assert ngrams([1, 2, 3], 2) == [(1 << 32) | 2, (2 << 32) | 3]
+    assert ngrams([9], 2) == [9] and ngrams([], 2) == []
+
+
+def test_edited_copy_passes_the_default_threshold_and_unrelated_code_does_not() -> None:
+    original, edited, renamed, unrelated = unit(ORIGINAL), unit(EDITED), unit(RENAMED), unit(UNRELATED)
+    assert DEFAULT_THRESHOLD <= similarity(original, edited) < 1.0
+    # a renamed copy aligns perfectly and loses only the vocabulary part
+    assert similarity(original, renamed) >= 0.7
+    assert similarity(original, unrelated) < DEFAULT_THRESHOLD
+    assert similarity(original, edited) == similarity(edited, original)
+
+
+def test_pruned_verification_keeps_exactly_the_pairs_at_or_above_the_threshold() -> None:
+    units = [unit(src, f"m{i}.py") for i, src in enumerate((ORIGINAL, EDITED, RENAMED, UNRELATED))]
+    pairs = list(itertools.combinations(range(len(units)), 2))
+    exact = {(i, j): similarity(units[i], units[j]) for i, j in pairs}
+    for threshold in (0.2, 0.4, DEFAULT_THRESHOLD, 0.7, 0.9, 1.0):
+        got = {(i, j): s for i, j, s in verify_pairs(units, pairs, threshold)}
+        assert got.keys() == {p for p, s in exact.items() if s >= threshold}, threshold
+        assert all(abs(got[p] - exact[p]) < 1e-12 for p in got)
+
+
+def nodes_of(n: int) -> list[list[Unit]]:
+    return [[_fake(f"n{i}", f"f{i}.py")] for i in range(n)]
+
+
+def test_tight_groups_stay_whole_where_a_greedy_star_would_split_them() -> None:
+    # a0..a2 and b0..b2 are two groups of close copies; h is loosely similar to a0, a1 and
+    # every b, so it has the most weight: a greedy star centred on h takes a0 and a1 away
+    # from a2 and puts them with the b's
+    names = ["a0", "a1", "a2", "b0", "b1", "b2", "h"]
+    nodes = [[_fake(n, f"{n}.py")] for n in names]
+    edges = [(i, j, 0.9) for i, j in itertools.combinations(range(3), 2)]
+    edges += [(i, j, 0.9) for i, j in itertools.combinations(range(3, 6), 2)]
+    edges += [(i, 6, 0.6) for i in (0, 1, 3, 4, 5)]
+    groups = sorted(sorted(i.name or "" for i in c.instances) for c in build_clusters(nodes, edges))
+    assert groups == [["a0", "a1", "a2"], ["b0", "b1", "b2", "h"]]
+
+
+graphs = st.integers(2, 14).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.3, 1.0)),
+            max_size=n * 3,
+        ),
+    )
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(graph=graphs, data=st.data())
+def test_every_member_is_verified_similar_to_its_representative(
+    graph: tuple[int, list[tuple[int, int, float]]], data: st.DataObject
+) -> None:
+    n, raw = graph
+    best: dict[tuple[int, int], float] = {}
+    for i, j, s in raw:
+        if i != j:
+            best[(min(i, j), max(i, j))] = s
+    edges = [(i, j, s) for (i, j), s in sorted(best.items())]
+    nodes = nodes_of(n)
+    clusters = build_clusters(nodes, edges)
+    seen: set[str] = set()
+    for c in clusters:
+        rep, *rest = [i.name or "" for i in c.instances]
+        ri = int(rep[1:])
+        for m in rest:
+            mi = int(m[1:])
+            assert (min(ri, mi), max(ri, mi)) in best, f"{m} is in {rep}'s cluster without being similar to it"
+        names = {i.name or "" for i in c.instances}
+        assert not names & seen, "a unit in two clusters"
+        seen |= names
+    # the edge order does not matter
+    shuffled = data.draw(st.permutations(edges))
+    assert build_clusters(nodes, shuffled) == clusters
