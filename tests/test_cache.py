@@ -249,7 +249,8 @@ def test_a_rescan_verifies_only_the_pairs_of_new_units(tmp_path: Path, monkeypat
     warm = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
     unchanged = len(seen)
     assert warm == no_cache(root)
-    files[0].write_text(files[0].read_text() + TEMPLATES[1].replace("settings", "conf").replace("line", "row"))
+    edited = TEMPLATES[1].replace("    return settings", '    settings["source"] = str(path)\n    return settings')
+    files[0].write_text(files[0].read_text() + edited)  # a unit unlike any before: a new node
     seen.clear()
     after_change = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
     incremental = len(seen)
