@@ -238,14 +238,13 @@ def test_a_rescan_verifies_only_the_pairs_of_new_units(tmp_path: Path, monkeypat
     files = make_corpus(root, teams=4, files_per_team=6)
     scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
     seen: list[tuple[int, int]] = []
-    real = scan_mod.verify_pairs
+    real = scan_mod.Verifier.verify
 
-    def counted(units, pairs, threshold):  # type: ignore[no-untyped-def]
-        pairs = list(pairs)
-        seen.extend(pairs)
-        return real(units, pairs, threshold)
+    def counted(self, a, b, threshold):  # type: ignore[no-untyped-def]
+        seen.extend(zip(a.tolist(), b.tolist(), strict=True))
+        return real(self, a, b, threshold)
 
-    monkeypatch.setattr(scan_mod, "verify_pairs", counted)
+    monkeypatch.setattr(scan_mod.Verifier, "verify", counted)
     warm = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
     unchanged = len(seen)
     assert warm == no_cache(root)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from array import array
+
+import numpy as np
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +14,8 @@ from dupfinder.align import Encoder, lcs_length
 from dupfinder.cluster import build_clusters
 from dupfinder.config import DEFAULT_THRESHOLD
 from dupfinder.model import Unit
-from dupfinder.verify import ngrams, similarity, verify_pairs
+from dupfinder.normalize import vocabulary
+from dupfinder.verify import IDENTIFIER_WEIGHT, Verifier, identifier_similarity, ngrams, similarity, verify_pairs
 from test_core import EDITED, ORIGINAL, RENAMED, UNRELATED, _fake, unit
 
 
@@ -68,6 +72,60 @@ def test_pruned_verification_keeps_exactly_the_pairs_at_or_above_the_threshold()
         got = {(i, j): s for i, j, s in verify_pairs(units, pairs, threshold)}
         assert got.keys() == {p for p, s in exact.items() if s >= threshold}, threshold
         assert all(abs(got[p] - exact[p]) < 1e-12 for p in got)
+
+
+def reference_similarity(a: Unit, b: Unit) -> float:
+    """The definition, one pair at a time: textbook LCS of the bigrams and Jaccard of the words."""
+    ga = ngrams(list(array("I", a.token_hashes)), 2)
+    gb = ngrams(list(array("I", b.token_hashes)), 2)
+    longer = max(len(ga), len(gb))
+    if not longer:
+        return 0.0
+    ids = IDENTIFIER_WEIGHT * identifier_similarity(vocabulary(a.identifiers), vocabulary(b.identifiers))
+    return ids + (1 - IDENTIFIER_WEIGHT) * lcs_reference(ga, gb) / longer
+
+
+random_units = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from([1, 2, 3, 5, 8, 2**31 + 7]), max_size=60),
+        st.lists(st.sampled_from(["getUser", "user_id", "row", "fetchRow", "HTTPClient", "x", "retry2"]),
+                 max_size=5, unique=True),
+    ),  # fmt: skip
+    min_size=2,
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(specs=random_units, columns=st.sampled_from([2, 4, 64]))
+def test_vectorised_similarities_match_the_definition_and_the_bound_never_undercuts_them(
+    specs: list[tuple[list[int], list[str]]], columns: int
+) -> None:
+    units = [
+        Unit(path=f"f{k}.py", root=".", language="python", name=f"f{k}", kind="function", start_line=1, end_line=2,
+             fingerprint=str(k), token_hashes=array("I", toks).tobytes(), identifiers=tuple(sorted(ids)))  # type: ignore[arg-type]
+        for k, (toks, ids) in enumerate(specs)
+    ]  # fmt: skip
+    pairs = list(itertools.combinations(range(len(units)), 2))
+    a = np.array([i for i, _ in pairs], dtype=np.int64)
+    b = np.array([j for _, j in pairs], dtype=np.int64)
+    # few columns force hashed, shared columns: the bound must stay an upper bound
+    verifier = Verifier(units, columns=columns, word_columns=max(2, columns // 2))
+    want = np.array([reference_similarity(units[i], units[j]) for i, j in pairs])
+    assert np.allclose(verifier.similarities(a, b), want, rtol=0, atol=1e-12)
+    assert (verifier.bound(a, b) >= want - 1e-12).all()
+    for threshold in (0.3, DEFAULT_THRESHOLD, 0.8):
+        x, y, sims = verifier.verify(a, b, threshold)
+        # the same formula in the same float operations: the same side of the threshold
+        assert set(zip(x.tolist(), y.tolist(), strict=True)) == {p for p, w in zip(pairs, want, strict=True)
+                                                                 if w >= threshold}  # fmt: skip
+
+
+def test_the_bound_drops_most_unrelated_pairs() -> None:
+    units = [unit(src, f"m{i}.py") for i, src in enumerate((ORIGINAL, EDITED, RENAMED, UNRELATED))]
+    verifier = Verifier(units)
+    bound = verifier.bound(np.array([0, 0]), np.array([3, 1]))
+    assert bound[0] < DEFAULT_THRESHOLD <= bound[1]
 
 
 def nodes_of(n: int) -> list[list[Unit]]:

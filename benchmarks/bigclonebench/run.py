@@ -57,6 +57,7 @@ from dupfinder.discover import discover
 from dupfinder.index import candidate_pairs, lsh_threshold
 from dupfinder.model import Cluster, Unit
 from dupfinder.scan import analyse_all, find_clusters, scan
+from dupfinder.normalize import vocabulary
 from dupfinder.verify import IDENTIFIER_WEIGHT, NGRAM, verify_pairs
 
 HERE = Path(__file__).resolve().parent
@@ -317,7 +318,7 @@ def stages(data: Dataset, units: Sequence[Unit], threshold: float, min_tokens: i
     config = ScanConfig(threshold=threshold, min_tokens=min_tokens)
     units = [u for u in units if u.n_tokens >= min_tokens]
     nodes = nodes_of(units)
-    shingles = [signatures.shingles(n[0].token_hashes, config.shingle) for n in nodes]
+    shingles = [signatures.features(n[0].token_hashes, config.shingle, vocabulary(n[0].identifiers)) for n in nodes]
     t0 = time.perf_counter()
     sigs = signatures.minhash_matrix(shingles, config.num_perm)
     cands = candidate_pairs([n[0].fingerprint for n in nodes], sigs, threshold)

@@ -351,6 +351,8 @@ def check_storage(storage_config: dict[str, object]) -> None:
         return
     try:
         import redis
+        import redis.backoff
+        import redis.retry
     except ImportError:
         raise DupfinderError(
             "--lsh-storage redis://... needs the redis package: pip install 'dupfinder[scale]'"
@@ -358,7 +360,9 @@ def check_storage(storage_config: dict[str, object]) -> None:
     params = storage_config.get("redis")
     assert isinstance(params, dict)
     try:
-        redis.Redis(socket_connect_timeout=5, **params).ping()
+        # one try: a server that is not there is a usage error, not something to wait for
+        no_retry = redis.retry.Retry(redis.backoff.NoBackoff(), 0)
+        redis.Redis(socket_connect_timeout=5, retry=no_retry, **params).ping()
     except redis.RedisError as exc:
         where = params.get("unix_socket_path") or f"{params.get('host')}:{params.get('port')}"
         raise DupfinderError(f"cannot use the Redis LSH index at {where}: {exc}") from None

@@ -94,6 +94,11 @@ def words(identifier: str) -> list[str]:
     return [w.lower() for w in _WORD_RE.findall(identifier)]
 
 
+def vocabulary(identifiers: Iterable[str]) -> frozenset[str]:
+    """The set of lower-case words of a unit's identifiers (what verification and the index compare)."""
+    return frozenset(w for ident in identifiers for w in words(ident))
+
+
 __all__ = [
     "KEYWORD",
     "fingerprint",
@@ -102,5 +107,6 @@ __all__ = [
     "normalised_texts",
     "to_unit",
     "token_hash",
+    "vocabulary",
     "words",
 ]

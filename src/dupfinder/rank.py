@@ -58,7 +58,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from networkx.algorithms import bipartite
 
 from dupfinder.graph import UNOWNED, build_graph, cluster_node, team_label, team_node
 from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ScanResult
@@ -116,14 +115,20 @@ def _pioneers(
     owned = [t for t in teams if t != UNOWNED and t in product]
     if not owned:
         return ()
-    nodes = [cluster_node(c.id) for c in members] + [team_node(t) for t in teams]
-    sub = graph.subgraph([n for n in nodes if n in graph])
-    present = [team_node(t) for t in teams if team_node(t) in sub]
-    projection = bipartite.weighted_projected_graph(sub, present)
-    degree: dict[str, float] = {}
-    for t in owned:
-        node = team_node(t)
-        degree[t] = float(projection.degree(node, weight="weight")) if node in projection else 0.0
+    # each team's weighted degree in the team projection of the members' part of the graph
+    # (bipartite.weighted_projected_graph: an edge's weight is the clusters two teams share),
+    # summed cluster by cluster: a cluster with k of these teams adds k - 1 to each of them
+    present = {team_node(t) for t in teams}
+    degree: dict[str, float] = dict.fromkeys(owned, 0.0)
+    node_of = {team_node(t): t for t in owned}
+    for c in members:
+        node = cluster_node(c.id)
+        if node not in graph:
+            continue
+        here = [n for n in graph[node] if n in present]
+        for n in here:
+            if n in node_of:
+                degree[node_of[n]] += len(here) - 1
     lines: dict[str, int] = {t: 0 for t in owned}
     copies: dict[str, list[Instance]] = {t: [] for t in owned}
     for c in members:

@@ -50,6 +50,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -409,15 +410,37 @@ class _Words:
 
     @staticmethod
     def of(identifiers: Iterable[str]) -> _Words:
-        seqs = {s for s in (split_identifier(i) for i in identifiers) if s}
-        words = frozenset(w for s in seqs for w in s)
-        phrases: set[str] = set()
-        for seq in seqs:
-            for n in range(2, min(_MAX_PHRASE, len(seq)) + 1):
-                for i in range(len(seq) - n + 1):
-                    head = "_".join(seq[i : i + n - 1])
-                    phrases.update(f"{head}_{v}" for v in _variants(seq[i + n - 1]))
-        return _Words(frozenset(v for w in words for v in _variants(w)), words, frozenset(phrases))
+        return _words_of(tuple(identifiers))
+
+    @staticmethod
+    def build(identifiers: tuple[str, ...]) -> _Words:
+        parts = [_identifier_words(i) for i in identifiers]
+        if len(parts) == 1:
+            return parts[0]
+        return _Words(
+            frozenset().union(*(p.forms for p in parts)),
+            frozenset().union(*(p.words for p in parts)),
+            frozenset().union(*(p.phrases for p in parts)),
+        )
+
+
+@lru_cache(maxsize=65_536)
+def _identifier_words(identifier: str) -> _Words:
+    """The :class:`_Words` of one identifier (identifiers repeat across units: memoised)."""
+    seq = split_identifier(identifier)
+    words = frozenset(seq)
+    phrases: set[str] = set()
+    for n in range(2, min(_MAX_PHRASE, len(seq)) + 1):
+        for i in range(len(seq) - n + 1):
+            head = "_".join(seq[i : i + n - 1])
+            phrases.update(f"{head}_{v}" for v in _variants(seq[i + n - 1]))
+    return _Words(frozenset(v for w in words for v in _variants(w)), words, frozenset(phrases))
+
+
+@lru_cache(maxsize=4096)
+def _words_of(identifiers: tuple[str, ...]) -> _Words:
+    """Memoised: the copies in a cluster often have the very same identifiers."""
+    return _Words.build(identifiers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,17 +449,22 @@ class _Vocabulary:
     prefixes: tuple[str, ...]  #: "word*" entries, without the "*"
     phrases: frozenset[str]  #: "sign_in" entries
     joined: dict[str, str]  #: "signin" -> "sign_in": a phrase also matches as one word
+    any_prefix: re.Pattern[str] | None  #: matches a word that starts with some prefix (a cheap first test)
 
     @staticmethod
     def of(entries: Sequence[str]) -> _Vocabulary:
         exact = frozenset(e for e in entries if "_" not in e and not e.endswith("*"))
         prefixes = tuple(e[:-1] for e in entries if e.endswith("*"))
         phrases = frozenset(e for e in entries if "_" in e and not e.endswith("*"))
-        return _Vocabulary(exact, prefixes, phrases, {p.replace("_", ""): p for p in phrases})
+        any_prefix = re.compile("|".join(re.escape(p) for p in prefixes)) if prefixes else None
+        return _Vocabulary(exact, prefixes, phrases, {p.replace("_", ""): p for p in phrases}, any_prefix)
 
     def hits(self, words: _Words) -> set[str]:
         found = set(self.exact & words.forms)
-        found.update(p + "*" for p in self.prefixes if any(w.startswith(p) for w in words.words))
+        if self.any_prefix is not None:
+            starts = [w for w in words.words if self.any_prefix.match(w)]
+            if starts:
+                found.update(p + "*" for p in self.prefixes if any(w.startswith(p) for w in starts))
         found.update(self.phrases & words.phrases)
         found.update(self.joined[j] for j in self.joined.keys() & words.forms)
         return found
@@ -451,6 +479,9 @@ class _Patterns:
     combined: re.Pattern[str] | None
     #: name -> the patterns it matches; names repeat across copies (time.sleep, json.dumps...)
     memo: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    tuples: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @staticmethod
     def of(patterns: Sequence[str], module_prefix: bool) -> _Patterns:
@@ -464,6 +495,16 @@ class _Patterns:
         regexes = tuple(re.compile(s) for s in sources)
         combined = re.compile("|".join(f"(?:{s})" for s in sources)) if sources else None
         return _Patterns(tuple(patterns), regexes, combined)
+
+    def hits_of(self, names: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+        """:meth:`hits`, memoised by the whole tuple (a file's imports are shared by all its units)."""
+        found = self.tuples.get(names)
+        if found is None:
+            pats, matched = self.hits(names)
+            found = (frozenset(pats), frozenset(matched))
+            if len(self.tuples) < _MEMO_SIZE:
+                self.tuples[names] = found
+        return found
 
     def hits(self, names: Iterable[str]) -> tuple[set[str], set[str]]:
         """(patterns matched, names matched)."""
@@ -544,28 +585,91 @@ def _instance_words(inst: Instance) -> tuple[_Words, _Words]:
 
 
 def _hits(m: _CategoryMatcher, names: _Words, idents: _Words, inst: Instance) -> _Hits:
-    call_pats, calls = m.calls.hits(inst.calls)
-    imp_pats, imps = m.imports.hits(inst.imports)
+    call_pats, calls = m.calls.hits_of(tuple(inst.calls))
+    imp_pats, imps = m.imports.hits_of(tuple(inst.imports))
     return _Hits(
         frozenset(m.names.hits(names)),
-        frozenset(call_pats),
+        call_pats,
         frozenset(m.identifiers.hits(idents)),
-        frozenset(imp_pats),
-        frozenset(calls),
-        frozenset(imps),
+        imp_pats,
+        calls,
+        imps,
     )
+
+
+_NO_HITS = _Hits(frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
+
+
+class _Screen:
+    """Which categories could match an instance at all: one look-up per word or name for all
+    categories together, so that the full match (:func:`_hits`) runs only where it can find
+    something.  A superset by construction: every entry and pattern of every category is in it."""
+
+    def __init__(self, categories: Sequence[Category]) -> None:
+        self.words: dict[str, set[int]] = defaultdict(set)  # words, phrases and joined phrases
+        prefixes: list[tuple[str, int]] = []
+        self.calls: list[_Patterns] = []
+        self.imports: list[_Patterns] = []
+        for k, cat in enumerate(categories):
+            for entry in (*cat.names, *cat.identifiers):
+                if entry.endswith("*"):
+                    prefixes.append((entry[:-1], k))
+                else:
+                    self.words[entry].add(k)
+                    if "_" in entry:
+                        self.words[entry.replace("_", "")].add(k)
+            m = _matcher(cat)
+            self.calls.append(m.calls)
+            self.imports.append(m.imports)
+        self.prefixes = tuple(prefixes)
+        self.any_prefix = re.compile("|".join(re.escape(p) for p, _ in prefixes)) if prefixes else None
+        self.memo: dict[tuple[bool, str], frozenset[int]] = {}
+
+    def _names(self, names: Iterable[str], imports: bool) -> set[int]:
+        out: set[int] = set()
+        patterns = self.imports if imports else self.calls
+        for name in names:
+            found = self.memo.get((imports, name))
+            if found is None:
+                found = frozenset(k for k, p in enumerate(patterns) if p.combined is not None and p.combined.match(name))
+                if len(self.memo) < _MEMO_SIZE:
+                    self.memo[(imports, name)] = found
+            out |= found
+        return out
+
+    def candidates(self, inst: Instance, names: _Words, idents: _Words) -> set[int]:
+        out = self._names(inst.calls, False) | self._names(inst.imports, True)
+        table = self.words
+        for words in (names, idents):
+            for w in (*words.forms, *words.phrases):
+                hit = table.get(w)
+                if hit:
+                    out |= hit
+            if self.any_prefix is not None:
+                for w in words.words:
+                    if self.any_prefix.match(w):
+                        out.update(k for p, k in self.prefixes if w.startswith(p))
+        return out
+
+
+@lru_cache(maxsize=64)
+def _screen(categories: tuple[Category, ...]) -> _Screen:
+    return _Screen(categories)
 
 
 def categorize(cluster: Cluster, rules: RuleSet) -> tuple[str | None, float, Evidence]:
     """(category id or None, confidence in [0, 1], evidence) for a cluster; see the module docstring."""
     if not cluster.instances or not rules.categories:
         return None, 0.0, Evidence(0.0)
+    screen = _screen(rules.categories)
     prepared = [(inst, *_instance_words(inst)) for inst in cluster.instances]
+    possible = [screen.candidates(inst, names, idents) for inst, names, idents in prepared]
     n = len(prepared)
     scored: list[tuple[bool, float, Category, list[_Hits]]] = []
-    for cat in rules.categories:
+    for k, cat in enumerate(rules.categories):
         m = _matcher(cat)
-        hits = [_hits(m, names, idents, inst) for inst, names, idents in prepared]
+        hits = [_hits(m, names, idents, inst) if k in can else _NO_HITS
+                for (inst, names, idents), can in zip(prepared, possible, strict=True)]  # fmt: skip
         conf = round(sum(h.confidence(cat.weights) for h in hits) / n, 6)
         named = 2 * sum(1 for h in hits if h.names) >= n
         scored.append((named, conf, cat, hits))

@@ -11,13 +11,20 @@ memory holds units, never parse trees.  With a cache folder
 (:mod:`dupfinder.cache`) each file is first read and hashed here; files whose
 key is stored are not sent to the workers at all.
 
-The similarity half runs here on compact arrays: units with the same
+The similarity half works on compact arrays: units with the same
 fingerprint form one node, the nodes' signatures go through the LSH index
 (:mod:`dupfinder.index`: in memory, or a shared Redis index), candidate pairs
-are verified (:mod:`dupfinder.verify`; similarities already in the cache are
-not computed again) and the verified graph is clustered
-(:mod:`dupfinder.cluster`).  Nodes that are neither repeated nor linked to
-another node cannot join a cluster and are left out of that last step.
+are verified (:mod:`dupfinder.verify`) and the verified graph is clustered
+(:mod:`dupfinder.cluster`).  Many candidate pairs are verified on the
+executor, one range of nodes per worker.  With a cache, the last similarity
+graph of the same roots is reused: its edges between nodes that are still
+there stand, and only pairs with a new node are looked up and verified, which
+gives the same edges as verifying everything (a pair's candidacy and
+similarity depend on its two nodes only).  Nodes that are neither repeated nor
+linked to another node cannot join a cluster and are left out of that last
+step.  Cost: O(files) for the cache look-ups, O(new units x bands) index
+queries on a rescan; a cold scan costs as many verifications as the index
+returns candidate pairs.
 """
 
 from __future__ import annotations
@@ -50,7 +57,8 @@ from dupfinder.index import (
     redis_storage_config,
 )
 from dupfinder.model import Cluster, FileResult, ScanResult, ScanStats, Skip, SourceFile, Unit
-from dupfinder.verify import verify_pairs
+from dupfinder.normalize import vocabulary
+from dupfinder.verify import Verifier
 
 #: progress callback: (stage, done, total)
 Progress = Callable[[str, int, int], None]
@@ -58,7 +66,7 @@ Progress = Callable[[str, int, int], None]
 _SERIAL_BELOW = 32  #: files; a pool costs more than it saves for tiny inputs
 _MAX_BATCH = 64  #: files per task
 _WRITE_EVERY = 256  #: cache entries per write transaction
-_PAIRS_PER_CHUNK = 4_000_000  #: candidate pairs generated at a time (bounds memory)
+_PAIRS_PER_CHUNK = 1_000_000  #: candidate pairs generated at a time (bounds memory: ~100 MB)
 _PARALLEL_VERIFY = 200_000  #: fewer candidate pairs are verified in this process
 
 Signatures = npt.NDArray[np.uint32]
@@ -101,8 +109,9 @@ def _analyse_batch(batch: _Batch) -> list[_Done]:
         result = analyse_file(source, config)
         stable = seen is not None and before == seen == _stat(source.abspath)
         results.append((result, stable and cache_mod.cacheable(result)))
+    units = [u for r, _ in results for u in r.units]
     rows = signatures.signatures_of(
-        [u.token_hashes for r, _ in results for u in r.units], config.shingle, config.num_perm
+        [u.token_hashes for u in units], config.shingle, config.num_perm, words=[vocabulary(u.identifiers) for u in units]
     ).astype("<u4", copy=False)
     done: list[_Done] = []
     at = 0
@@ -253,26 +262,23 @@ def analyse_all(
 class _Graph:
     """What verification needs of every node (shared by the workers)."""
 
-    reps: Sequence[Unit]  #: each node's representative unit
     signatures: Signatures  #: each node's MinHash row
-    language: tuple[str, ...]
+    language: npt.NDArray[np.int64]  #: each node's language, numbered
     threshold: float
     bands: tuple[int, int]  #: (b, r) of the index
+    verifier: Verifier  #: each node's representative, prepared for verification
 
 
 def _verify_pairs(graph: _Graph, codes: Iterable[Pairs]) -> list[tuple[int, int, float]]:
-    """Verified edges among candidate pair codes, in code order (one ``verify_pairs`` call:
-    each unit is prepared once)."""
-    n = len(graph.reps)
-    language = np.array(graph.language, dtype=object)
-
-    def pairs() -> Iterator[tuple[int, int]]:
-        for chunk in codes:
-            first, second = chunk // n, chunk % n
-            same = language[first] == language[second]  # clones never cross languages
-            yield from zip(first[same].tolist(), second[same].tolist(), strict=True)
-
-    return verify_pairs(graph.reps, pairs(), graph.threshold)
+    """Verified edges among candidate pair codes, in code order."""
+    n = len(graph.language)
+    out: list[tuple[int, int, float]] = []
+    for chunk in codes:
+        first, second = chunk // n, chunk % n
+        same = graph.language[first] == graph.language[second]  # clones never cross languages
+        a, b, sims = graph.verifier.verify(first[same], second[same], graph.threshold)
+        out.extend(zip(a.tolist(), b.tolist(), sims.tolist(), strict=True))
+    return out
 
 
 def _verify_span(graph: _Graph, span: tuple[int, int]) -> list[tuple[int, int, float]]:
@@ -329,9 +335,11 @@ def _clusters(
     if unit_signatures is not None and len(unit_signatures) == len(units):
         sigs = unit_signatures[first] if first else np.empty((0, config.num_perm), dtype=np.uint32)
     else:
-        sigs = signatures.signatures_of([units[n].token_hashes for n in first], config.shingle, config.num_perm)
+        sigs = signatures.signatures_of([units[n].token_hashes for n in first], config.shingle, config.num_perm,
+                                        words=[vocabulary(units[n].identifiers) for n in first])  # fmt: skip
     reps = [units[n] for n in first]
-    language = np.array([lang for lang, _ in keys], dtype=object)
+    language_names = sorted({lang for lang, _ in keys})
+    language = np.array([language_names.index(lang) for lang, _ in keys], dtype=np.int64)
 
     # the last scan's graph: its edges between nodes still here are reused, only new nodes are queried
     snapshot: cache_mod.Snapshot | None = None
@@ -354,10 +362,10 @@ def _clusters(
         before = set(snapshot.digests)
         only = np.array([k for k, d in enumerate(digests) if d not in before], dtype=np.int64)
 
-    graph = _Graph(reps, sigs, tuple(language.tolist()), config.threshold,
-                   lsh_params(lsh_threshold(config.threshold), config.num_perm))  # fmt: skip
     fresh: list[tuple[int, int, float]] = []
     if len(reps) >= 2 and (only is None or len(only)):
+        graph = _Graph(sigs, language, config.threshold,
+                       lsh_params(lsh_threshold(config.threshold), config.num_perm), Verifier(reps))  # fmt: skip
         if storage_config is None or storage_config.get("type", "dict") == "dict":
             bands = Bands(sigs, *graph.bands)
             if only is None:

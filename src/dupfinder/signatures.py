@@ -1,8 +1,19 @@
 """Shingles and MinHash signatures, computed in bulk with numpy.
 
 A unit's normalised token hashes (uint32) are turned into overlapping
-k-token shingles, each folded to one 32-bit value; the *set* of shingle
-values is the unit's feature set.  Its MinHash signature applies
+k-token shingles, each folded to one 32-bit value; together with the words
+of the unit's identifiers (each word as ``WORD_COPIES`` salted 32-bit
+values, so that the vocabulary weighs about as much as a fifth of the
+shingles of a typical function) this *set* is the unit's feature set.
+
+Why the words: a normalised token stream has a tiny alphabet (``$ . ( )``
+and the keywords), so the 3-shingle sets of unrelated functions of one
+language overlap by 0.2-0.4, and an index loose enough for edited copies
+returned a third of all pairs of units on a 1-million-line Python corpus
+(107 M candidates for 26,000 units).  Verification gives the shared
+identifier words 30 % of the score; putting them into the index too cut
+the candidates to 17 M there (``benchmarks/speed/README.md``), at a cost
+measured on BigCloneBench (``benchmarks/README.md``).  Its MinHash signature applies
 ``num_perm`` random multiply-shift hash functions (Dietzfelbinger et al.:
 ``(a*x + b) mod 2^64 >> 32`` with odd ``a``) and keeps each function's
 minimum.  The permutations come from a fixed seed, so signatures are
@@ -24,7 +35,8 @@ datasketch storage backend (:mod:`dupfinder.index`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +46,8 @@ if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
 SEED = 20261125
+#: salted copies of each identifier word in the feature set (measured: see the module docstring)
+WORD_COPIES = 3
 _MASK32 = np.uint64(0xFFFFFFFF)
 #: shingle rows per hashing block: 1,024 x 128 x 8 B = 1 MiB, small enough for the CPU cache
 #: (a 200,000-row block ran 7 times slower, bound by memory bandwidth)
@@ -62,6 +76,18 @@ def shingles(token_hashes: bytes, k: int) -> U32:
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(32)
     return np.unique((h & _MASK32).astype(np.uint32))
+
+
+def word_values(words: Iterable[str], copies: int = WORD_COPIES) -> U32:
+    """The 32-bit feature values of a unit's identifier words (``copies`` salted values per word)."""
+    return np.array(
+        sorted({zlib.crc32(f"{c}\0{w}".encode()) for w in words for c in range(copies)}), dtype=np.uint32
+    )
+
+
+def features(token_hashes: bytes, k: int, words: Iterable[str] = ()) -> U32:
+    """A unit's sorted unique feature values: its ``k``-shingles and its identifier words."""
+    return np.union1d(shingles(token_hashes, k), word_values(words)).astype(np.uint32)
 
 
 @functools.cache
@@ -112,16 +138,29 @@ def _minhash_flat(flat: U32, lengths: npt.NDArray[np.int64], num_perm: int, seed
     return out
 
 
-def signatures_of(token_streams: Sequence[bytes], k: int, num_perm: int, seed: int = SEED) -> npt.NDArray[np.uint32]:
-    """MinHash rows of many token-hash streams at once, equal to ``minhash_matrix([shingles(t, k) ...])``."""
+def signatures_of(
+    token_streams: Sequence[bytes],
+    k: int,
+    num_perm: int,
+    seed: int = SEED,
+    words: Sequence[Iterable[str]] | None = None,
+) -> npt.NDArray[np.uint32]:
+    """MinHash rows of many units at once, equal to ``minhash_matrix([features(t, k, w) ...])``.
+
+    ``words``: each unit's identifier words (:func:`dupfinder.normalize.vocabulary`); None for none.
+    """
     n = len(token_streams)
+    if words is None:
+        words = [()] * n
     counts = np.fromiter((len(t) // 4 for t in token_streams), dtype=np.int64, count=n)
     short = np.flatnonzero(counts < k)
     if len(short):  # fewer tokens than a shingle: the per-unit definition, rare
         out = np.empty((n, num_perm), dtype=np.uint32)
-        out[short] = minhash_matrix([shingles(token_streams[int(i)], k) for i in short], num_perm, seed)
+        sets = [features(token_streams[int(i)], k, words[int(i)]) for i in short]
+        out[short] = minhash_matrix(sets, num_perm, seed)
         full = np.flatnonzero(counts >= k)
-        out[full] = signatures_of([token_streams[int(i)] for i in full], k, num_perm, seed)
+        out[full] = signatures_of([token_streams[int(i)] for i in full], k, num_perm, seed,
+                                  [words[int(i)] for i in full])  # fmt: skip
         return out
     if n == 0:
         return np.full((0, num_perm), 0xFFFFFFFF, dtype=np.uint32)
@@ -140,7 +179,10 @@ def signatures_of(token_streams: Sequence[bytes], k: int, num_perm: int, seed: i
     unit_of = np.repeat(np.arange(n, dtype=np.uint64), per_unit)
     positions = np.repeat(starts - np.concatenate(([0], np.cumsum(per_unit)[:-1])), per_unit)
     positions += np.arange(len(unit_of))
-    keyed = np.sort((unit_of << np.uint64(32)) | (h[positions] & _MASK32))
+    word_sets = [word_values(w) for w in words]
+    word_unit = np.repeat(np.arange(n, dtype=np.uint64), [len(w) for w in word_sets])
+    word_keys = (word_unit << np.uint64(32)) | np.concatenate([np.empty(0, np.uint32), *word_sets]).astype(np.uint64)
+    keyed = np.sort(np.concatenate(((unit_of << np.uint64(32)) | (h[positions] & _MASK32), word_keys)))
     if len(keyed) > 1:  # sorted unique (np.unique's hash table is several times slower here)
         keep = np.empty(len(keyed), dtype=bool)
         keep[0] = True
