@@ -6,7 +6,7 @@ import itertools
 from array import array
 
 import numpy as np
-
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,9 +88,12 @@ def reference_similarity(a: Unit, b: Unit) -> float:
 random_units = st.lists(
     st.tuples(
         st.lists(st.sampled_from([1, 2, 3, 5, 8, 2**31 + 7]), max_size=60),
-        st.lists(st.sampled_from(["getUser", "user_id", "row", "fetchRow", "HTTPClient", "x", "retry2"]),
-                 max_size=5, unique=True),
-    ),  # fmt: skip
+        st.lists(
+            st.sampled_from(["getUser", "user_id", "row", "fetchRow", "HTTPClient", "x", "retry2"]),
+            max_size=5,
+            unique=True,
+        ),
+    ),
     min_size=2,
     max_size=8,
 )
@@ -115,7 +118,7 @@ def test_vectorised_similarities_match_the_definition_and_the_bound_never_underc
     assert np.allclose(verifier.similarities(a, b), want, rtol=0, atol=1e-12)
     assert (verifier.bound(a, b) >= want - 1e-12).all()
     for threshold in (0.3, DEFAULT_THRESHOLD, 0.8):
-        x, y, sims = verifier.verify(a, b, threshold)
+        x, y, _ = verifier.verify(a, b, threshold)
         # the same formula in the same float operations: the same side of the threshold
         assert set(zip(x.tolist(), y.tolist(), strict=True)) == {p for p, w in zip(pairs, want, strict=True)
                                                                  if w >= threshold}  # fmt: skip
@@ -182,3 +185,14 @@ def test_every_member_is_verified_similar_to_its_representative(
     # the edge order does not matter
     shuffled = data.draw(st.permutations(edges))
     assert build_clusters(nodes, shuffled) == clusters
+
+
+def test_a_verifier_for_some_units_scores_their_pairs_like_the_full_one() -> None:
+    units = [unit(src, f"m{i}.py") for i, src in enumerate((ORIGINAL, EDITED, RENAMED, UNRELATED))]
+    full = Verifier(units)
+    part = Verifier.only(units, np.array([1, 3], dtype=np.int64))
+    a, b = np.array([1, 3]), np.array([3, 1])
+    assert (part.similarities(a, b) == full.similarities(a, b)).all()
+    assert (part.bound(a, b) >= part.similarities(a, b)).all()
+    with pytest.raises(ValueError, match="not built for"):
+        part.similarities(np.array([0]), np.array([1]))

@@ -631,7 +631,9 @@ class _Screen:
         for name in names:
             found = self.memo.get((imports, name))
             if found is None:
-                found = frozenset(k for k, p in enumerate(patterns) if p.combined is not None and p.combined.match(name))
+                found = frozenset(
+                    k for k, p in enumerate(patterns) if p.combined is not None and p.combined.match(name)
+                )
                 if len(self.memo) < _MEMO_SIZE:
                     self.memo[(imports, name)] = found
             out |= found

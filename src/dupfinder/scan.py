@@ -110,8 +110,9 @@ def _analyse_batch(batch: _Batch) -> list[_Done]:
         stable = seen is not None and before == seen == _stat(source.abspath)
         results.append((result, stable and cache_mod.cacheable(result)))
     units = [u for r, _ in results for u in r.units]
+    words = [vocabulary(u.identifiers) for u in units]
     rows = signatures.signatures_of(
-        [u.token_hashes for u in units], config.shingle, config.num_perm, words=[vocabulary(u.identifiers) for u in units]
+        [u.token_hashes for u in units], config.shingle, config.num_perm, words=words
     ).astype("<u4", copy=False)
     done: list[_Done] = []
     at = 0
@@ -364,17 +365,24 @@ def _clusters(
 
     fresh: list[tuple[int, int, float]] = []
     if len(reps) >= 2 and (only is None or len(only)):
-        graph = _Graph(sigs, language, config.threshold,
-                       lsh_params(lsh_threshold(config.threshold), config.num_perm), Verifier(reps))  # fmt: skip
+        bands_rows = lsh_params(lsh_threshold(config.threshold), config.num_perm)
+        codes: Pairs | None = None
+        bands: Bands | None = None
         if storage_config is None or storage_config.get("type", "dict") == "dict":
-            bands = Bands(sigs, *graph.bands)
-            if only is None:
-                fresh = _verified(graph, bands, None, runners)
-            else:
-                fresh = _verified(graph, None, bands.pairs_with(only), runners)
+            bands = Bands(sigs, *bands_rows)
+            if only is not None:
+                codes = bands.pairs_with(only)
         else:
             names = [f"{lang}:{fp}" for lang, fp in keys]
             codes = candidate_pair_codes(names, sigs, config.threshold, storage_config=storage_config, only=only)
+        if codes is None:
+            assert bands is not None
+            graph = _Graph(sigs, language, config.threshold, bands_rows, Verifier(reps))
+            fresh = _verified(graph, bands, None, runners)
+        else:  # only the units in these pairs are prepared for verification
+            n = len(reps)
+            involved = np.union1d(codes // n, codes % n)
+            graph = _Graph(sigs, language, config.threshold, bands_rows, Verifier.only(reps, involved))
             fresh = _verified(graph, None, codes, runners)
     edges = sorted(kept + fresh)
     if key:

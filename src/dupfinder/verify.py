@@ -29,9 +29,9 @@ near-miss (Type-3) clones at the thresholds where no unrelated code in the
 fixtures pairs up; ``benchmarks/README.md`` has the numbers.
 
 Cost: candidates are verified many at a time (:class:`Verifier`), with no
-Python-level work per pair.  They first pass a vectorised upper bound: a common subsequence of two bigram streams is a common
-sub-multiset, so ``LCS <= sum over bigrams of min(count in a, count in b)``,
-and the shared words are bounded the same way; counting bigrams and words
+Python-level work per pair.  They first pass a vectorised upper bound: a
+common subsequence of two bigram streams is a common sub-multiset, so
+``LCS <= sum over bigrams of min(count in a, count in b)``, and the shared words are bounded the same way; counting bigrams and words
 into a few columns (the most frequent of the scan each get one, the rest
 share hashed columns) only merges counts, which can raise the bound but
 never lower it.  On a 1-million-line Python corpus four in five candidates
@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -142,7 +143,7 @@ def _counts(owner: Ints, cols: Ints, n: int, width: int) -> npt.NDArray[np.int32
 def _encode(values: npt.NDArray[np.uint64], per_unit: Ints) -> npt.NDArray[np.object_]:
     """Each unit's values as one string, one character per distinct value (an injective map while
     there are fewer than 2**20 distinct values; beyond that some share the last character)."""
-    distinct, dense = np.unique(values, return_inverse=True)
+    _, dense = np.unique(values, return_inverse=True)
     chars = (np.minimum(dense, _CHARS - 1) + _FIRST_CHAR).astype("<u4")
     ends = np.cumsum(per_unit)
     out = np.empty(len(per_unit), dtype=object)
@@ -162,7 +163,7 @@ class Verifier:
     int32 counts per unit.
     """
 
-    __slots__ = ("gram_counts", "lengths", "n_words", "texts", "vocab", "weight", "word_counts")
+    __slots__ = ("gram_counts", "lengths", "n_words", "position", "texts", "vocab", "weight", "word_counts")
 
     def __init__(
         self,
@@ -179,6 +180,7 @@ class Verifier:
             raise ValueError(f"ngram must be at least 1, got {ngram}")
         n = len(units)
         self.weight = identifier_weight
+        self.position: Ints | None = None  # set by only(): unit numbers -> rows here
         values, self.lengths = _gram_values(units, ngram)
         owner = np.repeat(np.arange(n, dtype=np.int64), self.lengths)
         exact = columns * 3 // 4
@@ -198,8 +200,26 @@ class Verifier:
         self.word_counts = _counts(word_owner, _columns(keyed, half, word_columns - half), n, word_columns)
         self.vocab = _encode(word_ids, self.n_words)
 
+    @classmethod
+    def only(cls, units: Sequence[Unit], rows: Ints, **options: Any) -> Verifier:
+        """A verifier for pairs among ``units[rows]`` only, still addressed by unit number (a rescan
+        that verifies the pairs of a few new units prepares just them and their candidates)."""
+        verifier = cls([units[int(r)] for r in rows], **options)
+        verifier.position = np.full(len(units), -1, dtype=np.int64)
+        verifier.position[rows] = np.arange(len(rows), dtype=np.int64)
+        return verifier
+
+    def _rows(self, a: Ints) -> Ints:
+        if self.position is None:
+            return a
+        rows = self.position[a]
+        if len(rows) and rows.min() < 0:
+            raise ValueError("a pair names a unit this verifier was not built for")
+        return rows
+
     def bound(self, a: Ints, b: Ints) -> npt.NDArray[np.float64]:
         """An upper bound of the similarity of each pair ``(a[k], b[k])`` (0 when a unit is empty)."""
+        a, b = self._rows(a), self._rows(b)
         out = np.empty(len(a), dtype=np.float64)
         for lo in range(0, len(a), _STEP):
             x, y = a[lo : lo + _STEP], b[lo : lo + _STEP]
@@ -220,6 +240,7 @@ class Verifier:
         """The exact similarity of each pair ``(a[k], b[k])`` (0 when a unit is empty)."""
         if not len(a):
             return np.empty(0, dtype=np.float64)
+        a, b = self._rows(a), self._rows(b)
         common = cpdist(self.texts[a], self.texts[b], scorer=LCSseq.similarity, dtype=np.int64, workers=1)
         shared = cpdist(self.vocab[a], self.vocab[b], scorer=LCSseq.similarity, dtype=np.int64, workers=1)
         longer = np.maximum(self.lengths[a], self.lengths[b])

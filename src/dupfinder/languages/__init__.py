@@ -73,4 +73,4 @@ def get(name: str) -> Language:
     return registry()[name]
 
 
-__all__ = ["Language", "registry", "by_extension", "language_for", "get", "BUILTINS"]
+__all__ = ["BUILTINS", "Language", "by_extension", "get", "language_for", "registry"]

@@ -1,0 +1,120 @@
+"""Where a cold scan's time goes, stage by stage, on one corpus (default: the speed benchmark's).
+
+    python benchmarks/speed/stages.py [PATH] [--sample 300000]
+
+Parses the corpus once (all cores, no cache), then measures on the same units:
+
+* the candidate pairs of the LSH index with the feature sets dupfinder uses (3-shingles and
+  identifier words) and with 3-shingles alone (what the index hashed before), and how many of
+  the verified pairs of a random sample of the shingle-only candidates the word index still
+  returns, by similarity;
+* the share of candidates the vectorised upper bound drops, and the time per pair of the bound
+  and of the exact scores;
+* the similarity half (``find_clusters``) and enrichment (teams, categories, ranking) timed.
+
+Run it on a quiet machine: it prints wall times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from dupfinder import signatures
+from dupfinder.config import ScanConfig
+from dupfinder.discover import discover
+from dupfinder.index import Bands, lsh_params, lsh_threshold
+from dupfinder.model import Unit
+from dupfinder.normalize import vocabulary
+from dupfinder.scan import analyse_all, find_clusters
+from dupfinder.verify import Verifier
+from dupfinder.workflow import TeamOptions, enrich_result, load_ruleset, with_rules
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / "work" / "corpus" / "full"
+
+
+def candidates(sigs: np.ndarray, threshold: float) -> np.ndarray:
+    b, r = lsh_params(lsh_threshold(threshold), sigs.shape[1])
+    bands = Bands(sigs, b, r)
+    return bands.pairs_from(0, bands.n)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("path", nargs="?", type=Path, default=CORPUS)
+    ap.add_argument("--sample", type=int, default=300_000, help="shingle-only candidates verified for recall")
+    args = ap.parse_args(argv)
+    if not args.path.is_dir():
+        print(f"{args.path}: no such folder (run benchmarks/speed/run.py --only-corpus first)", file=sys.stderr)
+        return 2
+    rules = load_ruleset(paths=[str(args.path)])
+    config = with_rules(ScanConfig(), rules)
+
+    t = time.perf_counter()
+    files = discover([str(args.path)], config).files
+    results = list(analyse_all(files, config))
+    units = [u for r in results for u in r.units]
+    print(f"per-file stage: {len(files)} files, {len(units)} units, {time.perf_counter() - t:.1f} s")
+
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, u in enumerate(units):
+        groups[(u.language, u.fingerprint)].append(n)
+    reps: list[Unit] = [units[groups[k][0]] for k in sorted(groups)]
+    n = len(reps)
+    streams = [u.token_hashes for u in reps]
+    words = [vocabulary(u.identifiers) for u in reps]
+    t = time.perf_counter()
+    with_words = signatures.signatures_of(streams, config.shingle, config.num_perm, words=words)
+    print(f"signatures of {n} distinct units: {time.perf_counter() - t:.1f} s")
+    shingles_only = signatures.signatures_of(streams, config.shingle, config.num_perm)
+
+    t = time.perf_counter()
+    new = candidates(with_words, config.threshold)
+    print(f"candidates, shingles + words (dupfinder): {len(new):,} ({time.perf_counter() - t:.1f} s)")
+    old = candidates(shingles_only, config.threshold)
+    print(f"candidates, shingles alone:               {len(old):,}")
+
+    verifier = Verifier(reps)
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(old, min(args.sample, len(old)), replace=False))
+    a, b = sample // n, sample % n
+    t = time.perf_counter()
+    bound = verifier.bound(a, b)
+    t_bound = time.perf_counter() - t
+    t = time.perf_counter()
+    sims = verifier.similarities(a, b)
+    t_exact = time.perf_counter() - t
+    verified = sims >= config.threshold
+    assert (bound[verified] >= sims[verified] - 1e-12).all()
+    dropped = bound < config.threshold - 1e-9
+    print(f"sample of {len(sample):,} shingle-only candidates: {int(verified.sum())} verified; "
+          f"the bound drops {dropped.mean():.1%} ({1e6 * t_bound / len(sample):.2f} us a pair, "
+          f"exact scores {1e6 * t_exact / len(sample):.2f} us a pair)")  # fmt: skip
+    kept = np.isin(sample[verified], new)
+    for lo, hi in ((0.5, 0.55), (0.55, 0.6), (0.6, 0.7), (0.7, 1.01)):
+        band = (sims[verified] >= lo) & (sims[verified] < hi)
+        if band.any():
+            print(f"  verified at {lo:.2f}-{min(hi, 1):.2f}: {int(band.sum())}, "
+                  f"still candidates with words: {kept[band].mean():.0%}")  # fmt: skip
+
+    t = time.perf_counter()
+    clusters = find_clusters(units, config)
+    print(f"similarity half (find_clusters, serial verification): {len(clusters)} clusters, "
+          f"{time.perf_counter() - t:.1f} s")  # fmt: skip
+    from dupfinder.scan import scan
+
+    result = scan([str(args.path)], config)
+    t = time.perf_counter()
+    enrich_result(result, rules, TeamOptions())
+    print(f"enrichment (teams, categories, ranking): {time.perf_counter() - t:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
