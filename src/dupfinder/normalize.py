@@ -15,6 +15,7 @@ it, so it survives line shifts.  Cost: O(tokens), one dict lookup per token.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import zlib
@@ -91,12 +92,18 @@ _WORD_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 def words(identifier: str) -> list[str]:
     """Split an identifier into lower-case words: ``getHTTPResponse_code`` -> get, http, response, code."""
-    return [w.lower() for w in _WORD_RE.findall(identifier)]
+    return list(_split(identifier))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _split(identifier: str) -> tuple[str, ...]:
+    # memoised: the same identifiers recur in thousands of units
+    return tuple(w.lower() for w in _WORD_RE.findall(identifier))
 
 
 def vocabulary(identifiers: Iterable[str]) -> frozenset[str]:
     """The set of lower-case words of a unit's identifiers (what verification and the index compare)."""
-    return frozenset(w for ident in identifiers for w in words(ident))
+    return frozenset(w for ident in identifiers for w in _split(ident))
 
 
 __all__ = [

@@ -234,7 +234,7 @@ class Verifier:
 
     def _jaccard(self, shared: npt.NDArray[np.int64], x: Ints, y: Ints) -> npt.NDArray[np.float64]:
         union = self.n_words[x] + self.n_words[y] - shared
-        return np.where(union > 0, shared / np.maximum(union, 1), 1.0)  # type: ignore[no-any-return]
+        return np.where(union > 0, shared / np.maximum(union, 1), 1.0)
 
     def similarities(self, a: Ints, b: Ints) -> npt.NDArray[np.float64]:
         """The exact similarity of each pair ``(a[k], b[k])`` (0 when a unit is empty)."""
@@ -245,7 +245,7 @@ class Verifier:
         shared = cpdist(self.vocab[a], self.vocab[b], scorer=LCSseq.similarity, dtype=np.int64, workers=1)
         longer = np.maximum(self.lengths[a], self.lengths[b])
         ids = self.weight * self._jaccard(shared, a, b)
-        return np.where(longer > 0, ids + (1.0 - self.weight) * common / np.maximum(longer, 1), 0.0)  # type: ignore[no-any-return]
+        return np.where(longer > 0, ids + (1.0 - self.weight) * common / np.maximum(longer, 1), 0.0)
 
     def verify(self, a: Ints, b: Ints, threshold: float) -> tuple[Ints, Ints, npt.NDArray[np.float64]]:
         """The pairs whose similarity reaches ``threshold``, with it."""

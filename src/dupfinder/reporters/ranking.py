@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TextIO
 
-from dupfinder.model import Cluster, Opportunity, ScanResult
+from dupfinder.model import Cluster, ClusterId, Opportunity, ScanResult
 
 EVIDENCE_CHARS = 70
 
 
-def top_evidence(opportunity: Opportunity, clusters: dict[str, Cluster]) -> str:
+def top_evidence(opportunity: Opportunity, clusters: Mapping[ClusterId, Cluster]) -> str:
     """The strongest evidence lines of an opportunity's clusters, shortened."""
     seen: list[str] = []
     for cid in opportunity.cluster_ids:
