@@ -196,3 +196,43 @@ def test_a_verifier_for_some_units_scores_their_pairs_like_the_full_one() -> Non
     assert (part.bound(a, b) >= part.similarities(a, b)).all()
     with pytest.raises(ValueError, match="not built for"):
         part.similarities(np.array([0]), np.array([1]))
+
+
+class DictStore:
+    """A GroupStore in memory, counting what is computed and what is reused."""
+
+    def __init__(self) -> None:
+        self.data: dict[bytes, list[tuple[int, list[int]]]] = {}
+        self.puts = 0
+
+    def get(self, keys):  # type: ignore[no-untyped-def]
+        return {k: self.data[k] for k in keys if k in self.data}
+
+    def put(self, items):  # type: ignore[no-untyped-def]
+        self.puts += len(items)
+        self.data.update(items)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    edges=st.lists(
+        st.tuples(st.integers(0, 11), st.integers(0, 11), st.sampled_from([0.5, 0.6, 0.75, 0.9, 1.0])), max_size=40
+    )
+)
+def test_clustering_by_component_with_a_store_gives_the_same_clusters(edges: list[tuple[int, int, float]]) -> None:
+    nodes = nodes_of(12)
+    unique = {(min(i, j), max(i, j)): s for i, j, s in edges if i != j}
+    graph = [(i, j, s) for (i, j), s in sorted(unique.items())]
+    store = DictStore()
+    want = build_clusters(nodes, graph)
+    assert build_clusters(nodes, graph, store) == want
+    computed = store.puts
+    assert build_clusters(nodes, graph, store) == want  # every component from the store
+    assert store.puts == computed
+    # one more edge changes one component only: the others are reused
+    if graph:
+        i, j, _ = graph[0]
+        changed = [(i, j, 0.55), *graph[1:]]
+        before = store.puts
+        assert build_clusters(nodes, changed, store) == build_clusters(nodes, changed)
+        assert store.puts - before <= 1

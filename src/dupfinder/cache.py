@@ -58,7 +58,7 @@ from dupfinder.model import FileResult, Fingerprint, Skip, Unit
 log = logging.getLogger("dupfinder.cache")
 
 #: bump when the tables or the record format change
-SCHEMA = 1
+SCHEMA = 2
 DB_NAME = "dupfinder-cache.sqlite"
 LOCK_NAME = "dupfinder-cache.lock"
 KEEP_DAYS = 30
@@ -363,10 +363,13 @@ class Cache:
                 with _transaction(conn):
                     conn.execute("DROP TABLE IF EXISTS files")
                     conn.execute("DROP TABLE IF EXISTS snapshots")
+                    conn.execute("DROP TABLE IF EXISTS groups")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
             conn.execute("CREATE TABLE IF NOT EXISTS files (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
                          " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
             conn.execute("CREATE TABLE IF NOT EXISTS snapshots (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
+                         " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
+            conn.execute("CREATE TABLE IF NOT EXISTS groups (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
                          " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
         except BaseException:
             conn.close()
@@ -478,6 +481,33 @@ class Cache:
 
         self._call(op)
 
+    # -- groups of connected components (cluster.py) ---------------------------------
+
+    def get_groups(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored groups by key, for the keys present (and marked used today)."""
+        today = _today()
+
+        def op(conn: sqlite3.Connection) -> dict[bytes, bytes]:
+            found: dict[bytes, bytes] = {}
+            for lo in range(0, len(keys), _CHUNK):
+                chunk = keys[lo : lo + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found.update(conn.execute(f"SELECT key, value FROM groups WHERE key IN ({marks})", chunk).fetchall())
+            stale = [k for k in found]
+            for lo in range(0, len(stale), _CHUNK):
+                chunk = stale[lo : lo + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                with _transaction(conn):
+                    conn.execute(f"UPDATE groups SET used=? WHERE used<? AND key IN ({marks})", (today, today, *chunk))
+            return found
+
+        return self._call(op) or {}
+
+    def put_groups(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        rows = [(k, v, _today()) for k, v in items]
+        if rows:
+            self._call(lambda conn: _write(conn, "INSERT OR REPLACE INTO groups VALUES (?, ?, ?)", rows))
+
     # -- upkeep ---------------------------------------------------------------------
 
     def finish(self) -> None:
@@ -496,11 +526,54 @@ class Cache:
                 with _transaction(conn):
                     conn.execute("DELETE FROM files WHERE used<?", (today - KEEP_DAYS,))
                     conn.execute("DELETE FROM snapshots WHERE used<?", (today - KEEP_DAYS,))
+                    conn.execute("DELETE FROM groups WHERE used<?", (today - KEEP_DAYS,))
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (str(today),))
 
         self._call(op)
         self._touched = []
         self.close()
+
+
+def encode_groups(groups: Sequence[tuple[int, Sequence[int]]]) -> bytes:
+    return json.dumps([[c, list(m)] for c, m in groups], separators=(",", ":")).encode()
+
+
+def decode_groups(blob: bytes) -> list[tuple[int, list[int]]] | None:
+    """The groups in ``blob``, or None if it is damaged in any way."""
+    try:
+        raw = json.loads(blob)
+        out: list[tuple[int, list[int]]] = []
+        for centre, members in raw:
+            members = [_int(m) for m in members]
+            if _int(centre) not in members or len(members) < 2:
+                return None
+            out.append((centre, members))
+        return out
+    except (ValueError, TypeError, _Bad):
+        return None
+
+
+class GroupCache:
+    """:class:`dupfinder.cluster.GroupStore` on the cache, under a scope (code and settings) digest."""
+
+    def __init__(self, cache: Cache, scope: bytes) -> None:
+        self.cache, self.scope = cache, scope
+
+    def _key(self, key: bytes) -> bytes:
+        return hashlib.blake2b(self.scope + key, digest_size=20).digest()
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, list[tuple[int, list[int]]]]:
+        stored = self.cache.get_groups([self._key(k) for k in keys])
+        out: dict[bytes, list[tuple[int, list[int]]]] = {}
+        for k in keys:
+            blob = stored.get(self._key(k))
+            groups = decode_groups(blob) if blob is not None else None
+            if groups is not None:
+                out[k] = groups
+        return out
+
+    def put(self, items: Sequence[tuple[bytes, Sequence[tuple[int, Sequence[int]]]]]) -> None:
+        self.cache.put_groups([(self._key(k), encode_groups(g)) for k, g in items])
 
 
 @contextlib.contextmanager
@@ -539,6 +612,7 @@ def _locked(path: str) -> Iterator[None]:
 __all__ = [
     "Cache",
     "CachedFile",
+    "GroupCache",
     "Snapshot",
     "cacheable",
     "code_version",

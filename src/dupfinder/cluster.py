@@ -39,6 +39,7 @@ import hashlib
 import heapq
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Protocol
 
 from dupfinder.model import Cluster, ClusterId, Instance, Unit
 
@@ -148,15 +149,95 @@ def _groups(nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, floa
     return out
 
 
-def build_clusters(nodes: Sequence[Sequence[Unit]], edges: Sequence[tuple[int, int, float]]) -> tuple[Cluster, ...]:
-    """Clusters from ``nodes`` (groups of identical units) and verified ``edges`` between them."""
+Groups = list[tuple[int, list[int]]]  #: (centre, members) in a component's own numbering
+
+
+class GroupStore(Protocol):
+    """Where the groups of a connected component are remembered between scans (the cache)."""
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, Groups]: ...
+
+    def put(self, items: Sequence[tuple[bytes, Groups]]) -> None: ...
+
+
+def _components(adjacency: dict[int, dict[int, float]]) -> list[list[int]]:
+    """Connected components of the graph, each sorted, ordered by their smallest node."""
+    seen: set[int] = set()
+    out: list[list[int]] = []
+    for start in sorted(adjacency):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack, comp = [start], []
+        while stack:
+            n = stack.pop()
+            comp.append(n)
+            for m in adjacency[n]:
+                if m not in seen:
+                    seen.add(m)
+                    stack.append(m)
+        out.append(sorted(comp))
+    return out
+
+
+def _component_key(nodes: Sequence[Sequence[Unit]], comp: list[int], adjacency: dict[int, dict[int, float]]) -> bytes:
+    """Everything :func:`_groups` reads of one component: each node's fingerprint and number of copies, in
+    order, and the weighted edges in the component's numbering."""
+    local = {g: k for k, g in enumerate(comp)}
+    h = hashlib.blake2b(digest_size=20)
+    for g in comp:
+        h.update(f"{nodes[g][0].language}:{nodes[g][0].fingerprint}:{len(nodes[g])};".encode())
+    for g in comp:
+        i = local[g]
+        later = (f"{i},{local[m]},{sim!r}" for m, sim in sorted(adjacency[g].items()) if local[m] > i)
+        h.update(";".join(later).encode())
+        h.update(b"|")
+    return h.digest()
+
+
+def _groups_by_component(
+    nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]], store: GroupStore
+) -> Groups:
+    """:func:`_groups`, one connected component at a time, reusing the components ``store`` has seen.
+
+    Groups never span components and the merge order inside one depends only on its nodes' relative
+    order, so this gives the groups of :func:`_groups` on the whole graph; a rescan that changed a few
+    units recomputes only the components they are in.
+    """
+    comps = _components(adjacency)
+    keys = [_component_key(nodes, comp, adjacency) for comp in comps]
+    known = store.get(keys)
+    out: Groups = []
+    fresh: list[tuple[bytes, Groups]] = []
+    for comp, key in zip(comps, keys, strict=True):
+        groups = known.get(key)
+        if groups is not None and any(c >= len(comp) or max(m) >= len(comp) for c, m in groups):
+            groups = None  # not this component's: recompute
+        if groups is None:
+            local = {g: k for k, g in enumerate(comp)}
+            sub = {local[g]: {local[m]: sim for m, sim in adjacency[g].items()} for g in comp}
+            groups = _groups([nodes[g] for g in comp], sub)
+            fresh.append((key, groups))
+        out.extend((comp[c], [comp[m] for m in members]) for c, members in groups)
+    if fresh:
+        store.put(fresh)
+    return out
+
+
+def build_clusters(
+    nodes: Sequence[Sequence[Unit]], edges: Sequence[tuple[int, int, float]], store: GroupStore | None = None
+) -> tuple[Cluster, ...]:
+    """Clusters from ``nodes`` (groups of identical units) and verified ``edges`` between them.
+
+    ``store``: where the groups of each connected component are kept between scans (same clusters).
+    """
     adjacency: dict[int, dict[int, float]] = defaultdict(dict)
     for i, j, sim in edges:
         if i == j or _nested_only(nodes[i], nodes[j]):
             continue  # a closure and its enclosing function: not two copies
         adjacency[i][j] = sim
         adjacency[j][i] = sim
-    grouped = _groups(nodes, adjacency)
+    grouped = _groups(nodes, adjacency) if store is None else _groups_by_component(nodes, adjacency, store)
     in_group = {n for _, group in grouped for n in group}
     # a node of identical copies that joined no group is a cluster of its own
     grouped += [(n, [n]) for n in range(len(nodes)) if n not in in_group and len(nodes[n]) >= 2]

@@ -394,7 +394,10 @@ def _clusters(
     keep = sorted(linked | {n for n, k in enumerate(keys) if len(groups[k]) > 1})
     index = {old: new for new, old in enumerate(keep)}
     nodes = [[units[n] for n in groups[keys[old]]] for old in keep]
-    return build_clusters(nodes, [(index[i], index[j], sim) for i, j, sim in edges])
+    store = None
+    if cache is not None and not cache.disabled:  # the groups of unchanged components are reused
+        store = cache_mod.GroupCache(cache, cache_mod.pair_scope(config))
+    return build_clusters(nodes, [(index[i], index[j], sim) for i, j, sim in edges], store)
 
 
 def find_clusters(
