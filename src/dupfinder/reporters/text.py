@@ -52,9 +52,8 @@ def _cluster(c: Cluster, out: TextIO) -> None:
     for inst in c.instances[1:]:
         team = f" [{inst.team}]" if inst.team else ""
         name = f" `{inst.name}`" if inst.name else ""
-        out.write(
-            f"  = also at {inst.path}:{inst.start_line}-{inst.end_line}{name}{team} (similarity {inst.similarity:.2f})\n"
-        )
+        where = f"{inst.path}:{inst.start_line}-{inst.end_line}"
+        out.write(f"  = also at {where}{name}{team} (similarity {inst.similarity:.2f})\n")
     out.write("\n")
 
 
