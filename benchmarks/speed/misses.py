@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402  (the benchmark script beside this one)
+
 CORPUS = HERE / "work" / "corpus" / "full"
 LOGS = HERE / "work" / "logs"
 
