@@ -292,3 +292,30 @@ def no_cache_cli(root: Path) -> str:
     res = CliRunner().invoke(cli, ["scan", str(root), "-q", "--format", "json", "--no-cache"])
     assert res.exit_code == 0, res.output
     return res.output
+
+
+def test_categories_and_groups_come_back_from_the_cache_and_damaged_ones_are_recomputed(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=4, files_per_team=4)
+    want = no_cache_cli(root)
+    args = ["scan", str(root), "-q", "--format", "json", "--cache-dir", str(cache_dir)]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0 and first.output == want
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        stored = conn.execute("SELECT count(*) FROM derived").fetchone()[0]
+    assert stored > 0  # components' groups and clusters' categories were kept
+    assert CliRunner().invoke(cli, args).output == want
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        conn.execute("UPDATE derived SET value = x'5b312c325d'")  # valid JSON, wrong shape: [1,2]
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and again.output == want
+
+
+def test_a_stored_category_round_trips() -> None:
+    from dupfinder.rules import Evidence
+
+    found = ("auth", 0.8125, Evidence(0.8125, names=("login",), calls=("jwt.*",), named=True,
+                                      candidates=(("auth", 0.8125), ("http-retry", 0.1))))  # fmt: skip
+    assert cache_mod.decode_category(cache_mod.encode_category(found)) == found
+    assert cache_mod.decode_category(b'["auth", 2.0, [0.5, [], [], [], [], false, []]]') is None
+    assert cache_mod.decode_category(b"not json") is None

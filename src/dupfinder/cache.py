@@ -53,12 +53,13 @@ from pathlib import Path
 
 from dupfinder import __version__
 from dupfinder.config import ScanConfig
-from dupfinder.model import FileResult, Fingerprint, Skip, Unit
+from dupfinder.model import Cluster, FileResult, Fingerprint, Skip, Unit
+from dupfinder.rules import Evidence
 
 log = logging.getLogger("dupfinder.cache")
 
 #: bump when the tables or the record format change
-SCHEMA = 2
+SCHEMA = 3
 DB_NAME = "dupfinder-cache.sqlite"
 LOCK_NAME = "dupfinder-cache.lock"
 KEEP_DAYS = 30
@@ -364,12 +365,13 @@ class Cache:
                     conn.execute("DROP TABLE IF EXISTS files")
                     conn.execute("DROP TABLE IF EXISTS snapshots")
                     conn.execute("DROP TABLE IF EXISTS groups")
+                    conn.execute("DROP TABLE IF EXISTS derived")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
             conn.execute("CREATE TABLE IF NOT EXISTS files (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
                          " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
             conn.execute("CREATE TABLE IF NOT EXISTS snapshots (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
                          " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
-            conn.execute("CREATE TABLE IF NOT EXISTS groups (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
+            conn.execute("CREATE TABLE IF NOT EXISTS derived (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
                          " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
         except BaseException:
             conn.close()
@@ -481,10 +483,10 @@ class Cache:
 
         self._call(op)
 
-    # -- groups of connected components (cluster.py) ---------------------------------
+    # -- results derived from content: components' groups, clusters' categories -------
 
-    def get_groups(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
-        """Stored groups by key, for the keys present (and marked used today)."""
+    def get_derived(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored values by key, for the keys present (and marked used today)."""
         today = _today()
 
         def op(conn: sqlite3.Connection) -> dict[bytes, bytes]:
@@ -492,21 +494,21 @@ class Cache:
             for lo in range(0, len(keys), _CHUNK):
                 chunk = keys[lo : lo + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                found.update(conn.execute(f"SELECT key, value FROM groups WHERE key IN ({marks})", chunk).fetchall())
+                found.update(conn.execute(f"SELECT key, value FROM derived WHERE key IN ({marks})", chunk).fetchall())
             stale = [k for k in found]
             for lo in range(0, len(stale), _CHUNK):
                 chunk = stale[lo : lo + _CHUNK]
                 marks = ",".join("?" * len(chunk))
                 with _transaction(conn):
-                    conn.execute(f"UPDATE groups SET used=? WHERE used<? AND key IN ({marks})", (today, today, *chunk))
+                    conn.execute(f"UPDATE derived SET used=? WHERE used<? AND key IN ({marks})", (today, today, *chunk))
             return found
 
         return self._call(op) or {}
 
-    def put_groups(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+    def put_derived(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         rows = [(k, v, _today()) for k, v in items]
         if rows:
-            self._call(lambda conn: _write(conn, "INSERT OR REPLACE INTO groups VALUES (?, ?, ?)", rows))
+            self._call(lambda conn: _write(conn, "INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", rows))
 
     # -- upkeep ---------------------------------------------------------------------
 
@@ -526,7 +528,7 @@ class Cache:
                 with _transaction(conn):
                     conn.execute("DELETE FROM files WHERE used<?", (today - KEEP_DAYS,))
                     conn.execute("DELETE FROM snapshots WHERE used<?", (today - KEEP_DAYS,))
-                    conn.execute("DELETE FROM groups WHERE used<?", (today - KEEP_DAYS,))
+                    conn.execute("DELETE FROM derived WHERE used<?", (today - KEEP_DAYS,))
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (str(today),))
 
         self._call(op)
@@ -560,10 +562,10 @@ class GroupCache:
         self.cache, self.scope = cache, scope
 
     def _key(self, key: bytes) -> bytes:
-        return hashlib.blake2b(self.scope + key, digest_size=20).digest()
+        return hashlib.blake2b(b"groups\0" + self.scope + key, digest_size=20).digest()
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, list[tuple[int, list[int]]]]:
-        stored = self.cache.get_groups([self._key(k) for k in keys])
+        stored = self.cache.get_derived([self._key(k) for k in keys])
         out: dict[bytes, list[tuple[int, list[int]]]] = {}
         for k in keys:
             blob = stored.get(self._key(k))
@@ -573,7 +575,70 @@ class GroupCache:
         return out
 
     def put(self, items: Sequence[tuple[bytes, Sequence[tuple[int, Sequence[int]]]]]) -> None:
-        self.cache.put_groups([(self._key(k), encode_groups(g)) for k, g in items])
+        self.cache.put_derived([(self._key(k), encode_groups(g)) for k, g in items])
+
+
+def encode_category(found: tuple[str | None, float, Evidence]) -> bytes:
+    category, confidence, e = found
+    evidence = [e.confidence, list(e.names), list(e.calls), list(e.identifiers), list(e.imports), e.named,
+                [[cid, conf] for cid, conf in e.candidates]]  # fmt: skip
+    return json.dumps([category, confidence, evidence], separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _float(value: object) -> float:
+    if type(value) not in (int, float) or not 0.0 <= value <= 1.0:  # type: ignore[operator]
+        raise _Bad
+    return float(value)  # type: ignore[arg-type]
+
+
+def decode_category(blob: bytes) -> tuple[str | None, float, Evidence] | None:
+    """What :func:`dupfinder.rules.categorize` returned, or None if ``blob`` is damaged in any way."""
+    try:
+        category, confidence, (conf, names, calls, idents, imports, named, candidates) = json.loads(blob)
+        if category is not None:
+            _str(category)
+        if type(named) is not bool:
+            raise _Bad
+        evidence = Evidence(
+            confidence=_float(conf),
+            names=_strs(names),
+            calls=_strs(calls),
+            identifiers=_strs(idents),
+            imports=_strs(imports),
+            named=named,
+            candidates=tuple((_str(cid), _float(c)) for cid, c in candidates),
+        )
+        return category, _float(confidence), evidence
+    except (ValueError, TypeError, _Bad):
+        return None
+
+
+class CategoryCache:
+    """Each cluster's category (:func:`dupfinder.rules.categorize`), remembered by what it is computed from:
+    the copies' names, identifiers, calls and imports, the categories' rules and dupfinder's code."""
+
+    def __init__(self, cache: Cache, categories: Sequence[object]) -> None:
+        self.cache = cache
+        self.scope = hashlib.blake2b((code_version() + repr(tuple(categories))).encode(), digest_size=16).digest()
+
+    def key(self, cluster: Cluster) -> bytes:
+        h = hashlib.blake2b(b"categories\0" + self.scope, digest_size=20)
+        for inst in cluster.instances:
+            for part in (inst.name or "", *inst.identifiers, "\x1d", *inst.calls, "\x1d", *inst.imports):
+                h.update(part.encode("utf-8", "surrogatepass") + b"\x1f")
+            h.update(b"\x1e")
+        return h.digest()
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, tuple[str | None, float, Evidence]]:
+        out: dict[bytes, tuple[str | None, float, Evidence]] = {}
+        for k, blob in self.cache.get_derived(list(keys)).items():
+            found = decode_category(blob)
+            if found is not None:
+                out[k] = found
+        return out
+
+    def put(self, items: Sequence[tuple[bytes, tuple[str | None, float, Evidence]]]) -> None:
+        self.cache.put_derived([(k, encode_category(v)) for k, v in items])
 
 
 @contextlib.contextmanager
@@ -612,6 +677,7 @@ def _locked(path: str) -> Iterator[None]:
 __all__ = [
     "Cache",
     "CachedFile",
+    "CategoryCache",
     "GroupCache",
     "Snapshot",
     "cacheable",

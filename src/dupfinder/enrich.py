@@ -20,7 +20,7 @@ Cost: one :meth:`~dupfinder.teams.TeamResolver.resolve` per distinct file, one
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from dupfinder.graph import build_graph
@@ -41,19 +41,54 @@ def _evidence_lines(evidence: Evidence) -> tuple[str, ...]:
     return tuple(f"{kind}: {', '.join(sorted(items)[:6])}" for kind, items in parts if items)
 
 
+def _categories(
+    clusters: Sequence[Cluster], rules: RuleSet, cache_dir: str | None
+) -> list[tuple[str | None, float, Evidence]]:
+    if cache_dir is None or not clusters:
+        return [categorize(c, rules) for c in clusters]
+    from dupfinder.cache import Cache, CategoryCache
+
+    cache = Cache(cache_dir)
+    try:
+        store = CategoryCache(cache, rules.categories)
+        keys = [store.key(c) for c in clusters]
+        known = store.get(keys)
+        out: list[tuple[str | None, float, Evidence]] = []
+        fresh: list[tuple[bytes, tuple[str | None, float, Evidence]]] = []
+        for cluster, key in zip(clusters, keys, strict=True):
+            found = known.get(key)
+            if found is None:
+                found = categorize(cluster, rules)
+                fresh.append((key, found))
+            out.append(found)
+        store.put(fresh)
+        return out
+    finally:
+        cache.close()
+
+
 def enrich(
     result: ScanResult,
     resolver: TeamResolver,
     rules: RuleSet,
     churn: Mapping[str, int] | None = None,
+    cache_dir: str | None = None,
 ) -> ScanResult:
-    """A copy of ``result`` with teams, categories, opportunities and adoption filled in."""
+    """A copy of ``result`` with teams, categories, opportunities and adoption filled in.
+
+    ``cache_dir``: the scan's cache folder, where each cluster's category is remembered by the
+    copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters).
+    """
     paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
     file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
     clusters: list[Cluster] = []
-    for cluster in result.clusters:
-        owned = replace(cluster, instances=tuple(replace(i, team=file_teams[i.path]) for i in cluster.instances))
-        category, confidence, evidence = categorize(owned, rules)
+    owned_clusters = [
+        replace(cluster, instances=tuple(replace(i, team=file_teams[i.path]) for i in cluster.instances))
+        for cluster in result.clusters
+    ]
+    for owned, (category, confidence, evidence) in zip(
+        owned_clusters, _categories(owned_clusters, rules, cache_dir), strict=True
+    ):
         clusters.append(
             replace(
                 owned,

@@ -69,7 +69,9 @@ def with_rules(config: ScanConfig, rules: RuleSet) -> ScanConfig:
     return replace(config, ignore_rules=tuple(r for r in rules.ignores if r.enabled))
 
 
-def enrich_result(result: ScanResult, rules: RuleSet, teams: TeamOptions) -> tuple[ScanResult, tuple[str, ...]]:
+def enrich_result(
+    result: ScanResult, rules: RuleSet, teams: TeamOptions, cache_dir: str | None = None
+) -> tuple[ScanResult, tuple[str, ...]]:
     """Teams, categories, opportunities and adoption for a scan; also the owner-file warnings."""
     from dupfinder.churn import git_churn
     from dupfinder.enrich import enrich
@@ -80,7 +82,7 @@ def enrich_result(result: ScanResult, rules: RuleSet, teams: TeamOptions) -> tup
     if teams.churn:
         paths = {i.path for c in result.clusters for i in c.instances}
         churn = git_churn(result.base, paths) or None
-    return enrich(result, resolver, rules, churn), tuple(resolver.warnings)
+    return enrich(result, resolver, rules, churn, cache_dir), tuple(resolver.warnings)
 
 
 def analyse_codebase(
@@ -98,4 +100,4 @@ def analyse_codebase(
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)
     result = scan(paths, config, progress, **scan_options)
-    return enrich_result(result, rules, teams or TeamOptions())
+    return enrich_result(result, rules, teams or TeamOptions(), scan_options.get("cache_dir"))
