@@ -319,3 +319,17 @@ def test_a_stored_category_round_trips() -> None:
     assert cache_mod.decode_category(cache_mod.encode_category(found)) == found
     assert cache_mod.decode_category(b'["auth", 2.0, [0.5, [], [], [], [], false, []]]') is None
     assert cache_mod.decode_category(b"not json") is None
+
+
+def test_baseline_uses_the_cache_and_writes_the_same_file(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=3, files_per_team=3)
+    outputs = []
+    for extra in (["--no-cache"], ["--cache-dir", str(cache_dir)], ["--cache-dir", str(cache_dir)]):
+        out = tmp_path / f"baseline-{len(outputs)}.json"
+        res = CliRunner().invoke(cli, ["baseline", str(root), "-q", "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 9

@@ -459,12 +459,16 @@ def scan_discovered(
     executor: str | Executor | None = None,
     scheduler: str | None = None,
     lsh_storage: str | Mapping[str, object] | None = None,
+    units_out: list[Unit] | None = None,
 ) -> ScanResult:
-    """Analyse and cluster discovered files; see :func:`scan` for the keyword arguments."""
+    """Analyse and cluster discovered files; see :func:`scan` for the keyword arguments.
+
+    ``units_out``: a list that receives every unit of the scan (the baseline records them all).
+    """
     storage_config = _storage(lsh_storage)
     runners = _Runners(executor, config, scheduler)
     cache = cache_mod.Cache(cache_dir) if cache_dir else None
-    units: list[Unit] = []
+    units: list[Unit] = units_out if units_out is not None else []
     sig_parts: list[bytes] = []
     skipped = list(disc.skipped)
     file_imports: dict[str, tuple[str, ...]] = {}

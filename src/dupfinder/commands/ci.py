@@ -454,15 +454,15 @@ def baseline(**params: Any) -> None:
     """Record the units and clone clusters of PATH, for dupfinder ci --baseline FILE."""
     from dupfinder import baseline as baseline_file
     from dupfinder.discover import discover
-    from dupfinder.scan import analyse_all, find_clusters
+    from dupfinder.scan import scan_discovered
 
     params["paths"] = (params["path"],)
     config, _ = _config(params)
     disc = discover([params["path"]], config)
-    with progress_bar(params["quiet"]) as progress:
-        units = [u for r in analyse_all(disc.files, config, progress) for u in _units_of(r)]
-    clusters = find_clusters(units, config)
-    known = baseline_file.build(units, clusters, config)
+    units: list[Unit] = []
+    with progress_bar(params["quiet"]) as progress:  # the scan's cache, executor and index options apply
+        result = scan_discovered(disc, config, progress, units_out=units, **scan_kwargs(params))
+    known = baseline_file.build(units, result.clusters, config)
     emit(lambda out: baseline_file.write(known, out), params["output"])
     if params["output"] and params["output"] != "-":
         counts = f"{len(known.units)} units, {len(known.clusters)} clusters"
