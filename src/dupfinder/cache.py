@@ -50,6 +50,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from dupfinder import __version__
 from dupfinder.config import ScanConfig
@@ -57,6 +58,7 @@ from dupfinder.model import Cluster, FileResult, Fingerprint, Skip, Unit
 from dupfinder.rules import Evidence
 
 log = logging.getLogger("dupfinder.cache")
+V = TypeVar("V")
 
 #: bump when the tables or the record format change
 SCHEMA = 3
@@ -448,15 +450,7 @@ class Cache:
     def get_files(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         """Stored records by key, for the keys present."""
 
-        def op(conn: sqlite3.Connection) -> dict[bytes, bytes]:
-            found: dict[bytes, bytes] = {}
-            for lo in range(0, len(keys), _CHUNK):
-                chunk = keys[lo : lo + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                found.update(conn.execute(f"SELECT key, value FROM files WHERE key IN ({marks})", chunk).fetchall())
-            return found
-
-        found = self._call(op) or {}
+        found = self._call(lambda conn: _select_in(conn, "files", keys)) or {}
         self._touched.extend(found)
         return found
 
@@ -487,20 +481,10 @@ class Cache:
 
     def get_derived(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         """Stored values by key, for the keys present (and marked used today)."""
-        today = _today()
 
         def op(conn: sqlite3.Connection) -> dict[bytes, bytes]:
-            found: dict[bytes, bytes] = {}
-            for lo in range(0, len(keys), _CHUNK):
-                chunk = keys[lo : lo + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                found.update(conn.execute(f"SELECT key, value FROM derived WHERE key IN ({marks})", chunk).fetchall())
-            stale = [k for k in found]
-            for lo in range(0, len(stale), _CHUNK):
-                chunk = stale[lo : lo + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                with _transaction(conn):
-                    conn.execute(f"UPDATE derived SET used=? WHERE used<? AND key IN ({marks})", (today, today, *chunk))
+            found = _select_in(conn, "derived", keys)
+            _touch(conn, "derived", list(found), _today())
             return found
 
         return self._call(op) or {}
@@ -517,12 +501,7 @@ class Cache:
         today = _today()
 
         def op(conn: sqlite3.Connection) -> None:
-            keys = self._touched
-            for lo in range(0, len(keys), _CHUNK):
-                chunk = keys[lo : lo + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                with _transaction(conn):
-                    conn.execute(f"UPDATE files SET used=? WHERE used<? AND key IN ({marks})", (today, today, *chunk))
+            _touch(conn, "files", self._touched, today)
             row = conn.execute("SELECT value FROM meta WHERE key='pruned'").fetchone()
             if row is None or int(row[0]) < today:
                 with _transaction(conn):
@@ -553,29 +532,6 @@ def decode_groups(blob: bytes) -> list[tuple[int, list[int]]] | None:
         return out
     except (ValueError, TypeError, _Bad):
         return None
-
-
-class GroupCache:
-    """:class:`dupfinder.cluster.GroupStore` on the cache, under a scope (code and settings) digest."""
-
-    def __init__(self, cache: Cache, scope: bytes) -> None:
-        self.cache, self.scope = cache, scope
-
-    def _key(self, key: bytes) -> bytes:
-        return hashlib.blake2b(b"groups\0" + self.scope + key, digest_size=20).digest()
-
-    def get(self, keys: Sequence[bytes]) -> dict[bytes, list[tuple[int, list[int]]]]:
-        stored = self.cache.get_derived([self._key(k) for k in keys])
-        out: dict[bytes, list[tuple[int, list[int]]]] = {}
-        for k in keys:
-            blob = stored.get(self._key(k))
-            groups = decode_groups(blob) if blob is not None else None
-            if groups is not None:
-                out[k] = groups
-        return out
-
-    def put(self, items: Sequence[tuple[bytes, Sequence[tuple[int, Sequence[int]]]]]) -> None:
-        self.cache.put_derived([(self._key(k), encode_groups(g)) for k, g in items])
 
 
 def encode_category(found: tuple[str | None, float, Evidence]) -> bytes:
@@ -613,32 +569,71 @@ def decode_category(blob: bytes) -> tuple[str | None, float, Evidence] | None:
         return None
 
 
-class CategoryCache:
+class _Derived(Generic[V]):
+    """Values computed from content, kept in the ``derived`` table under digests of their inputs and
+    a scope (the code and settings they also depend on); damaged entries read as missing."""
+
+    namespace = b""
+
+    def __init__(self, cache: Cache, scope: bytes) -> None:
+        self.cache, self.scope = cache, scope
+
+    def _key(self, key: bytes) -> bytes:
+        return hashlib.blake2b(self.namespace + b"\0" + self.scope + key, digest_size=20).digest()
+
+    def _encode(self, value: V) -> bytes:
+        raise NotImplementedError
+
+    def _decode(self, blob: bytes) -> V | None:
+        raise NotImplementedError
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, V]:
+        scoped = {self._key(k): k for k in keys}
+        out: dict[bytes, V] = {}
+        for stored_key, blob in self.cache.get_derived(list(scoped)).items():
+            value = self._decode(blob)
+            if value is not None:
+                out[scoped[stored_key]] = value
+        return out
+
+    def put(self, items: Sequence[tuple[bytes, V]]) -> None:
+        self.cache.put_derived([(self._key(k), self._encode(v)) for k, v in items])
+
+
+class GroupCache(_Derived[list[tuple[int, list[int]]]]):
+    """:class:`dupfinder.cluster.GroupStore` on the cache: the groups of each connected component."""
+
+    namespace = b"groups"
+
+    def _encode(self, value: list[tuple[int, list[int]]]) -> bytes:
+        return encode_groups(value)
+
+    def _decode(self, blob: bytes) -> list[tuple[int, list[int]]] | None:
+        return decode_groups(blob)
+
+
+class CategoryCache(_Derived[tuple[str | None, float, Evidence]]):
     """Each cluster's category (:func:`dupfinder.rules.categorize`), remembered by what it is computed from:
     the copies' names, identifiers, calls and imports, the categories' rules and dupfinder's code."""
 
+    namespace = b"categories"
+
     def __init__(self, cache: Cache, categories: Sequence[object]) -> None:
-        self.cache = cache
-        self.scope = hashlib.blake2b((code_version() + repr(tuple(categories))).encode(), digest_size=16).digest()
+        super().__init__(cache, hashlib.blake2b((code_version() + repr(tuple(categories))).encode()).digest())
 
     def key(self, cluster: Cluster) -> bytes:
-        h = hashlib.blake2b(b"categories\0" + self.scope, digest_size=20)
+        h = hashlib.blake2b(digest_size=20)
         for inst in cluster.instances:
             for part in (inst.name or "", *inst.identifiers, "\x1d", *inst.calls, "\x1d", *inst.imports):
                 h.update(part.encode("utf-8", "surrogatepass") + b"\x1f")
             h.update(b"\x1e")
         return h.digest()
 
-    def get(self, keys: Sequence[bytes]) -> dict[bytes, tuple[str | None, float, Evidence]]:
-        out: dict[bytes, tuple[str | None, float, Evidence]] = {}
-        for k, blob in self.cache.get_derived(list(keys)).items():
-            found = decode_category(blob)
-            if found is not None:
-                out[k] = found
-        return out
+    def _encode(self, value: tuple[str | None, float, Evidence]) -> bytes:
+        return encode_category(value)
 
-    def put(self, items: Sequence[tuple[bytes, tuple[str | None, float, Evidence]]]) -> None:
-        self.cache.put_derived([(k, encode_category(v)) for k, v in items])
+    def _decode(self, blob: bytes) -> tuple[str | None, float, Evidence] | None:
+        return decode_category(blob)
 
 
 @contextlib.contextmanager
@@ -650,6 +645,25 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _select_in(conn: sqlite3.Connection, table: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+    """``{key: value}`` of ``table`` for the ``keys`` it holds, a few hundred keys per query."""
+    found: dict[bytes, bytes] = {}
+    for lo in range(0, len(keys), _CHUNK):
+        chunk = keys[lo : lo + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update(conn.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk).fetchall())
+    return found
+
+
+def _touch(conn: sqlite3.Connection, table: str, keys: Sequence[bytes], today: int) -> None:
+    """Mark ``keys`` of ``table`` used ``today`` (entries unused for KEEP_DAYS are dropped)."""
+    for lo in range(0, len(keys), _CHUNK):
+        chunk = keys[lo : lo + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        with _transaction(conn):
+            conn.execute(f"UPDATE {table} SET used=? WHERE used<? AND key IN ({marks})", (today, today, *chunk))
 
 
 def _write(conn: sqlite3.Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:

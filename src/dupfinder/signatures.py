@@ -3,17 +3,19 @@
 A unit's normalised token hashes (uint32) are turned into overlapping
 k-token shingles, each folded to one 32-bit value; together with the words
 of the unit's identifiers (each word as ``WORD_COPIES`` salted 32-bit
-values, so that the vocabulary weighs about as much as a fifth of the
-shingles of a typical function) this *set* is the unit's feature set.
+values, which weighs the vocabulary up against the shingles) this *set* is
+the unit's feature set.
 
 Why the words: a normalised token stream has a tiny alphabet (``$ . ( )``
 and the keywords), so the 3-shingle sets of unrelated functions of one
 language overlap by 0.2-0.4, and an index loose enough for edited copies
 returned a third of all pairs of units on a 1-million-line Python corpus
-(107 M candidates for 26,000 units).  Verification gives the shared
+(99.5 M candidates for 25,345 distinct units).  Verification gives the shared
 identifier words 30 % of the score; putting them into the index too cut
-the candidates to 17 M there (``benchmarks/speed/README.md``), at a cost
-measured on BigCloneBench (``benchmarks/README.md``).  Its MinHash signature applies
+the candidates to 16.3 M there (``benchmarks/speed/stages.py``), at a cost
+measured on BigCloneBench (``benchmarks/README.md``).
+
+A unit's MinHash signature applies
 ``num_perm`` random multiply-shift hash functions (Dietzfelbinger et al.:
 ``(a*x + b) mod 2^64 >> 32`` with odd ``a``) and keeps each function's
 minimum.  The permutations come from a fixed seed, so signatures are

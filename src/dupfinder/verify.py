@@ -5,8 +5,8 @@ The similarity of units ``a`` and ``b`` is::
     (1 - w) * LCS(bigrams(a), bigrams(b)) / max(|bigrams(a)|, |bigrams(b)|)
       + w * Jaccard(words(a), words(b))
 
-* the *alignment* part: the longest common subsequence (see
-  :mod:`dupfinder.align`) of the two units' normalised token bigrams
+* the *alignment* part: the longest common subsequence of the two units'
+  normalised token bigrams
   (identifiers ``$``, literals ``#``), over the longer stream: the share of
   the larger unit that survives, in order, in the other.  It is blind to
   renaming (Type-1/Type-2 copies share a fingerprint and are grouped before
@@ -37,8 +37,9 @@ columns (the most frequent of the scan each get one, the rest share hashed
 columns) only merges counts, which can raise the bound but never lower it.
 On the 1-million-line speed benchmark corpus 84 % of the candidates stop
 there, at about 0.35 us a pair.  The survivors cost two bit-parallel
-LCS computations in C++ (RapidFuzz's ``cpdist``, O(n_a * n_b / 64) word
-operations): one of the encoded bigram streams, and one of the sorted
+LCS computations in C++ (RapidFuzz's ``cpdist``, the algorithm of Allison &
+Dix 1986 / Hyyrö 2004, O(n_a * n_b / 64) word operations, on streams
+encoded one character per distinct value): one of the encoded bigram streams, and one of the sorted
 encoded vocabularies, whose LCS is the size of their intersection (the
 common elements of two sorted sequences of distinct elements appear in the
 same order in both).  Per-unit preparation (the encoded bigrams, the
