@@ -59,7 +59,8 @@ def test_script_on_a_100_pair_slice(tmp_path: Path) -> None:
     proc = run("--limit", "100", "--min-tokens", "10", "--low-min-tokens", "0", "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "| detector | T1 | T2 | ST3 | MT3 | WT3/T4 | FP rate | labelled precision | time (s) |" in proc.stdout
-    (s,) = json.loads(out.read_text())
+    strict, loose = json.loads(out.read_text())
+    assert loose["name"].endswith("--member-similarity 0.33") and "member" not in strict["name"]
 
     # the slice: 100 labelled pairs, every label present, taken round-robin from pairs.csv
     with (DATA / "pairs.csv").open(newline="") as fh:
@@ -72,13 +73,16 @@ def test_script_on_a_100_pair_slice(tmp_path: Path) -> None:
 
     # the scores are what the counts say
     total = Counter(sliced.pairs.values())
-    hits = s["reported_labelled"]
-    for t in LABELS[:-1]:
-        assert s["recall"][t] == pytest.approx(hits[t] / total[t])
-    assert s["fp_rate"] == pytest.approx(hits["NONCLONE"] / total["NONCLONE"])
-    right = sum(hits[t] for t in ("T1", "T2", "ST3", "MT3"))
-    assert s["precision"] == pytest.approx(right / sum(hits.values()))
+    for s in (strict, loose):
+        hits = s["reported_labelled"]
+        for t in LABELS[:-1]:
+            assert s["recall"][t] == pytest.approx(hits[t] / total[t])
+        assert s["fp_rate"] == pytest.approx(hits["NONCLONE"] / total["NONCLONE"])
+        right = sum(hits[t] for t in ("T1", "T2", "ST3", "MT3"))
+        assert s["precision"] == pytest.approx(right / sum(hits.values()))
 
-    # Type-1 and Type-2 copies normalise to the same tokens: every one of them is found
-    assert s["recall"]["T1"] == 1.0 and s["recall"]["T2"] == 1.0
-    assert not [skip for skip in s["notes"]["skipped"] if "unparseable" in skip], "Java must parse"
+        # Type-1 and Type-2 copies normalise to the same tokens: every one of them is found
+        assert s["recall"]["T1"] == 1.0 and s["recall"]["T2"] == 1.0
+        assert not [skip for skip in s["notes"]["skipped"] if "unparseable" in skip], "Java must parse"
+    # a lower member floor only ever keeps more near-miss copies together on this slice
+    assert loose["recall"]["MT3"] >= strict["recall"]["MT3"]

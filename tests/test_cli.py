@@ -79,6 +79,10 @@ def test_usage_and_input_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert res.output.strip().splitlines() == [f"dupfinder: error: path does not exist: {tmp_path / 'missing'}"]
     res = CliRunner().invoke(cli, ["scan", str(tmp_path), "--threshold", "1.5"])
     assert res.exit_code == 2 and "--threshold must be in (0, 1]" in res.output
+    res = CliRunner().invoke(cli, ["scan", str(tmp_path), "--threshold", "0.6", "--member-similarity", "0.7"])
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        "dupfinder: error: --member-similarity must be above 0 and at most --threshold (0.6), got 0.7"]  # fmt: skip
     res = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "nope"])
     assert res.exit_code == 2
 

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import LCSseq
 
 from dupfinder.cluster import build_clusters
-from dupfinder.config import DEFAULT_THRESHOLD
+from dupfinder.config import DEFAULT_THRESHOLD, ScanConfig
 from dupfinder.model import Unit
 from dupfinder.normalize import vocabulary
+from dupfinder.scan import find_clusters
 from dupfinder.verify import (
     IDENTIFIER_WEIGHT,
     Verifier,
@@ -240,3 +241,171 @@ def test_clustering_by_component_with_a_store_gives_the_same_clusters(edges: lis
         before = store.puts
         assert build_clusters(nodes, changed, store) == build_clusters(nodes, changed)
         assert store.puts - before <= 1
+
+
+# One function and two copies of it, edited at opposite ends: each copy is a clone of the original,
+# the copies are less alike (tests below check the similarities)
+SYNC = '''
+def sync_orders(client, store, since, batch_size=100):
+    cursor = since
+    imported = 0
+    while True:
+        page = client.get("/orders", params={"since": cursor, "limit": batch_size})
+        if page.status_code != 200:
+            raise RuntimeError(page.text)
+        rows = page.json()["orders"]
+        if not rows:
+            break
+        for row in rows:
+            store.upsert("orders", row["id"], row)
+            imported += 1
+        cursor = rows[-1]["updated_at"]
+    store.commit()
+    return imported
+'''
+
+SYNC_NEW_HEAD = '''
+def sync_orders(client, store, since, batch_size=100):
+    token = client.login(store.credentials())
+    if not token:
+        raise PermissionError("cannot log in to the order service")
+    headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
+    retries = 0
+    metrics.gauge("orders.sync.started", 1, tags={"store": store.name})
+    cursor = since
+    imported = 0
+    while retries < 5:
+        page = client.get("/orders", params={"since": cursor, "limit": batch_size}, headers=headers)
+        if page.status_code == 429:
+            retries += 1
+            continue
+        rows = page.json()["orders"]
+        if not rows:
+            break
+        for row in rows:
+            store.upsert("orders", row["id"], row)
+            imported += 1
+        cursor = rows[-1]["updated_at"]
+    store.commit()
+    return imported
+'''
+
+SYNC_NEW_TAIL = '''
+def sync_orders(client, store, since, batch_size=100):
+    cursor = since
+    imported = 0
+    while True:
+        page = client.get("/orders", params={"since": cursor, "limit": batch_size})
+        if page.status_code != 200:
+            raise RuntimeError(page.text)
+        rows = page.json()["orders"]
+        if not rows:
+            break
+        with store.transaction() as tx:
+            for row in sorted(rows, key=lambda r: r["id"]):
+                if row.get("deleted"):
+                    tx.delete("orders", row["id"])
+                else:
+                    tx.upsert("orders", row["id"], row)
+                imported += 1
+        cursor = max(r["updated_at"] for r in rows)
+    log.info("imported %d orders", imported)
+    store.mark_synced("orders", until=cursor)
+    notify.send("sync-done", {"count": imported, "cursor": str(cursor)})
+    return imported
+'''
+
+
+SYNC_NEW_BOTH = (
+    SYNC_NEW_HEAD.split("        for row in rows:")[0] + "        with" + SYNC_NEW_TAIL.split("        with", 1)[1]
+)
+
+
+def test_copies_edited_in_different_places_stay_in_the_original_s_cluster() -> None:
+    sources = {"billing/sync.py": SYNC, "shop/sync.py": SYNC_NEW_HEAD, "crm/sync.py": SYNC_NEW_TAIL,
+               "ads/sync.py": SYNC_NEW_BOTH}  # fmt: skip
+    units = [unit(src, path) for path, src in sources.items()]
+    original, head, tail, both = units
+    floor = 0.34
+    # verified pairs: original-head, original-tail, head-both, tail-both; no unit is that close to all
+    for a, b in ((original, head), (original, tail), (head, both), (tail, both)):
+        assert similarity(a, b) >= DEFAULT_THRESHOLD
+    for a, b in ((head, tail), (original, both)):
+        assert floor <= similarity(a, b) < DEFAULT_THRESHOLD
+    (cluster,) = find_clusters(units, ScanConfig(jobs=1, member_similarity=floor))
+    # the representative is the unit most similar to the rest: the copy with both edits
+    assert cluster.instances[0].path == "ads/sync.py"
+    assert sorted(i.path for i in cluster.instances) == sorted(sources)
+    assert cluster.similarity == round(similarity(original, both), 4)
+    # with the floor at the threshold (the default) no centre is close enough to all: they split in two
+    strict = find_clusters(units, ScanConfig(jobs=1))
+    assert sorted(sorted(i.path for i in c.instances) for c in strict) == [
+        ["ads/sync.py", "crm/sync.py"], ["billing/sync.py", "shop/sync.py"]]  # fmt: skip
+
+
+def test_a_unit_similar_only_below_the_threshold_never_joins() -> None:
+    # c is within the floor of a and b but verified-similar to neither: it is not a copy
+    nodes = nodes_of(3)
+    table = {(0, 1): 0.9, (0, 2): 0.45, (1, 2): 0.45}
+
+    def prepare(needed):  # type: ignore[no-untyped-def]
+        return lambda a, b: np.array([table[(min(x, y), max(x, y))] for x, y in zip(a, b, strict=True)])
+
+    (cluster,) = build_clusters(nodes, [(0, 1, 0.9)], floor=0.3, prepare=prepare)
+    assert sorted(i.name or "" for i in cluster.instances) == ["n0", "n1"]
+
+
+tables = st.integers(2, 12).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(st.sampled_from([0.1, 0.3, 0.35, 0.45, 0.5, 0.6, 0.8, 1.0]), min_size=n * n, max_size=n * n),
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(table=tables)
+def test_members_join_along_verified_pairs_and_stay_within_the_floor_of_the_centre(
+    table: tuple[int, list[float]],
+) -> None:
+    n, values = table
+    threshold, floor = 0.5, 0.34
+    sim = {(i, j): values[i * n + j] for i, j in itertools.combinations(range(n), 2)}
+    edges = [(i, j, s) for (i, j), s in sim.items() if s >= threshold]
+    measured: list[int] = []
+
+    def prepare(needed):  # type: ignore[no-untyped-def]
+        def measure(a, b):  # type: ignore[no-untyped-def]
+            measured.extend(len(a) * [0])
+            return np.array([sim[(min(x, y), max(x, y))] for x, y in zip(a.tolist(), b.tolist(), strict=True)])
+        return measure
+
+    nodes = nodes_of(n)
+    clusters = build_clusters(nodes, edges, floor=floor, prepare=prepare)
+    adjacency = {i: set() for i in range(n)}
+    for i, j, _ in edges:
+        adjacency[i].add(j)
+        adjacency[j].add(i)
+    seen: set[int] = set()
+    for c in clusters:
+        ids = [int((i.name or "")[1:]) for i in c.instances]
+        rep, rest = ids[0], ids[1:]
+        for m, inst in zip(rest, c.instances[1:], strict=True):
+            assert sim[(min(rep, m), max(rep, m))] >= floor
+            assert inst.similarity == round(sim[(min(rep, m), max(rep, m))], 4)
+        # connected by verified pairs alone
+        reached, stack = {rep}, [rep]
+        while stack:
+            for m in adjacency[stack.pop()] & set(ids):
+                if m not in reached:
+                    reached.add(m)
+                    stack.append(m)
+        assert reached == set(ids)
+        assert not seen & set(ids)
+        seen |= set(ids)
+    # the same clusters one component at a time, from a store, and again from the store
+    store = DictStore()
+    assert build_clusters(nodes, edges, store, floor=floor, prepare=prepare) == clusters
+    before = len(measured)
+    assert build_clusters(nodes, edges, store, floor=floor, prepare=prepare) == clusters
+    assert len(measured) == before, "groups from the store need no measuring"

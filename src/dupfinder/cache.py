@@ -135,7 +135,8 @@ def content_digest(data: bytes) -> bytes:
 
 def pair_scope(config: ScanConfig) -> bytes:
     """Digest of everything besides two nodes that their candidacy and verified similarity depend on."""
-    settings = {"threshold": config.threshold, "shingle": config.shingle, "num_perm": config.num_perm}
+    settings = {"threshold": config.threshold, "member": config.member_floor, "shingle": config.shingle,
+                "num_perm": config.num_perm}
     text = json.dumps({"code": code_version(), "settings": settings}, sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
@@ -515,20 +516,21 @@ class Cache:
         self.close()
 
 
-def encode_groups(groups: Sequence[tuple[int, Sequence[int]]]) -> bytes:
-    return json.dumps([[c, list(m)] for c, m in groups], separators=(",", ":")).encode()
+def encode_groups(groups: Sequence[tuple[int, Sequence[int], Sequence[float]]]) -> bytes:
+    return json.dumps([[c, list(m), list(sims)] for c, m, sims in groups], separators=(",", ":")).encode()
 
 
-def decode_groups(blob: bytes) -> list[tuple[int, list[int]]] | None:
+def decode_groups(blob: bytes) -> list[tuple[int, list[int], list[float]]] | None:
     """The groups in ``blob``, or None if it is damaged in any way."""
     try:
         raw = json.loads(blob)
-        out: list[tuple[int, list[int]]] = []
-        for centre, members in raw:
+        out: list[tuple[int, list[int], list[float]]] = []
+        for centre, members, sims in raw:
             members = [_int(m) for m in members]
-            if _int(centre) not in members or len(members) < 2:
+            sims = [_float(x) for x in sims]
+            if _int(centre) not in members or len(members) < 2 or len(sims) != len(members):
                 return None
-            out.append((centre, members))
+            out.append((centre, members, sims))
         return out
     except (ValueError, TypeError, _Bad):
         return None
@@ -600,15 +602,15 @@ class _Derived(Generic[V]):
         self.cache.put_derived([(self._key(k), self._encode(v)) for k, v in items])
 
 
-class GroupCache(_Derived[list[tuple[int, list[int]]]]):
+class GroupCache(_Derived[list[tuple[int, list[int], list[float]]]]):
     """:class:`dupfinder.cluster.GroupStore` on the cache: the groups of each connected component."""
 
     namespace = b"groups"
 
-    def _encode(self, value: list[tuple[int, list[int]]]) -> bytes:
+    def _encode(self, value: list[tuple[int, list[int], list[float]]]) -> bytes:
         return encode_groups(value)
 
-    def _decode(self, blob: bytes) -> list[tuple[int, list[int]]] | None:
+    def _decode(self, blob: bytes) -> list[tuple[int, list[int], list[float]]] | None:
         return decode_groups(blob)
 
 

@@ -115,6 +115,10 @@ def scan_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Ignore units with fewer normalised tokens."),
         click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True,
                      help="Similarity (0-1) a pair of units needs to count as a clone."),
+        click.option("--member-similarity", type=float, default=None, metavar="FLOAT",
+                     help="Least similarity of a cluster member to the cluster's representative, at most"
+                          " --threshold (lower: near-miss copies stay together, loose clusters grow)"
+                          " [default: --threshold]."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Gitignore-style pattern to skip (repeatable)."),
         click.option("--no-default-excludes", is_flag=True, help="Also scan vendored, dependency and build folders."),
         click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files."),
@@ -196,6 +200,7 @@ def make_config(params: dict[str, Any]) -> ScanConfig:
     return ScanConfig(
         min_tokens=params["min_tokens"],
         threshold=params["threshold"],
+        member_similarity=params.get("member_similarity"),
         exclude=tuple(params["exclude"]),
         use_default_excludes=not params["no_default_excludes"],
         use_gitignore=not params["no_gitignore"],

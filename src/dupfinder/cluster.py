@@ -9,19 +9,24 @@ groups are built by *star-constrained average linkage*:
 * every node starts as its own group;
 * the two groups with the highest average similarity (over all pairs of
   their copies, a pair that was not verified counting 0) are merged, but
-  only if the merged group keeps a *centre*: a node verified-similar to
-  every other node of the group; otherwise that pair of groups is passed
-  over (it is looked at again once either side changes);
+  only if the merged group keeps a *centre*: a node at least the *member
+  floor* similar to every other node of the group; otherwise that pair of
+  groups is passed over (it is looked at again once either side changes);
 * this repeats until no pair of groups can merge.
 
-Every member is therefore verified-similar to its cluster's centre, which
+Groups only ever merge along verified pairs (similarity at least the
+threshold), so code unrelated to every member never joins a cluster; every
+member is at least the *member floor* similar to its cluster's centre, which
 becomes the representative, so a cluster's diameter stays bounded as with
-greedy star clustering.  Merging by average similarity instead of taking
-the best-connected node's whole neighbourhood first keeps tight groups of
-copies together: a greedy star centred on a hub steals members from the
-groups they belong to, and every pair split that way is a clone the report
-no longer shows (on BigCloneBench, 25 points of recall on Type-3 clones;
-see ``benchmarks/README.md``).
+greedy star clustering.  The floor is the threshold unless set lower
+(``--member-similarity``; at the threshold, a member must be a verified
+pair with the centre and nothing else is measured): near-miss copies of one piece of code are often
+less similar to each other than to the original, so a lower floor keeps
+copies edited in different places together (on BigCloneBench, 38 more
+points of recall on Type-3 clones), but on real code it also lets loose
+clusters of hundreds of merely alike functions form (a test suite's tests);
+``benchmarks/README.md`` has both measurements.  Similarities to a possible
+centre that were not verified as pairs are measured when a merge needs them.
 
 Cost: O(E log E) heap operations over the E verified edges plus, per merge,
 O(degree) link updates and heap pushes and O(centres x members) centre
@@ -38,8 +43,11 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from dupfinder.model import Cluster, ClusterId, Instance, Unit
 
@@ -89,13 +97,66 @@ def _nested_only(a: Sequence[Unit], b: Sequence[Unit]) -> bool:
 
 _SHIFT = 32  # bits per node id in a heap key
 _SCALE = 1 << 30  # average similarity is ordered to 1e-9
+_ANY_EDGE = 1e-12
+
+Ints = npt.NDArray[np.int64]
+#: (centre, members, each member's similarity to the centre) in a component's own numbering
+Groups = list[tuple[int, list[int], list[float]]]
+#: the similarity of each pair of nodes ``(a[k], b[k])``
+Measure = Callable[[Ints, Ints], npt.NDArray[np.float64]]
+#: a :data:`Measure` for pairs among the given nodes
+Prepare = Callable[[Sequence[int]], Measure]
 
 
-def _groups(nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]]) -> list[tuple[int, list[int]]]:
-    """Star-constrained average linkage: ``(centre, members)`` of every group with more than one node."""
+class _Near:
+    """Whether a node is within the member floor of others: verified edges, else measured (memoised)."""
+
+    __slots__ = ("adjacency", "floor", "known", "measure", "nodes")
+
+    def __init__(
+        self, nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]], floor: float,
+        measure: Measure | None,
+    ) -> None:  # fmt: skip
+        self.nodes, self.adjacency, self.floor, self.measure = nodes, adjacency, floor, measure
+        self.known: dict[tuple[int, int], float] = {}
+
+    def similarity(self, c: int, m: int) -> float:
+        """Similarity of ``c`` and ``m`` if verified or measured, else 0."""
+        if c == m:
+            return 1.0
+        sim = self.adjacency.get(c, {}).get(m)
+        return sim if sim is not None else self.known.get((min(c, m), max(c, m)), 0.0)
+
+    def measure_pairs(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Measure, in one batch, the pairs that are neither verified edges nor measured yet."""
+        if self.measure is None:
+            return
+        todo = sorted({
+            (min(c, m), max(c, m)) for c, m in pairs
+            if c != m and m not in self.adjacency.get(c, {}) and (min(c, m), max(c, m)) not in self.known
+        })  # fmt: skip
+        if not todo:
+            return
+        pairs_array = np.array(todo, dtype=np.int64)
+        sims = self.measure(pairs_array[:, 0], pairs_array[:, 1])
+        for (c, m), sim in zip(todo, sims.tolist(), strict=True):
+            # a closure and its enclosing function are never copies of each other
+            self.known[(c, m)] = 0.0 if _nested_only(self.nodes[c], self.nodes[m]) else sim
+
+    def close_to_all(self, c: int, group: Iterable[int]) -> bool:
+        return all(self.similarity(c, m) >= self.floor for m in group)
+
+
+def _groups(
+    nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]], floor: float | None = None,
+    measure: Measure | None = None,
+) -> Groups:  # fmt: skip
+    """Star-constrained average linkage: ``(centre, members, similarities to the centre)`` of every group
+    with more than one node.  ``floor``: the member floor (None: only verified edges count; ``measure``
+    gives the similarities of other pairs)."""
     weight = [len(n) for n in nodes]
-    # a node counts as its own neighbour: it can be the centre of a group it is in
-    near: list[set[int]] = [{n, *adjacency.get(n, ())} for n in range(len(nodes))]
+    # without a floor, any verified edge (similarity > 0) will do and nothing else is measured
+    near = _Near(nodes, adjacency, _ANY_EDGE, None) if floor is None else _Near(nodes, adjacency, floor, measure)
     members: dict[int, set[int]] = {n: {n} for n in range(len(nodes))}
     centres: dict[int, set[int]] = {n: {n} for n in range(len(nodes))}
     size: list[int] = list(weight)
@@ -118,10 +179,11 @@ def _groups(nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, floa
         a, b = (entry >> _SHIFT) & mask, entry & mask
         if a not in members or b not in members or b not in link[a] or key(a, b) != entry:
             continue  # a side merged or changed since this entry was pushed
-        merged_centres = {c for c in centres[a] if members[b] <= near[c]}
-        merged_centres |= {c for c in centres[b] if members[a] <= near[c]}
+        options = [(c, members[b]) for c in sorted(centres[a])] + [(c, members[a]) for c in sorted(centres[b])]
+        near.measure_pairs((c, m) for c, group in options for m in group)
+        merged_centres = {c for c, group in options if near.close_to_all(c, group)}
         if not merged_centres:
-            continue  # no node would be similar to all; looked at again when a or b changes
+            continue  # no node would be close to all; looked at again when a or b changes
         # b joins a (a < b, so the surviving id is deterministic)
         members[a] |= members.pop(b)
         centres[a] = merged_centres
@@ -138,18 +200,16 @@ def _groups(nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, floa
             heapq.heappush(heap, key(a, c))
 
     def centre_weight(c: int, group: set[int]) -> float:
-        return weight[c] + sum(adjacency[c].get(m, 0.0) * weight[m] for m in group if m != c)
+        return weight[c] + sum(near.similarity(c, m) * weight[m] for m in group if m != c)
 
-    out: list[tuple[int, list[int]]] = []
+    out: Groups = []
     for gid, group in members.items():
         if len(group) < 2:
             continue
         centre = min(centres[gid], key=lambda c: (-centre_weight(c, group), nodes[c][0].fingerprint))
-        out.append((centre, sorted(group)))
+        ordered = sorted(group)
+        out.append((centre, ordered, [near.similarity(centre, m) for m in ordered]))
     return out
-
-
-Groups = list[tuple[int, list[int]]]  #: (centre, members) in a component's own numbering
 
 
 class GroupStore(Protocol):
@@ -181,12 +241,16 @@ def _components(adjacency: dict[int, dict[int, float]]) -> list[list[int]]:
 
 
 def _component_key(nodes: Sequence[Sequence[Unit]], comp: list[int], adjacency: dict[int, dict[int, float]]) -> bytes:
-    """Everything :func:`_groups` reads of one component: each node's fingerprint and number of copies, in
-    order, and the weighted edges in the component's numbering."""
+    """Everything :func:`_groups` reads of one component: each node's fingerprint, number of copies and
+    representative's identifiers (measured similarities depend on them), in order, and the weighted edges
+    in the component's numbering."""
     local = {g: k for k, g in enumerate(comp)}
     h = hashlib.blake2b(digest_size=20)
     for g in comp:
-        h.update(f"{nodes[g][0].language}:{nodes[g][0].fingerprint}:{len(nodes[g])};".encode())
+        rep = nodes[g][0]
+        h.update(f"{rep.language}:{rep.fingerprint}:{len(nodes[g])}:".encode())
+        h.update("\x1f".join(rep.identifiers).encode("utf-8", "surrogatepass"))
+        h.update(b";")
     for g in comp:
         i = local[g]
         later = (f"{i},{local[m]},{sim!r}" for m, sim in sorted(adjacency[g].items()) if local[m] > i)
@@ -195,41 +259,82 @@ def _component_key(nodes: Sequence[Sequence[Unit]], comp: list[int], adjacency: 
     return h.digest()
 
 
+def _lazy(prepare: Prepare | None, needed: Sequence[int]) -> Measure | None:
+    """A measure for pairs among ``needed``, prepared on first use (most merges need none)."""
+    if prepare is None:
+        return None
+    built: list[Measure] = []
+
+    def measure(a: Ints, b: Ints) -> npt.NDArray[np.float64]:
+        if not built:
+            built.append(prepare(needed))
+        return built[0](a, b)
+
+    return measure
+
+
+def _local(measure: Measure | None, comp: list[int]) -> Measure | None:
+    """``measure`` addressed in a component's own numbering."""
+    if measure is None:
+        return None
+    ids = np.array(comp, dtype=np.int64)
+    return lambda a, b: measure(ids[a], ids[b])
+
+
+def _valid(groups: Groups, size: int) -> bool:
+    return all(
+        0 <= c < size and len(m) == len(sims) and c in m and all(0 <= x < size for x in m)
+        for c, m, sims in groups
+    )
+
+
 def _groups_by_component(
-    nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]], store: GroupStore
-) -> Groups:
+    nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]], store: GroupStore,
+    floor: float | None = None, prepare: Prepare | None = None,
+) -> Groups:  # fmt: skip
     """:func:`_groups`, one connected component at a time, reusing the components ``store`` has seen.
 
     Groups never span components and the merge order inside one depends only on its nodes' relative
     order, so this gives the groups of :func:`_groups` on the whole graph; a rescan that changed a few
-    units recomputes only the components they are in.
+    units recomputes only the components they are in (and prepares only their nodes for measuring).
     """
     comps = _components(adjacency)
     keys = [_component_key(nodes, comp, adjacency) for comp in comps]
     known = store.get(keys)
+    todo = [k for k, (comp, key) in enumerate(zip(comps, keys, strict=True))
+            if key not in known or not _valid(known[key], len(comp))]  # fmt: skip
+    measure = _lazy(prepare, sorted(g for k in todo for g in comps[k]))
     out: Groups = []
     fresh: list[tuple[bytes, Groups]] = []
-    for comp, key in zip(comps, keys, strict=True):
-        groups = known.get(key)
-        if groups is not None and any(c >= len(comp) or max(m) >= len(comp) for c, m in groups):
-            groups = None  # not this component's: recompute
-        if groups is None:
-            local = {g: k for k, g in enumerate(comp)}
+    redo = set(todo)
+    for k, (comp, key) in enumerate(zip(comps, keys, strict=True)):
+        if k in redo:
+            local = {g: n for n, g in enumerate(comp)}
             sub = {local[g]: {local[m]: sim for m, sim in adjacency[g].items()} for g in comp}
-            groups = _groups([nodes[g] for g in comp], sub)
+            groups = _groups([nodes[g] for g in comp], sub, floor, _local(measure, comp))
             fresh.append((key, groups))
-        out.extend((comp[c], [comp[m] for m in members]) for c, members in groups)
+        else:
+            groups = known[key]
+        out.extend((comp[c], [comp[m] for m in members], sims) for c, members, sims in groups)
     if fresh:
         store.put(fresh)
     return out
 
 
 def build_clusters(
-    nodes: Sequence[Sequence[Unit]], edges: Sequence[tuple[int, int, float]], store: GroupStore | None = None
+    nodes: Sequence[Sequence[Unit]],
+    edges: Sequence[tuple[int, int, float]],
+    store: GroupStore | None = None,
+    *,
+    floor: float | None = None,
+    prepare: Prepare | None = None,
 ) -> tuple[Cluster, ...]:
     """Clusters from ``nodes`` (groups of identical units) and verified ``edges`` between them.
 
     ``store``: where the groups of each connected component are kept between scans (same clusters).
+    ``floor``: the least similarity of a member to its cluster's centre (None: every member must be
+    a verified pair with the centre); ``prepare(nodes)``: a measure of the similarity of pairs among
+    those nodes, for pairs that were not verified.
     """
     adjacency: dict[int, dict[int, float]] = defaultdict(dict)
     for i, j, sim in edges:
@@ -237,17 +342,20 @@ def build_clusters(
             continue  # a closure and its enclosing function: not two copies
         adjacency[i][j] = sim
         adjacency[j][i] = sim
-    grouped = _groups(nodes, adjacency) if store is None else _groups_by_component(nodes, adjacency, store)
-    in_group = {n for _, group in grouped for n in group}
+    if store is None:
+        grouped = _groups(nodes, adjacency, floor, _lazy(prepare, sorted(adjacency)))
+    else:
+        grouped = _groups_by_component(nodes, adjacency, store, floor, prepare)
+    in_group = {n for _, group, _ in grouped for n in group}
     # a node of identical copies that joined no group is a cluster of its own
-    grouped += [(n, [n]) for n in range(len(nodes)) if n not in in_group and len(nodes[n]) >= 2]
+    grouped += [(n, [n], [1.0]) for n in range(len(nodes)) if n not in in_group and len(nodes[n]) >= 2]
     clusters: list[Cluster] = []
-    for centre, group in grouped:
+    for centre, group, similarities in grouped:
+        to_centre = dict(zip(group, similarities, strict=True))
         others = sorted((m for m in group if m != centre), key=lambda m: nodes[m][0].fingerprint)
-        sims = {m: adjacency[centre][m] for m in others}
         centre_units = sorted(nodes[centre], key=lambda u: (u.path, u.start_line))
         instances = [_instance(u, 1.0) for u in centre_units]
-        instances += [_instance(u, sims[m]) for m in others for u in nodes[m]]
+        instances += [_instance(u, to_centre[m]) for m in others for u in nodes[m]]
         instances = _drop_nested(instances)
         if len(instances) < 2:
             continue

@@ -43,6 +43,9 @@ DEFAULT_FILE_TIMEOUT = 30.0
 class ScanConfig:
     min_tokens: int = DEFAULT_MIN_TOKENS  #: units with fewer normalised tokens are ignored
     threshold: float = DEFAULT_THRESHOLD  #: verified similarity a pair needs to be a clone
+    #: least similarity of a cluster member to the cluster's representative (None: ``threshold``);
+    #: lower keeps more near-miss copies together but lets big loose clusters form (benchmarks/README.md)
+    member_similarity: float | None = None
     shingle: int = 3  #: tokens per shingle
     num_perm: int = 128  #: MinHash permutations
     jobs: int = 0  #: worker processes; 0 = all cores
@@ -63,6 +66,11 @@ class ScanConfig:
             raise DupfinderError(f"--min-tokens must be at least {self.shingle}, got {self.min_tokens}")
         if not 0.0 < self.threshold <= 1.0:
             raise DupfinderError(f"--threshold must be in (0, 1], got {self.threshold}")
+        if self.member_similarity is not None and not 0.0 < self.member_similarity <= self.threshold:
+            raise DupfinderError(
+                f"--member-similarity must be above 0 and at most --threshold ({self.threshold:g}),"
+                f" got {self.member_similarity}"
+            )
         for name, option in (("max_file_bytes", "--max-file-size"), ("max_line_chars", "--max-line-length"),
                              ("max_file_lines", "--max-file-lines")):  # fmt: skip
             if getattr(self, name) < 1:
@@ -75,6 +83,11 @@ class ScanConfig:
             raise DupfinderError(f"shingle size must be at least 1, got {self.shingle}")
         if self.num_perm < 16:
             raise DupfinderError(f"num_perm must be at least 16, got {self.num_perm}")
+
+    @property
+    def member_floor(self) -> float:
+        """The least similarity of a cluster member to its representative."""
+        return self.threshold if self.member_similarity is None else self.member_similarity
 
     @property
     def effective_jobs(self) -> int:
@@ -96,4 +109,5 @@ class ScanConfig:
         d.pop("extra", None)
         d["ignore_rules"] = sorted(r["id"] for r in d["ignore_rules"])
         d.pop("jobs", None)
+        d["member_similarity"] = self.member_floor
         return d

@@ -42,7 +42,7 @@ import numpy.typing as npt
 from dupfinder import cache as cache_mod
 from dupfinder import signatures
 from dupfinder.analyse import analyse_file, read_text
-from dupfinder.cluster import build_clusters
+from dupfinder.cluster import Measure, build_clusters
 from dupfinder.config import ScanConfig
 from dupfinder.discover import Discovery, discover
 from dupfinder.errors import DupfinderError, InputError
@@ -364,6 +364,7 @@ def _clusters(
         only = np.array([k for k, d in enumerate(digests) if d not in before], dtype=np.int64)
 
     fresh: list[tuple[int, int, float]] = []
+    everyone: Verifier | None = None  # prepared for every node, when a full scan built one
     if len(reps) >= 2 and (only is None or len(only)):
         bands_rows = lsh_params(lsh_threshold(config.threshold), config.num_perm)
         codes: Pairs | None = None
@@ -377,7 +378,8 @@ def _clusters(
             codes = candidate_pair_codes(names, sigs, config.threshold, storage_config=storage_config, only=only)
         if codes is None:
             assert bands is not None
-            graph = _Graph(sigs, language, config.threshold, bands_rows, Verifier(reps))
+            everyone = Verifier(reps)
+            graph = _Graph(sigs, language, config.threshold, bands_rows, everyone)
             fresh = _verified(graph, bands, None, runners)
         else:  # only the units in these pairs are prepared for verification
             n = len(reps)
@@ -397,7 +399,26 @@ def _clusters(
     store = None
     if cache is not None and not cache.disabled:  # the groups of unchanged components are reused
         store = cache_mod.GroupCache(cache, cache_mod.pair_scope(config))
-    return build_clusters(nodes, [(index[i], index[j], sim) for i, j, sim in edges], store)
+    old = np.array(keep, dtype=np.int64)
+    floor = config.member_floor
+
+    def prepare(needed: Sequence[int]) -> Measure:
+        """The similarity of pairs among ``needed`` nodes that were not verified (0 below the floor)."""
+        verifier = everyone if everyone is not None else Verifier.only(reps, old[np.asarray(needed, dtype=np.int64)])
+
+        def measure(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+            x, y = old[a], old[b]
+            out = np.zeros(len(x), dtype=np.float64)
+            maybe = np.flatnonzero(verifier.bound(x, y) >= floor - 1e-9)
+            out[maybe] = verifier.similarities(x[maybe], y[maybe])
+            return out
+
+        return measure
+
+    edges_now = [(index[i], index[j], sim) for i, j, sim in edges]
+    if floor >= config.threshold:  # the default: members are verified pairs with the centre, nothing to measure
+        return build_clusters(nodes, edges_now, store)
+    return build_clusters(nodes, edges_now, store, floor=floor, prepare=prepare)
 
 
 def find_clusters(
