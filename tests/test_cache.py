@@ -133,6 +133,8 @@ def test_a_damaged_record_is_a_miss_and_is_written_again(tmp_path: Path, monkeyp
         key, value = conn.execute("SELECT key, value FROM files ORDER BY key LIMIT 1").fetchone()
         flipped = value[:40] + bytes([value[40] ^ 0xFF]) + value[41:]
         conn.execute("UPDATE files SET value=? WHERE key=?", (flipped, key))
+        # without the whole last result, which an unchanged rescan would take without reading a record
+        conn.execute("DELETE FROM snapshots")
     counting = Counting(monkeypatch)
     assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == expected
     assert len(counting.paths) == 1
@@ -333,3 +335,62 @@ def test_baseline_uses_the_cache_and_writes_the_same_file(tmp_path: Path) -> Non
     assert outputs[0] == outputs[1] == outputs[2]
     with sqlite3.connect(db_path(cache_dir)) as conn:
         assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 9
+
+
+def result_rows(cache_dir: Path) -> list[tuple[bytes, bytes]]:
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        rows = conn.execute("SELECT key, value FROM snapshots").fetchall()
+    return [(k, v) for k, v in rows if v.startswith(b"DFR1")]
+
+
+def test_an_unchanged_rescan_takes_the_last_result_and_a_changed_one_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    files = make_corpus(root, teams=3, files_per_team=4)
+    expected = no_cache(root)
+    assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == expected
+    assert len(result_rows(cache_dir)) == 1
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged rescan analysed or clustered again")
+
+    with monkeypatch.context() as m:
+        m.setattr(scan_mod, "_analysed", fail)
+        m.setattr(scan_mod, "find_clusters", fail)
+        assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == expected
+    # other settings, or one changed file: the scan runs (and its result is what a scan without cache gives)
+    other = ScanConfig(jobs=1, threshold=0.7)
+    assert as_json(scan_mod.scan([str(root)], other, cache_dir=str(cache_dir))) == no_cache(root, other)
+    files[2].write_text(files[2].read_text() + TEMPLATES[0].replace("user", "member"))
+    changed = no_cache(root)
+    counting = Counting(monkeypatch)
+    assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == changed
+    assert counting.paths == [str(files[2].relative_to(root))]
+    # a damaged result is not taken: the scan runs again and gives the same report
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        for key, value in result_rows(cache_dir):
+            conn.execute("UPDATE snapshots SET value=? WHERE key=?", (value[:-5] + b"xxxxx", key))
+    assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == changed
+
+
+def test_a_stored_result_round_trips_odd_names_and_refuses_other_input() -> None:
+    from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, ScanStats, Skip
+
+    odd = "caf\u00e9/\udcff\x07.py"  # non-ASCII, an undecodable byte, a control character
+    inst = Instance(path=odd, start_line=3, end_line=9, name="f\udcfe", language="python", root=".",
+                    fingerprint=Fingerprint("ab"), similarity=0.75, code="x = '\u00e9'\n", identifiers=("x",),
+                    calls=("print",), imports=("os",))  # fmt: skip
+    other = Instance(path="b.py", start_line=1, end_line=7, name=None, language="python", root=".",
+                     fingerprint=Fingerprint("cd"), similarity=1.0)  # fmt: skip
+    memo = cache_mod.ScanMemo(
+        ScanStats(files=2, units=5, lines=40, skipped=(Skip(odd, "binary file"),)),
+        (Cluster(id=ClusterId("c1"), similarity=0.75, instances=(other, inst)),),
+        {odd: ("os", "sys")},
+    )
+    digest = b"d" * 32
+    blob = cache_mod.encode_result(digest, memo)
+    assert cache_mod.decode_result(blob, digest) == memo
+    assert cache_mod.decode_result(blob, b"e" * 32) is None  # made from other input
+    assert cache_mod.decode_result(blob[:-1], digest) is None
+    assert cache_mod.decode_result(b"garbage", digest) is None

@@ -52,9 +52,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+import orjson
+
 from dupfinder import __version__
 from dupfinder.config import ScanConfig
-from dupfinder.model import Cluster, FileResult, Fingerprint, Skip, Unit
+from dupfinder.model import Cluster, ClusterId, FileResult, Fingerprint, Instance, ScanStats, Skip, Unit
 from dupfinder.rules import Evidence
 
 log = logging.getLogger("dupfinder.cache")
@@ -65,7 +67,7 @@ SCHEMA = 3
 DB_NAME = "dupfinder-cache.sqlite"
 LOCK_NAME = "dupfinder-cache.lock"
 KEEP_DAYS = 30
-KEEP_SNAPSHOTS = 16  #: similarity graphs of the last scans of different roots
+KEEP_SNAPSHOTS = 16  #: similarity graphs and results of the last scans of different roots
 _MAGIC = b"DFC1"
 _CHUNK = 500  #: keys per SELECT ... IN (...)
 _BUSY_SECONDS = 60.0  #: how long a writer waits for another scan's transaction
@@ -206,8 +208,12 @@ def _str(value: object) -> str:
 
 
 def _strs(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if type(value) is not list:
         raise _Bad
+    try:
+        "".join(value)  # every element a string, checked in C (a million per rescan)
+    except TypeError:
+        raise _Bad from None
     return tuple(value)
 
 
@@ -319,6 +325,91 @@ def decode_snapshot(blob: bytes) -> Snapshot | None:
             return None
         return Snapshot(digests, tuple(zip(ends[0::2], ends[1::2], sims, strict=True)))
     except (struct.error, ValueError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanMemo:
+    """What a whole scan found before teams and categories, kept with the digest of all its input: a
+    rescan of the same files with the same settings and code takes it as it is."""
+
+    stats: ScanStats
+    clusters: tuple[Cluster, ...]
+    file_imports: dict[str, tuple[str, ...]]
+
+
+_RESULT_MAGIC = b"DFR1"
+
+
+def result_digest(config: ScanConfig, file_keys: Sequence[bytes], skipped: Sequence[Skip]) -> bytes:
+    """Digest of everything a scan's clusters depend on: each file's key (its path, root, language and
+    content, and the per-file settings), discovery's skips, the similarity settings and dupfinder's code."""
+    h = hashlib.blake2b(pair_scope(config) + file_scope(config), digest_size=32)
+    for key in file_keys:
+        h.update(key)
+    for skip in skipped:
+        h.update(f"\0{skip.path}\0{skip.reason}".encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+def _instance_row(i: Instance) -> list[object]:
+    return [i.path, i.start_line, i.end_line, i.name, i.language, i.root, i.fingerprint, i.similarity, i.team,
+            i.code, list(i.identifiers), list(i.calls), list(i.imports)]  # fmt: skip
+
+
+def encode_result(digest: bytes, memo: ScanMemo) -> bytes:
+    st = memo.stats
+    body = json.dumps(
+        [
+            [st.files, st.units, st.lines, [[s.path, s.reason] for s in st.skipped]],
+            [[c.id, c.similarity, [_instance_row(i) for i in c.instances], c.category, c.category_confidence,
+              list(c.evidence)] for c in memo.clusters],
+            [[path, list(imports)] for path, imports in memo.file_imports.items()],
+        ],
+        separators=(",", ":"),
+    ).encode("ascii")  # ASCII: orjson reads it back (unless a name holds a lone surrogate)
+    return _RESULT_MAGIC + digest + hashlib.blake2b(body, digest_size=8).digest() + body
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else _str(value)
+
+
+def _instance_of(row: object) -> Instance:
+    if not isinstance(row, list) or len(row) != 13:
+        raise _Bad
+    path, start, end, name, language, root, fp, sim, team, code, ids, calls, imports = row
+    return Instance(path=_str(path), start_line=_int(start), end_line=_int(end), name=_opt_str(name),
+                    language=_str(language), root=_str(root), fingerprint=Fingerprint(_str(fp)),
+                    similarity=_float(sim), team=_opt_str(team), code=_str(code), identifiers=_strs(ids),
+                    calls=_strs(calls), imports=_strs(imports))  # fmt: skip
+
+
+def decode_result(blob: bytes, digest: bytes) -> ScanMemo | None:
+    """The memo in ``blob`` if it was made from input with ``digest``; None if not, or if damaged."""
+    head = len(_RESULT_MAGIC) + len(digest)
+    if len(blob) < head + 8 or blob[: len(_RESULT_MAGIC)] != _RESULT_MAGIC or blob[len(_RESULT_MAGIC) : head] != digest:
+        return None
+    body = memoryview(blob)[head + 8 :]
+    if hashlib.blake2b(body, digest_size=8).digest() != blob[head : head + 8]:
+        return None
+    try:
+        try:
+            raw = orjson.loads(body)
+        except orjson.JSONDecodeError:  # a lone surrogate (an undecodable file name), which orjson refuses
+            raw = json.loads(bytes(body).decode("ascii"))
+        (files, units, lines, skipped), raw_clusters, raw_imports = raw
+        stats = ScanStats(files=_int(files), units=_int(units), lines=_int(lines),
+                          skipped=tuple(Skip(_str(p), _str(r)) for p, r in skipped))  # fmt: skip
+        clusters = []
+        for cid, sim, instances, category, confidence, evidence in raw_clusters:
+            clusters.append(Cluster(id=ClusterId(_str(cid)), similarity=_float(sim),
+                                    instances=tuple(_instance_of(i) for i in instances),
+                                    category=_opt_str(category), category_confidence=_float(confidence),
+                                    evidence=_strs(evidence)))  # fmt: skip
+        file_imports = {_str(path): _strs(imports) for path, imports in raw_imports}
+        return ScanMemo(stats, tuple(clusters), file_imports)
+    except (ValueError, TypeError, _Bad):
         return None
 
 
@@ -467,7 +558,23 @@ class Cache:
         return decode_snapshot(row[0]) if row else None
 
     def put_snapshot(self, key: bytes, snapshot: Snapshot) -> None:
-        blob = encode_snapshot(snapshot)
+        self._put_recent(key, encode_snapshot(snapshot))
+
+    def get_result(self, key: bytes, digest: bytes, file_keys: Sequence[bytes]) -> ScanMemo | None:
+        """The last result of the scan ``key`` names, if it was made from input with ``digest``; the
+        result and the entries of its files (``file_keys``) count as used today."""
+        row = self._call(lambda conn: conn.execute("SELECT value FROM snapshots WHERE key=?", (key,)).fetchone())
+        memo = decode_result(row[0], digest) if row else None
+        if memo is not None:
+            self._call(lambda conn: _touch(conn, "snapshots", [key], _today()))
+            self._touched.extend(file_keys)
+        return memo
+
+    def put_result(self, key: bytes, digest: bytes, memo: ScanMemo) -> None:
+        self._put_recent(key, encode_result(digest, memo))
+
+    def _put_recent(self, key: bytes, blob: bytes) -> None:
+        """Store a per-scan entry (a graph, a result) among the most recently used few."""
 
         def op(conn: sqlite3.Connection) -> None:
             with _transaction(conn):
@@ -624,12 +731,11 @@ class CategoryCache(_Derived[tuple[str | None, float, Evidence]]):
         super().__init__(cache, hashlib.blake2b((code_version() + repr(tuple(categories))).encode()).digest())
 
     def key(self, cluster: Cluster) -> bytes:
-        h = hashlib.blake2b(digest_size=20)
-        for inst in cluster.instances:
-            for part in (inst.name or "", *inst.identifiers, "\x1d", *inst.calls, "\x1d", *inst.imports):
-                h.update(part.encode("utf-8", "surrogatepass") + b"\x1f")
-            h.update(b"\x1e")
-        return h.digest()
+        text = "\x1e".join(
+            "\x1f".join((inst.name or "", *inst.identifiers, "\x1d", *inst.calls, "\x1d", *inst.imports))
+            for inst in cluster.instances
+        )
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
 
     def _encode(self, value: tuple[str | None, float, Evidence]) -> bytes:
         return encode_category(value)
@@ -695,6 +801,7 @@ __all__ = [
     "CachedFile",
     "CategoryCache",
     "GroupCache",
+    "ScanMemo",
     "Snapshot",
     "cacheable",
     "code_version",
@@ -705,6 +812,7 @@ __all__ = [
     "file_key",
     "file_scope",
     "pair_scope",
+    "result_digest",
     "snapshot_key",
     "unit_digest",
 ]

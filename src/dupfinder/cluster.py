@@ -92,6 +92,8 @@ def _nests(a: Unit, b: Unit) -> bool:
 
 def _nested_only(a: Sequence[Unit], b: Sequence[Unit]) -> bool:
     """True when every unit of ``a`` nests with every unit of ``b`` (same file)."""
+    if a[0].path != b[0].path:
+        return False  # the common case, decided without a generator
     return all(_nests(x, y) for x in a for y in b)
 
 

@@ -29,6 +29,7 @@ returns candidate pairs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections import defaultdict
@@ -191,21 +192,33 @@ class _Runners:
             self._made = None
 
 
+def _file_keys(
+    files: Sequence[SourceFile], config: ScanConfig
+) -> tuple[list[bytes | None], list[tuple[int, int, int] | None]]:
+    """Every file's cache key and what the file was when read (None, None for one that cannot be read)."""
+    scope = cache_mod.file_scope(config)
+    pairs = [_read_key(source, scope, config.max_file_bytes) for source in files]
+    return [k for k, _ in pairs], [s for _, s in pairs]
+
+
 def _analysed(
     files: Sequence[SourceFile],
     config: ScanConfig,
     progress: Progress | None,
     runners: _Runners,
     cache: cache_mod.Cache | None,
-) -> Iterator[tuple[FileResult, bytes]]:
-    """``(FileResult, unit signatures)`` for every file, in the order of ``files``."""
+    keyed: tuple[list[bytes | None], list[tuple[int, int, int] | None]] | None = None,
+) -> Iterator[tuple[FileResult, bytes, bool]]:
+    """``(FileResult, unit signatures, reusable)`` for every file, in the order of ``files``.
+
+    ``reusable``: the result came from the cache or may be stored in it (not a skip of the moment).
+    ``keyed``: the files' keys from :func:`_file_keys`, when the caller has read them already.
+    """
     cached: dict[int, cache_mod.CachedFile] = {}
     keys: list[bytes | None] = [None] * len(files)
     seen: list[tuple[int, int, int] | None] = [None] * len(files)
     if cache is not None:
-        scope = cache_mod.file_scope(config)
-        for n, source in enumerate(files):
-            keys[n], seen[n] = _read_key(source, scope, config.max_file_bytes)
+        keys, seen = keyed if keyed is not None else _file_keys(files, config)
         stored = cache.get_files([k for k in keys if k is not None])
         for n, key in enumerate(keys):
             blob = stored.get(key) if key is not None else None
@@ -225,10 +238,11 @@ def _analysed(
         for n in range(len(files)):
             entry = cached.get(n)
             if entry is not None:
-                result, sigs = entry.result, entry.signatures
+                result, sigs, reusable = entry.result, entry.signatures, True
             else:
                 done = next(work)
                 result, sigs = done.result, done.signatures
+                reusable = cache_mod.cacheable(result)
                 key = keys[n]
                 if cache is not None and done.record is not None and key is not None:
                     pending.append((key, done.record))
@@ -237,7 +251,7 @@ def _analysed(
                         pending = []
             if progress:
                 progress("parse", n + 1, len(files))
-            yield result, sigs
+            yield result, sigs, reusable
     finally:
         runners.idle()
         if cache is not None and pending:
@@ -250,7 +264,7 @@ def analyse_all(
     """FileResults in the order of ``files``, computed in a process pool when worthwhile."""
     runners = _Runners(None, config, None)
     try:
-        for result, _ in _analysed(files, config, progress, runners, None):
+        for result, _, _ in _analysed(files, config, progress, runners, None):
             yield result
     finally:
         runners.close()
@@ -494,8 +508,24 @@ def scan_discovered(
     skipped = list(disc.skipped)
     file_imports: dict[str, tuple[str, ...]] = {}
     files = lines = 0
+    # a rescan of exactly the same input takes the last result of this scan as it is
+    memo_key = digest = b""
+    keyed = None
+    if cache is not None and not cache.disabled and units_out is None:
+        keyed = _file_keys(disc.files, config)
+        if all(k is not None for k in keyed[0]):
+            memo_key = hashlib.blake2b(b"result\0" + cache_mod.snapshot_key(
+                cache_mod.pair_scope(config), disc.base, disc.roots)).digest()  # fmt: skip
+            file_keys = [k for k in keyed[0] if k is not None]
+            digest = cache_mod.result_digest(config, file_keys, disc.skipped)
+            memo = cache.get_result(memo_key, digest, file_keys)
+            if memo is not None:
+                cache.finish()
+                return _result(disc, config, memo)
+    reusable = True
     try:
-        for res, sigs in _analysed(disc.files, config, progress, runners, cache):
+        for res, sigs, ok in _analysed(disc.files, config, progress, runners, cache, keyed):
+            reusable = reusable and ok
             if res.skip is not None:
                 skipped.append(res.skip)
                 continue
@@ -510,23 +540,21 @@ def scan_discovered(
         found = find_clusters(units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
                               snapshot_name=(disc.base, *disc.roots), _runners=runners)  # fmt: skip
         clusters = attach_code(found, disc.base)
+        stats = ScanStats(files=files, units=len(units), lines=lines,
+                          skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.reason))))  # fmt: skip
+        memo = cache_mod.ScanMemo(stats, clusters, file_imports)
+        if cache is not None and memo_key and reusable:
+            cache.put_result(memo_key, digest, memo)
     finally:
         runners.close()
         if cache is not None:
             cache.finish()
-    return ScanResult(
-        roots=disc.roots,
-        stats=ScanStats(
-            files=files,
-            units=len(units),
-            lines=lines,
-            skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
-        ),
-        clusters=clusters,
-        base=disc.base,
-        settings=config.as_dict(),
-        file_imports=file_imports,
-    )
+    return _result(disc, config, memo)
+
+
+def _result(disc: Discovery, config: ScanConfig, memo: cache_mod.ScanMemo) -> ScanResult:
+    return ScanResult(roots=disc.roots, stats=memo.stats, clusters=memo.clusters, base=disc.base,
+                      settings=config.as_dict(), file_imports=memo.file_imports)  # fmt: skip
 
 
 # -- discovery, one task per root on a cluster ---------------------------------------------

@@ -13,12 +13,12 @@ Takes a :class:`~dupfinder.gate.GateReport`, not a ScanResult:
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from dupfinder import __version__
 from dupfinder.gate import Finding, GateReport, headline, platform_hint, where
+from dupfinder.reporters.json import dumps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "new-duplicate"
@@ -149,5 +149,4 @@ def to_dict(report: GateReport) -> dict[str, Any]:
 
 
 def write(report: GateReport, out: TextIO) -> None:
-    json.dump(to_dict(report), out, indent=2, sort_keys=True, ensure_ascii=False)
-    out.write("\n")
+    out.write(dumps(to_dict(report), sort_keys=True) + "\n")
