@@ -17,7 +17,16 @@ verification may read) and its verified edges.  Candidate pairs and their
 verified similarity are pure functions of the two nodes, so a rescan reuses
 every edge between nodes it shares with the snapshot and queries the index
 only for its new nodes: a one-file change verifies the pairs of that file's
-units, not the corpus's.
+units, not the corpus's.  Each connected component's groups and each
+cluster's category are kept under digests of what they are computed from.
+
+Beside the snapshot, the scan's *result* before teams and categories (its
+clusters with their code, statistics and imports) is kept under the digest
+of all its input: every file's key, discovery's skips, the similarity
+settings and the code version.  A rescan of the same input (CI on a change
+that touched no scanned file) takes it as it is, reading no file record and
+clustering nothing; any other rescan goes the incremental way above.  It is
+not kept when a file was skipped for a reason of the moment (a time-out).
 
 Storage: one SQLite database, ``dupfinder-cache.sqlite`` in the cache folder,
 in WAL mode, so concurrent scans read while one writes, and a scan killed at
@@ -352,20 +361,32 @@ def result_digest(config: ScanConfig, file_keys: Sequence[bytes], skipped: Seque
     return h.digest()
 
 
-def _instance_row(i: Instance) -> list[object]:
+class _Strings:
+    """A table of the distinct strings of a record: identifiers, calls and imports repeat across copies
+    and files, so a record stores each once and lists of their numbers (a third of the size)."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+
+    def of(self, values: Iterable[str]) -> list[int]:
+        number = self.number
+        return [number.setdefault(v, len(number)) for v in values]
+
+
+def _instance_row(i: Instance, strings: _Strings) -> list[object]:
     return [i.path, i.start_line, i.end_line, i.name, i.language, i.root, i.fingerprint, i.similarity, i.team,
-            i.code, list(i.identifiers), list(i.calls), list(i.imports)]  # fmt: skip
+            i.code, strings.of(i.identifiers), strings.of(i.calls), strings.of(i.imports)]  # fmt: skip
 
 
 def encode_result(digest: bytes, memo: ScanMemo) -> bytes:
     st = memo.stats
+    strings = _Strings()
+    clusters = [[c.id, c.similarity, [_instance_row(i, strings) for i in c.instances], c.category,
+                 c.category_confidence, list(c.evidence)] for c in memo.clusters]  # fmt: skip
+    imports = [[path, strings.of(imports)] for path, imports in memo.file_imports.items()]
     body = json.dumps(
-        [
-            [st.files, st.units, st.lines, [[s.path, s.reason] for s in st.skipped]],
-            [[c.id, c.similarity, [_instance_row(i) for i in c.instances], c.category, c.category_confidence,
-              list(c.evidence)] for c in memo.clusters],
-            [[path, list(imports)] for path, imports in memo.file_imports.items()],
-        ],
+        [[st.files, st.units, st.lines, [[s.path, s.reason] for s in st.skipped]], list(strings.number), clusters,
+         imports],
         separators=(",", ":"),
     ).encode("ascii")  # ASCII: orjson reads it back (unless a name holds a lone surrogate)
     return _RESULT_MAGIC + digest + hashlib.blake2b(body, digest_size=8).digest() + body
@@ -375,14 +396,21 @@ def _opt_str(value: object) -> str | None:
     return None if value is None else _str(value)
 
 
-def _instance_of(row: object) -> Instance:
+def _instance_of(row: object, table: tuple[str, ...]) -> Instance:
     if not isinstance(row, list) or len(row) != 13:
         raise _Bad
     path, start, end, name, language, root, fp, sim, team, code, ids, calls, imports = row
     return Instance(path=_str(path), start_line=_int(start), end_line=_int(end), name=_opt_str(name),
                     language=_str(language), root=_str(root), fingerprint=Fingerprint(_str(fp)),
-                    similarity=_float(sim), team=_opt_str(team), code=_str(code), identifiers=_strs(ids),
-                    calls=_strs(calls), imports=_strs(imports))  # fmt: skip
+                    similarity=_float(sim), team=_opt_str(team), code=_str(code),
+                    identifiers=_looked_up(ids, table), calls=_looked_up(calls, table),
+                    imports=_looked_up(imports, table))  # fmt: skip
+
+
+def _looked_up(numbers: object, table: tuple[str, ...]) -> tuple[str, ...]:
+    if type(numbers) is not list or (numbers and not 0 <= min(numbers) <= max(numbers) < len(table)):
+        raise _Bad
+    return tuple(map(table.__getitem__, numbers))
 
 
 def decode_result(blob: bytes, digest: bytes) -> ScanMemo | None:
@@ -398,16 +426,17 @@ def decode_result(blob: bytes, digest: bytes) -> ScanMemo | None:
             raw = orjson.loads(body)
         except orjson.JSONDecodeError:  # a lone surrogate (an undecodable file name), which orjson refuses
             raw = json.loads(bytes(body).decode("ascii"))
-        (files, units, lines, skipped), raw_clusters, raw_imports = raw
+        (files, units, lines, skipped), raw_table, raw_clusters, raw_imports = raw
         stats = ScanStats(files=_int(files), units=_int(units), lines=_int(lines),
                           skipped=tuple(Skip(_str(p), _str(r)) for p, r in skipped))  # fmt: skip
+        table = _strs(raw_table)
         clusters = []
         for cid, sim, instances, category, confidence, evidence in raw_clusters:
             clusters.append(Cluster(id=ClusterId(_str(cid)), similarity=_float(sim),
-                                    instances=tuple(_instance_of(i) for i in instances),
+                                    instances=tuple(_instance_of(i, table) for i in instances),
                                     category=_opt_str(category), category_confidence=_float(confidence),
                                     evidence=_strs(evidence)))  # fmt: skip
-        file_imports = {_str(path): _strs(imports) for path, imports in raw_imports}
+        file_imports = {_str(path): _looked_up(imports, table) for path, imports in raw_imports}
         return ScanMemo(stats, tuple(clusters), file_imports)
     except (ValueError, TypeError, _Bad):
         return None
