@@ -158,6 +158,11 @@ def snapshot_key(scope: bytes, base: str, roots: Sequence[str]) -> bytes:
     return hashlib.blake2b(scope + text, digest_size=16).digest()
 
 
+def result_key(config: ScanConfig, base: str, roots: Sequence[str]) -> bytes:
+    """Where the last result of a scan of ``roots`` (relative to ``base``) is kept, beside its graph."""
+    return hashlib.blake2b(b"result\0" + snapshot_key(pair_scope(config), base, roots), digest_size=16).digest()
+
+
 def unit_digest(scope: bytes, unit: Unit) -> bytes:
     """Digest of a unit's location-free content (all that verification may look at), within ``scope``.
 
@@ -842,6 +847,7 @@ __all__ = [
     "file_scope",
     "pair_scope",
     "result_digest",
+    "result_key",
     "snapshot_key",
     "unit_digest",
 ]

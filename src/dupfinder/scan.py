@@ -29,7 +29,6 @@ returns candidate pairs.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections import defaultdict
@@ -514,8 +513,7 @@ def scan_discovered(
     if cache is not None and not cache.disabled and units_out is None:
         keyed = _file_keys(disc.files, config)
         if all(k is not None for k in keyed[0]):
-            memo_key = hashlib.blake2b(b"result\0" + cache_mod.snapshot_key(
-                cache_mod.pair_scope(config), disc.base, disc.roots)).digest()  # fmt: skip
+            memo_key = cache_mod.result_key(config, disc.base, disc.roots)
             file_keys = [k for k in keyed[0] if k is not None]
             digest = cache_mod.result_digest(config, file_keys, disc.skipped)
             memo = cache.get_result(memo_key, digest, file_keys)
