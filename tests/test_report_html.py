@@ -350,10 +350,15 @@ def test_copies_side_by_side_with_links(browser: Any, acme_html: Path) -> None:
     assert diff.find_elements("css selector", "tbody tr")
     # the renamed and edited copies show what differs
     sel = clusters[0].find_element("css selector", "select.compare-with")
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
     for option in sel.find_elements("css selector", "option"):
         option.click()
-        table = clusters[0].find_element("css selector", "table.diff")
-        assert table.find_element("css selector", "thead").text.count(":") >= 2
+        # the page replaces the table on change: read the new one, waiting out the swap
+        assert WebDriverWait(browser, 5, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: clusters[0].find_element("css selector", "table.diff thead").text.count(":") >= 2
+        )
     assert clusters[0].find_elements("css selector", "table.diff mark")
     check_clean(browser, loaded)
 
