@@ -123,7 +123,8 @@ def test_vectorised_similarities_match_the_definition_and_the_bound_never_underc
     assert np.allclose(verifier.similarities(a, b), want, rtol=0, atol=1e-12)
     assert (verifier.bound(a, b) >= want - 1e-12).all()
     for threshold in (0.3, DEFAULT_THRESHOLD, 0.8):
-        x, y, _ = verifier.verify(a, b, threshold)
+        x, y, sims = verifier.verify(a, b, threshold)
+        assert (sims == verifier.similarities(x, y)).all()
         # the same formula in the same float operations: the same side of the threshold
         assert set(zip(x.tolist(), y.tolist(), strict=True)) == {p for p, w in zip(pairs, want, strict=True)
                                                                  if w >= threshold}  # fmt: skip

@@ -10,6 +10,8 @@ Parses the corpus once (all cores, no cache), then measures on the same units:
   returns, by similarity;
 * the share of candidates the vectorised upper bound drops, and the time per pair of the bound
   and of the exact scores;
+* verification's steps on every candidate: how many pass the bound, how many the exact
+  vocabulary part with the bigram-count bound, how many are verified;
 * the similarity half (``find_clusters``) and enrichment (teams, categories, ranking) timed.
 
 Run it on a quiet machine: it prints wall times.
@@ -102,6 +104,24 @@ def main(argv: list[str] | None = None) -> int:
         if band.any():
             print(f"  verified at {lo:.2f}-{min(hi, 1):.2f}: {int(band.sum())}, "
                   f"still candidates with words: {kept[band].mean():.0%}")  # fmt: skip
+
+    # verification's three steps on every candidate of the word index (Verifier.at_least)
+    a, b = new // n, new % n
+    t = time.perf_counter()
+    first = np.flatnonzero(verifier.bound(a, b) >= config.threshold - 1e-9)
+    t_first = time.perf_counter() - t
+    x, y = a[first], b[first]
+    second = 0
+    for lo in range(0, len(x), 65_536):
+        xs, ys = x[lo : lo + 65_536], y[lo : lo + 65_536]
+        ids = verifier._identifiers(xs, ys)
+        bound = verifier.weight * ids + (1 - verifier.weight) * verifier._structure_bound(xs, ys)
+        second += int((bound >= config.threshold - 1e-9).sum())
+    t = time.perf_counter()
+    kept, _ = verifier.at_least(a, b, config.threshold)
+    print(f"verification of {len(new):,} candidates: {len(first):,} pass the bound ({t_first:.1f} s), "
+          f"{second:,} the exact vocabulary with the bigram bound, {len(kept):,} verified "
+          f"(all three steps: {time.perf_counter() - t:.1f} s)")  # fmt: skip
 
     t = time.perf_counter()
     clusters = find_clusters(units, config)

@@ -103,7 +103,7 @@ def _split(identifier: str) -> tuple[str, ...]:
 
 def vocabulary(identifiers: Iterable[str]) -> frozenset[str]:
     """The set of lower-case words of a unit's identifiers (what verification and the index compare)."""
-    return frozenset(w for ident in identifiers for w in _split(ident))
+    return frozenset().union(*map(_split, identifiers))
 
 
 __all__ = [

@@ -422,8 +422,8 @@ def _clusters(
         def measure(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
             x, y = old[a], old[b]
             out = np.zeros(len(x), dtype=np.float64)
-            maybe = np.flatnonzero(verifier.bound(x, y) >= floor - 1e-9)
-            out[maybe] = verifier.similarities(x[maybe], y[maybe])
+            within, sims = verifier.at_least(x, y, floor)
+            out[within] = sims
             return out
 
         return measure

@@ -82,9 +82,18 @@ def shingles(token_hashes: bytes, k: int) -> U32:
 
 def word_values(words: Iterable[str], copies: int = WORD_COPIES) -> U32:
     """The 32-bit feature values of a unit's identifier words (``copies`` salted values per word)."""
-    return np.array(
-        sorted({zlib.crc32(f"{c}\0{w}".encode()) for w in words for c in range(copies)}), dtype=np.uint32
-    )
+    return np.sort(_unsorted_word_values(words, copies))
+
+
+def _unsorted_word_values(words: Iterable[str], copies: int = WORD_COPIES) -> U32:
+    values = set().union(*(_word_values(w, copies) for w in words))
+    return np.fromiter(values, dtype=np.uint32, count=len(values))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _word_values(word: str, copies: int) -> tuple[int, ...]:
+    # memoised: a scan sees the same few thousand words in every unit
+    return tuple(zlib.crc32(f"{c}\0{word}".encode()) for c in range(copies))
 
 
 def features(token_hashes: bytes, k: int, words: Iterable[str] = ()) -> U32:
@@ -181,7 +190,7 @@ def signatures_of(
     unit_of = np.repeat(np.arange(n, dtype=np.uint64), per_unit)
     positions = np.repeat(starts - np.concatenate(([0], np.cumsum(per_unit)[:-1])), per_unit)
     positions += np.arange(len(unit_of))
-    word_sets = [word_values(w) for w in words]
+    word_sets = [_unsorted_word_values(w) for w in words]  # sorted below, with the shingles
     word_unit = np.repeat(np.arange(n, dtype=np.uint64), [len(w) for w in word_sets])
     word_keys = (word_unit << np.uint64(32)) | np.concatenate([np.empty(0, np.uint32), *word_sets]).astype(np.uint64)
     keyed = np.sort(np.concatenate(((unit_of << np.uint64(32)) | (h[positions] & _MASK32), word_keys)))
