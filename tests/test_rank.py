@@ -343,6 +343,28 @@ def test_enrich_end_to_end(tmp_path: Path, rules: RuleSet) -> None:
     assert adoption(after, rules) == after.adoption
 
 
+def test_categories_on_worker_processes_are_the_same_as_in_process(
+    tmp_path: Path, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dupfinder.enrich as enrich_mod
+
+    clusters = tuple(
+        Cluster(ClusterId(f"c-{k}"), 0.9, tuple(dataclasses.replace(make(f"t{k}/{f}.py"), code=f"# {k}{f}\n")
+                                                for f in "ab"))  # fmt: skip
+        for k in range(7)
+        for make in (auth_copy, retry_copy)
+    )
+    imports = {i.path: i.imports for c in clusters for i in c.instances}
+    before = scan_result(tmp_path, clusters, imports)
+    resolver = build_resolver(str(tmp_path), ["."], None, "repo")
+    alone = enrich(before, resolver, rules)
+    monkeypatch.setattr(enrich_mod, "_PARALLEL_CATEGORIES", 2)  # these few clusters go to the pool
+    pooled = enrich(before, resolver, rules, jobs=2)
+    assert pooled == alone
+    assert [c.category for c in pooled.clusters] == ["auth", "http-retry"] * 7
+    assert all(i.code for c in pooled.clusters for i in c.instances)  # the copies keep their code
+
+
 def test_enrich_code_base_with_no_owners(tmp_path: Path, rules: RuleSet) -> None:
     login = Cluster(ClusterId("c-login"), 0.9, (auth_copy("a/auth.py"), auth_copy("b/auth.py")))
     before = scan_result(tmp_path, (login,), {"a/auth.py": ("hashlib",), "b/auth.py": (), "c/other.py": ()})

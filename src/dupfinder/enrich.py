@@ -41,11 +41,39 @@ def _evidence_lines(evidence: Evidence) -> tuple[str, ...]:
     return tuple(f"{kind}: {', '.join(sorted(items)[:6])}" for kind, items in parts if items)
 
 
-def _categories(
-    clusters: Sequence[Cluster], rules: RuleSet, cache_dir: str | None
-) -> list[tuple[str | None, float, Evidence]]:
+Category = tuple[str | None, float, Evidence]
+#: fewer clusters to categorise than this are done in this process (a pool costs more than it saves)
+_PARALLEL_CATEGORIES = 500
+
+
+def _categorize_chunk(rules: RuleSet, clusters: Sequence[Cluster]) -> list[Category]:
+    return [categorize(c, rules) for c in clusters]
+
+
+def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> list[Category]:
+    """:func:`categorize` of every cluster, on ``jobs`` local processes when there are many.
+
+    The workers get the rules once (forked) and each a few chunks of clusters without their
+    source text (categories read names, identifiers, calls and imports only); results keep
+    the clusters' order, so the output does not depend on ``jobs``.
+    """
+    if jobs <= 1 or len(clusters) < _PARALLEL_CATEGORIES:
+        return _categorize_chunk(rules, clusters)
+    from dupfinder.executors import LocalExecutor
+
+    slim = [replace(c, instances=tuple(replace(i, code="") for i in c.instances)) for c in clusters]
+    step = -(-len(slim) // (4 * jobs))
+    chunks = [slim[k : k + step] for k in range(0, len(slim), step)]
+    pool = LocalExecutor(jobs)
+    try:
+        return [found for part in pool.map_shared(_categorize_chunk, rules, chunks) for found in part]
+    finally:
+        pool.close()
+
+
+def _categories(clusters: Sequence[Cluster], rules: RuleSet, cache_dir: str | None, jobs: int = 1) -> list[Category]:
     if cache_dir is None or not clusters:
-        return [categorize(c, rules) for c in clusters]
+        return _categorize_all(clusters, rules, jobs)
     from dupfinder.cache import Cache, CategoryCache
 
     cache = Cache(cache_dir)
@@ -53,16 +81,11 @@ def _categories(
         store = CategoryCache(cache, rules.categories)
         keys = [store.key(c) for c in clusters]
         known = store.get(keys)
-        out: list[tuple[str | None, float, Evidence]] = []
-        fresh: list[tuple[bytes, tuple[str | None, float, Evidence]]] = []
-        for cluster, key in zip(clusters, keys, strict=True):
-            found = known.get(key)
-            if found is None:
-                found = categorize(cluster, rules)
-                fresh.append((key, found))
-            out.append(found)
-        store.put(fresh)
-        return out
+        missing = [k for k, key in enumerate(keys) if key not in known]
+        found = _categorize_all([clusters[k] for k in missing], rules, jobs)
+        store.put([(keys[k], cat) for k, cat in zip(missing, found, strict=True)])
+        fresh = dict(zip(missing, found, strict=True))
+        return [known[key] if k not in fresh else fresh[k] for k, key in enumerate(keys)]
     finally:
         cache.close()
 
@@ -73,11 +96,13 @@ def enrich(
     rules: RuleSet,
     churn: Mapping[str, int] | None = None,
     cache_dir: str | None = None,
+    jobs: int = 1,
 ) -> ScanResult:
     """A copy of ``result`` with teams, categories, opportunities and adoption filled in.
 
     ``cache_dir``: the scan's cache folder, where each cluster's category is remembered by the
-    copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters).
+    copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters);
+    ``jobs``: local processes for categorising many clusters.
     """
     paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
     file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
@@ -87,7 +112,7 @@ def enrich(
         for cluster in result.clusters
     ]
     for owned, (category, confidence, evidence) in zip(
-        owned_clusters, _categories(owned_clusters, rules, cache_dir), strict=True
+        owned_clusters, _categories(owned_clusters, rules, cache_dir, jobs), strict=True
     ):
         clusters.append(
             replace(

@@ -70,9 +70,10 @@ def with_rules(config: ScanConfig, rules: RuleSet) -> ScanConfig:
 
 
 def enrich_result(
-    result: ScanResult, rules: RuleSet, teams: TeamOptions, cache_dir: str | None = None
+    result: ScanResult, rules: RuleSet, teams: TeamOptions, cache_dir: str | None = None, jobs: int = 1
 ) -> tuple[ScanResult, tuple[str, ...]]:
-    """Teams, categories, opportunities and adoption for a scan; also the owner-file warnings."""
+    """Teams, categories, opportunities and adoption for a scan (categories on ``jobs`` local
+    processes when there are many clusters); also the owner-file warnings."""
     from dupfinder.churn import git_churn
     from dupfinder.enrich import enrich
     from dupfinder.teams import build_resolver
@@ -82,7 +83,7 @@ def enrich_result(
     if teams.churn:
         paths = {i.path for c in result.clusters for i in c.instances}
         churn = git_churn(result.base, paths) or None
-    return enrich(result, resolver, rules, churn, cache_dir), tuple(resolver.warnings)
+    return enrich(result, resolver, rules, churn, cache_dir, jobs), tuple(resolver.warnings)
 
 
 def analyse_codebase(
@@ -100,4 +101,5 @@ def analyse_codebase(
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)
     result = scan(paths, config, progress, **scan_options)
-    return enrich_result(result, rules, teams or TeamOptions(), scan_options.get("cache_dir"))
+    jobs = min(config.effective_jobs, os.cpu_count() or 1)  # categories run on this machine's cores
+    return enrich_result(result, rules, teams or TeamOptions(), scan_options.get("cache_dir"), jobs)
