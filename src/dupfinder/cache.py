@@ -389,11 +389,12 @@ def encode_result(digest: bytes, memo: ScanMemo) -> bytes:
     clusters = [[c.id, c.similarity, [_instance_row(i, strings) for i in c.instances], c.category,
                  c.category_confidence, list(c.evidence)] for c in memo.clusters]  # fmt: skip
     imports = [[path, strings.of(imports)] for path, imports in memo.file_imports.items()]
-    body = json.dumps(
-        [[st.files, st.units, st.lines, [[s.path, s.reason] for s in st.skipped]], list(strings.number), clusters,
-         imports],
-        separators=(",", ":"),
-    ).encode("ascii")  # ASCII: orjson reads it back (unless a name holds a lone surrogate)
+    payload = [[st.files, st.units, st.lines, [[s.path, s.reason] for s in st.skipped]], list(strings.number),
+               clusters, imports]  # fmt: skip
+    try:
+        body = orjson.dumps(payload)
+    except TypeError:  # a lone surrogate (an undecodable file name): the standard library escapes it
+        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     return _RESULT_MAGIC + digest + hashlib.blake2b(body, digest_size=8).digest() + body
 
 
@@ -429,8 +430,8 @@ def decode_result(blob: bytes, digest: bytes) -> ScanMemo | None:
     try:
         try:
             raw = orjson.loads(body)
-        except orjson.JSONDecodeError:  # a lone surrogate (an undecodable file name), which orjson refuses
-            raw = json.loads(bytes(body).decode("ascii"))
+        except orjson.JSONDecodeError:  # an escaped lone surrogate (an undecodable file name), which orjson refuses
+            raw = json.loads(bytes(body).decode("utf-8"))
         (files, units, lines, skipped), raw_table, raw_clusters, raw_imports = raw
         stats = ScanStats(files=_int(files), units=_int(units), lines=_int(lines),
                           skipped=tuple(Skip(_str(p), _str(r)) for p, r in skipped))  # fmt: skip
