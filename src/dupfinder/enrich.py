@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from dupfinder.graph import build_graph
-from dupfinder.model import Cluster, ScanResult
+from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, ScanResult
 from dupfinder.rank import compute_adoption, rank_opportunities
 from dupfinder.rules import Evidence, RuleSet, categorize, platform_owning_path
 from dupfinder.teams import TeamResolver
@@ -46,27 +46,38 @@ Category = tuple[str | None, float, Evidence]
 _PARALLEL_CATEGORIES = 500
 
 
-def _categorize_chunk(rules: RuleSet, clusters: Sequence[Cluster]) -> list[Category]:
-    return [categorize(c, rules) for c in clusters]
+#: what categorisation reads of a copy: its name, identifiers, calls and imports
+_Sketch = tuple[str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _categorize_sketches(rules: RuleSet, chunk: Sequence[Sequence[_Sketch]]) -> list[Category]:
+    """On a worker: :func:`categorize` of clusters given as the sketches of their copies."""
+    return [
+        categorize(Cluster(ClusterId(""), 0.0, tuple(
+            Instance(path="", start_line=0, end_line=0, name=name, language="", root="", fingerprint=Fingerprint(""),
+                     similarity=0.0, identifiers=ids, calls=calls, imports=imports)
+            for name, ids, calls, imports in copies)), rules)
+        for copies in chunk
+    ]  # fmt: skip
 
 
 def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> list[Category]:
     """:func:`categorize` of every cluster, on ``jobs`` local processes when there are many.
 
-    The workers get the rules once (forked) and each a few chunks of clusters without their
-    source text (categories read names, identifiers, calls and imports only); results keep
-    the clusters' order, so the output does not depend on ``jobs``.
+    The workers get the rules once (forked) and chunks of clusters as plain tuples of what
+    categories read (names, identifiers, calls, imports: small, and fast to pickle); results
+    keep the clusters' order, so the output does not depend on ``jobs``.
     """
     if jobs <= 1 or len(clusters) < _PARALLEL_CATEGORIES:
-        return _categorize_chunk(rules, clusters)
+        return [categorize(c, rules) for c in clusters]
     from dupfinder.executors import LocalExecutor
 
-    slim = [replace(c, instances=tuple(replace(i, code="") for i in c.instances)) for c in clusters]
-    step = -(-len(slim) // (4 * jobs))
-    chunks = [slim[k : k + step] for k in range(0, len(slim), step)]
+    sketches = [[(i.name, i.identifiers, i.calls, i.imports) for i in c.instances] for c in clusters]
+    step = -(-len(sketches) // (4 * jobs))
+    chunks = [sketches[k : k + step] for k in range(0, len(sketches), step)]
     pool = LocalExecutor(jobs)
     try:
-        return [found for part in pool.map_shared(_categorize_chunk, rules, chunks) for found in part]
+        return [found for part in pool.map_shared(_categorize_sketches, rules, chunks) for found in part]
     finally:
         pool.close()
 

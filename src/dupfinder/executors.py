@@ -24,6 +24,7 @@ is paid per batch, not per file.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from collections import deque
@@ -93,6 +94,7 @@ class LocalExecutor:
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         if self._pool is None:
+            _freeze()
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
         pool = self._pool
 
@@ -103,6 +105,7 @@ class LocalExecutor:
 
     def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Iterable[T]) -> Iterator[R]:
         # a pool of its own, whose workers get ``shared`` when they start (forked: without pickling)
+        _freeze()
         pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_install, initargs=(shared,))
 
         def submit(item: T) -> Future[R]:
@@ -117,6 +120,14 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _freeze() -> None:
+    """Before forking workers: move every object to the collector's permanent generation, so that a
+    collection in a worker does not write to (and copy) the pages it shares with this process.  The
+    objects stay collectable by reference counting; cycles among them are not collected any more,
+    which a scan, whose big objects live until it ends, does not miss."""
+    gc.freeze()
 
 
 _INSTALLED: list[Any] = []  #: in a worker process: the ``shared`` value of its pool
