@@ -81,11 +81,11 @@ def summarise(raw: Path, rate: int, wall: float | None) -> None:
     print("\nown time by function, all processes (s):")
     for name, n in own.most_common(15):
         print(f"  {n / rate:7.2f}  {name}")
-    print("\nby stage (s):     main  workers")
+    print("\nby stage (s):          main  workers")
     for stage in (*STAGES, "other"):
         main, workers = stages.get(("main", stage), 0), stages.get(("worker", stage), 0)
         if main or workers:
-            print(f"  {stage:18s} {main / rate:6.2f}  {workers / rate:6.2f}")
+            print(f"  {stage:22s} {main / rate:6.2f}  {workers / rate:6.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:

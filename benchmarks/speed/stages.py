@@ -2,7 +2,8 @@
 
     python benchmarks/speed/stages.py [PATH] [--sample 300000]
 
-Parses the corpus once (all cores, no cache), then measures on the same units:
+Times tree-sitter-python's parse of every Python file alone (one process), parses the corpus
+once (all cores, no cache), then measures on the same units:
 
 * the candidate pairs of the LSH index with the feature sets dupfinder uses (3-shingles and
   identifier words) and with 3-shingles alone (what the index hashed before), and how many of
@@ -31,6 +32,7 @@ from dupfinder import signatures
 from dupfinder.config import ScanConfig
 from dupfinder.discover import discover
 from dupfinder.index import Bands, lsh_params, lsh_threshold
+from dupfinder.languages.python_treesitter import _parser as python_parser
 from dupfinder.model import Unit
 from dupfinder.normalize import vocabulary
 from dupfinder.scan import analyse_all, find_clusters
@@ -60,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
 
     t = time.perf_counter()
     files = discover([str(args.path)], config).files
+    sources = [Path(f.abspath).read_bytes() for f in files if f.language == "python"]
+    parser = python_parser()
+    t_parse = time.perf_counter()
+    for source in sources:
+        parser.parse(source)
+    print(f"tree-sitter-python parse alone, one process: {len(sources)} files, "
+          f"{time.perf_counter() - t_parse:.1f} s")  # fmt: skip
+    t = time.perf_counter()
     results = list(analyse_all(files, config))
     units = [u for r in results for u in r.units]
     print(f"per-file stage: {len(files)} files, {len(units)} units, {time.perf_counter() - t:.1f} s")
