@@ -115,20 +115,18 @@ class LocalExecutor:
             yield from _ordered(submit, lambda f: f.result(), items, window=4 * self.workers)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            gc.unfreeze()
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-            gc.unfreeze()
 
 
 def _freeze() -> None:
     """Before forking workers: move every object to the collector's permanent generation, so that a
     collection in a worker does not write to (and copy) the pages it shares with this process.  The
-    objects stay collectable by reference counting; cycles among them wait until the pool is shut
-    down, which gives them back to the collector (``gc.unfreeze``)."""
+    objects stay collectable by reference counting; cycles among them are not collected any more,
+    which a scan, whose big objects live until it ends, does not miss."""
     gc.freeze()
 
 
