@@ -172,7 +172,11 @@ def test_a_redis_index_finds_what_the_memory_index_finds(redis_url: str) -> None
 
 
 def test_scans_share_one_redis_index(corpus: Path, redis_url: str) -> None:
-    server = _redis(redis_url)
+    with _redis(redis_url) as server:
+        _scans_share_one_redis_index(corpus, redis_url, server)
+
+
+def _scans_share_one_redis_index(corpus: Path, redis_url: str, server: Any) -> None:
     server.flushdb()
     expected = as_json(scan_mod.scan([str(corpus)], CONFIG))
     assert as_json(scan_mod.scan([str(corpus)], CONFIG, lsh_storage=redis_url)) == expected

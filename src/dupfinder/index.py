@@ -33,6 +33,7 @@ import hashlib
 import itertools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
@@ -276,12 +277,30 @@ def _stored_pairs(
         from datasketch import MinHashLSH
     except ImportError as exc:  # pragma: no cover - datasketch is a dependency
         raise DupfinderError(f"the LSH storage backend needs datasketch: {exc}") from None
-    from dupfinder.signatures import lean_minhash
 
     num_perm = int(signatures.shape[1])
     config = dict(storage_config)
     config.setdefault("basename", index_name(num_perm, b, r))
     lsh = MinHashLSH(num_perm=num_perm, params=(b, r), storage_config=config, prepickle=False)
+    try:
+        return _query_storage(lsh, keys, signatures, only)
+    finally:
+        _disconnect(lsh)
+
+
+def _disconnect(lsh: Any) -> None:
+    """Close the connections datasketch's storages opened (it has no call for it; left to the
+    collector, their sockets would close whenever it next runs, with a ResourceWarning)."""
+    for storage in (lsh.keys, *lsh.hashtables):
+        client = getattr(storage, "_redis", None)
+        if client is not None:
+            client.connection_pool.disconnect()
+
+
+def _query_storage(lsh: Any, keys: Sequence[str], signatures: npt.NDArray[np.uint32],
+                   only: npt.NDArray[np.int64] | None) -> Pairs:  # fmt: skip
+    from dupfinder.signatures import lean_minhash
+
     encoded = [k.encode("utf-8") for k in keys]
     position = {k: i for i, k in enumerate(encoded)}
     # insert what the (possibly shared) index does not hold yet
@@ -362,7 +381,8 @@ def check_storage(storage_config: dict[str, object]) -> None:
     try:
         # one try: a server that is not there is a usage error, not something to wait for
         no_retry = redis.retry.Retry(redis.backoff.NoBackoff(), 0)
-        redis.Redis(socket_connect_timeout=5, retry=no_retry, **params).ping()
+        with redis.Redis(socket_connect_timeout=5, retry=no_retry, **params) as client:
+            client.ping()
     except redis.RedisError as exc:
         where = params.get("unix_socket_path") or f"{params.get('host')}:{params.get('port')}"
         raise DupfinderError(f"cannot use the Redis LSH index at {where}: {exc}") from None
