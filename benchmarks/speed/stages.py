@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     for lo in range(0, len(x), 65_536):
         xs, ys = x[lo : lo + 65_536], y[lo : lo + 65_536]
         ids = verifier._identifiers(xs, ys)
-        bound = verifier.weight * ids + (1 - verifier.weight) * verifier._structure_bound(xs, ys)
+        structure = verifier._structure_bound(xs, ys, verifier.lengths[xs], verifier.lengths[ys])
+        bound = verifier.weight * ids + (1 - verifier.weight) * structure
         second += int((bound >= config.threshold - 1e-9).sum())
     t = time.perf_counter()
     kept, _ = verifier.at_least(a, b, config.threshold)

@@ -238,12 +238,11 @@ class Verifier:
             raise ValueError("a pair names a unit this verifier was not built for")
         return rows
 
-    def _structure_bound(self, x: Ints, y: Ints) -> npt.NDArray[np.float64]:
-        """An upper bound of the alignment part of rows ``x[k]``, ``y[k]`` (shared bigram counts)."""
+    def _structure_bound(self, x: Ints, y: Ints, lx: Ints, ly: Ints) -> npt.NDArray[np.float64]:
+        """An upper bound of the alignment part of rows ``x[k]``, ``y[k]`` (shared bigram counts);
+        ``lx``, ``ly``: their lengths."""
         common: Ints = np.minimum(self.gram_counts[x], self.gram_counts[y]).sum(axis=1, dtype=np.int64)
-        shorter = np.minimum(self.lengths[x], self.lengths[y])
-        longer = np.maximum(np.maximum(self.lengths[x], self.lengths[y]), 1)
-        out: npt.NDArray[np.float64] = np.minimum(common, shorter) / longer
+        out: npt.NDArray[np.float64] = np.minimum(common, np.minimum(lx, ly)) / np.maximum(np.maximum(lx, ly), 1)
         return out
 
     def bound(self, a: Ints, b: Ints) -> npt.NDArray[np.float64]:
@@ -254,8 +253,10 @@ class Verifier:
             x, y = a[lo : lo + _STEP], b[lo : lo + _STEP]
             words = np.minimum(self.word_counts[x], self.word_counts[y]).sum(axis=1, dtype=np.int64)
             shared = np.minimum(words, np.minimum(self.n_words[x], self.n_words[y]))
-            mixed = self.weight * self._jaccard(shared, x, y) + (1.0 - self.weight) * self._structure_bound(x, y)
-            out[lo : lo + _STEP] = np.where(np.maximum(self.lengths[x], self.lengths[y]) > 0, mixed, 0.0)
+            lx, ly = self.lengths[x], self.lengths[y]
+            structure = self._structure_bound(x, y, lx, ly)
+            mixed = self.weight * self._jaccard(shared, x, y) + (1.0 - self.weight) * structure
+            out[lo : lo + _STEP] = np.where(np.maximum(lx, ly) > 0, mixed, 0.0)
         return out
 
     def _jaccard(self, shared: npt.NDArray[np.int64], x: Ints, y: Ints) -> npt.NDArray[np.float64]:
@@ -293,7 +294,9 @@ class Verifier:
         near = np.empty(len(keep), dtype=bool)
         for lo in range(0, len(keep), _STEP):
             s = slice(lo, lo + _STEP)
-            bound = self.weight * ids[s] + (1.0 - self.weight) * self._structure_bound(x[s], y[s])
+            xs, ys = x[s], y[s]
+            structure = self._structure_bound(xs, ys, self.lengths[xs], self.lengths[ys])
+            bound = self.weight * ids[s] + (1.0 - self.weight) * structure
             near[s] = bound >= threshold - _EPSILON
         keep, x, y, ids = keep[near], x[near], y[near], ids[near]
         sims = self._scores(x, y, ids) if len(keep) else np.empty(0, dtype=np.float64)
