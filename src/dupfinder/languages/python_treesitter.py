@@ -435,4 +435,3 @@ def units(
             )
         )
     return tuple(out)
-
