@@ -13,6 +13,7 @@ from rapidfuzz.distance import LCSseq
 
 from dupfinder.cluster import build_clusters
 from dupfinder.config import DEFAULT_THRESHOLD, ScanConfig
+from dupfinder.index import lsh_params
 from dupfinder.model import Unit
 from dupfinder.normalize import vocabulary
 from dupfinder.scan import find_clusters
@@ -410,3 +411,12 @@ def test_members_join_along_verified_pairs_and_stay_within_the_floor_of_the_cent
     before = len(measured)
     assert build_clusters(nodes, edges, store, floor=floor, prepare=prepare) == clusters
     assert len(measured) == before, "groups from the store need no measuring"
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
+@pytest.mark.parametrize("threshold", [0.05, 0.2, 0.3, 0.45, 0.6, 0.8, 0.95])
+def test_lsh_params_are_datasketchs_choice(threshold: float, num_perm: int) -> None:
+    """The banding the in-memory index uses is the one datasketch's MinHashLSH computes (scipy's quad)."""
+    from datasketch.lsh import _optimal_param
+
+    assert lsh_params(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
