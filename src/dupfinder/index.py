@@ -84,8 +84,8 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     for r in range(1, num_perm + 1):
         most = num_perm // r  # bands
         # (1 - s**r) ** b for b = 1..most
-        miss_low: npt.NDArray[np.float64] = np.cumprod(np.broadcast_to(1 - low**r, (most, grid)), axis=0)
-        miss_high: npt.NDArray[np.float64] = np.cumprod(np.broadcast_to(1 - high**r, (most, grid)), axis=0)
+        miss_low = np.cumprod(np.broadcast_to(1 - low**r, (most, grid)), axis=0, dtype=np.float64)
+        miss_high = np.cumprod(np.broadcast_to(1 - high**r, (most, grid)), axis=0, dtype=np.float64)
         weighted = 0.5 * simpson(low, 1 - miss_low) + 0.5 * simpson(high, miss_high)
         error.update(((b, r), float(e)) for b, e in enumerate(weighted, start=1))
     # datasketch's loop order (b, then r) and its first minimum
