@@ -393,14 +393,13 @@ def _normalised_hash(text: str) -> int:
 
 def _stream(texts: Sequence[str]) -> tuple[bytes, tuple[str, ...]]:
     """(little-endian uint32 normalised hashes, sorted unique names) of a token list."""
-    get = _NORMALISED.get
-    found = [get(t) for t in texts]
+    found = list(map(_NORMALISED.get, texts))
     hashes: list[int] = (
         [h if h is not None else _normalised_hash(t) for h, t in zip(found, texts, strict=True)]
         if None in found
         else found  # type: ignore[assignment]  # no None left
     )
-    names = {t for t in texts if t in _NAMES}
+    names = _NAMES.intersection(texts)
     if len(_NORMALISED) >= _CACHE_LIMIT:  # names the bounded cache could not keep
         names.update(t for t in texts if t not in _NAMES and classify(t) == NAME)
     return array("I", hashes).tobytes(), tuple(sorted(names))
