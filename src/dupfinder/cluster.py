@@ -242,23 +242,43 @@ def _components(adjacency: dict[int, dict[int, float]]) -> list[list[int]]:
     return out
 
 
-def _component_key(nodes: Sequence[Sequence[Unit]], comp: list[int], adjacency: dict[int, dict[int, float]]) -> bytes:
-    """Everything :func:`_groups` reads of one component: each node's fingerprint, number of copies and
-    representative's identifiers (measured similarities depend on them), in order, and the weighted edges
-    in the component's numbering."""
-    local = {g: k for k, g in enumerate(comp)}
-    h = hashlib.blake2b(digest_size=20)
-    for g in comp:
-        rep = nodes[g][0]
-        h.update(f"{rep.language}:{rep.fingerprint}:{len(nodes[g])}:".encode())
-        h.update("\x1f".join(rep.identifiers).encode("utf-8", "surrogatepass"))
-        h.update(b";")
-    for g in comp:
-        i = local[g]
-        later = (f"{i},{local[m]},{sim!r}" for m, sim in sorted(adjacency[g].items()) if local[m] > i)
-        h.update(";".join(later).encode())
-        h.update(b"|")
-    return h.digest()
+def _component_keys(
+    nodes: Sequence[Sequence[Unit]], comps: list[list[int]], adjacency: dict[int, dict[int, float]]
+) -> list[bytes]:
+    """Per component, a digest of everything :func:`_groups` reads of it: each node's fingerprint,
+    number of copies and representative's identifiers (measured similarities depend on them), in order,
+    and the weighted edges in the component's numbering (as packed integers and doubles, all
+    components' edges sorted at once)."""
+    which = np.full(len(nodes), -1, dtype=np.int64)
+    local = np.zeros(len(nodes), dtype=np.int64)
+    for k, comp in enumerate(comps):
+        which[comp] = k
+        local[comp] = np.arange(len(comp))
+    count = sum(len(nbrs) for nbrs in adjacency.values()) // 2
+    first = np.empty(count, dtype=np.int64)
+    second = np.empty(count, dtype=np.int64)
+    sims = np.empty(count, dtype=np.float64)
+    n = 0
+    for g, nbrs in adjacency.items():
+        for m, sim in nbrs.items():
+            if m > g:
+                first[n], second[n], sims[n] = g, m, sim
+                n += 1
+    order = np.lexsort((local[second], local[first], which[first]))
+    packed = np.empty(count, dtype=[("a", "<i8"), ("b", "<i8"), ("sim", "<f8")])
+    packed["a"], packed["b"], packed["sim"] = local[first][order], local[second][order], sims[order]
+    bounds = np.searchsorted(which[first][order], np.arange(len(comps) + 1))
+    keys = []
+    for k, comp in enumerate(comps):
+        h = hashlib.blake2b(digest_size=20)
+        for g in comp:
+            rep = nodes[g][0]
+            h.update(f"{rep.language}:{rep.fingerprint}:{len(nodes[g])}:".encode())
+            h.update("\x1f".join(rep.identifiers).encode("utf-8", "surrogatepass"))
+            h.update(b";")
+        h.update(packed[bounds[k] : bounds[k + 1]].tobytes())
+        keys.append(h.digest())
+    return keys
 
 
 def _lazy(prepare: Prepare | None, needed: Sequence[int]) -> Measure | None:
@@ -301,7 +321,7 @@ def _groups_by_component(
     units recomputes only the components they are in (and prepares only their nodes for measuring).
     """
     comps = _components(adjacency)
-    keys = [_component_key(nodes, comp, adjacency) for comp in comps]
+    keys = _component_keys(nodes, comps, adjacency)
     known = store.get(keys)
     todo = [k for k, (comp, key) in enumerate(zip(comps, keys, strict=True))
             if key not in known or not _valid(known[key], len(comp))]  # fmt: skip
