@@ -8,8 +8,9 @@ file; the file is restored afterwards) and scans once more, ``--runs`` times eac
 undone and the cache folder copied back between runs, so every run is the same rescan).  Each timed
 scan is a fresh process that wraps the scan's stages with timers and prints the seconds spent in
 each (a stage called inside another counts in both), its wall time from start to exit, and the
-time to import dupfinder.  Default PATH: the speed benchmark's full corpus (``run.py
---only-corpus`` builds it).  Run it on a quiet machine: it prints wall times.
+time to import dupfinder.  Stages a version of dupfinder does not have are left out
+(``PYTHONPATH=<a worktree>/src`` times an older one).  Default PATH: the speed benchmark's full
+corpus (``run.py --only-corpus`` builds it).  Run it on a quiet machine: it prints wall times.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ STAGES = (
     ("dupfinder.cache:Cache", "get_snapshot"),
     ("dupfinder.cache:Cache", "put_snapshot"),
     ("dupfinder.scan", "build_clusters"),
-    ("dupfinder.cluster", "_component_key"),
+    ("dupfinder.cluster", "_component_key"),  # before commit 8c9af36: one call per component
+    ("dupfinder.cluster", "_component_keys"),
     ("dupfinder.cluster", "_groups"),
     ("dupfinder.scan", "attach_code"),
     ("dupfinder.cache:Cache", "put_result"),
@@ -64,7 +66,9 @@ def _child(argv: list[str]) -> int:
     for target, name in STAGES:
         module_name, _, cls = target.partition(":")
         owner = getattr(importlib.import_module(module_name), cls) if cls else importlib.import_module(module_name)
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:  # a stage another version of dupfinder does not have
+            continue
 
         def timed(*args: object, _f=original, _name=name, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
             t = time.perf_counter()
@@ -89,9 +93,10 @@ def _timed_scan(corpus: Path, cache: Path, out: Path) -> dict[str, float]:
     t = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
-    if done.returncode not in (0, 1):
+    last = (done.stderr.strip().splitlines() or [""])[-1]
+    if done.returncode not in (0, 1) or not last.startswith("{"):
         raise SystemExit(f"dupfinder failed (exit {done.returncode}):\n{done.stderr}")
-    times: dict[str, float] = json.loads(done.stderr.strip().splitlines()[-1])
+    times: dict[str, float] = json.loads(last)
     times["wall"] = wall
     return times
 
