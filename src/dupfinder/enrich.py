@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 from dupfinder.graph import build_graph
-from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, ScanResult
+from dupfinder.model import Cluster, ScanResult
 from dupfinder.rank import compute_adoption, rank_opportunities
-from dupfinder.rules import Evidence, RuleSet, categorize, platform_owning_path
+from dupfinder.rules import Evidence, RuleSet, categorize, categorize_copies, platform_owning_path
 from dupfinder.teams import TeamResolver
 
 
@@ -46,19 +47,18 @@ Category = tuple[str | None, float, Evidence]
 _PARALLEL_CATEGORIES = 500
 
 
-#: what categorisation reads of a copy: its name, identifiers, calls and imports
-_Sketch = tuple[str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+class _Sketch(NamedTuple):
+    """What categorisation reads of a copy (small, and fast to pickle for a worker)."""
+
+    name: str | None
+    identifiers: tuple[str, ...]
+    calls: tuple[str, ...]
+    imports: tuple[str, ...]
 
 
 def _categorize_sketches(rules: RuleSet, chunk: Sequence[Sequence[_Sketch]]) -> list[Category]:
-    """On a worker: :func:`categorize` of clusters given as the sketches of their copies."""
-    return [
-        categorize(Cluster(ClusterId(""), 0.0, tuple(
-            Instance(path="", start_line=0, end_line=0, name=name, language="", root="", fingerprint=Fingerprint(""),
-                     similarity=0.0, identifiers=ids, calls=calls, imports=imports)
-            for name, ids, calls, imports in copies)), rules)
-        for copies in chunk
-    ]  # fmt: skip
+    """On a worker: the categories of clusters given as the sketches of their copies."""
+    return [categorize_copies(copies, rules) for copies in chunk]
 
 
 def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> list[Category]:
@@ -72,7 +72,7 @@ def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> l
         return [categorize(c, rules) for c in clusters]
     from dupfinder.executors import LocalExecutor
 
-    sketches = [[(i.name, i.identifiers, i.calls, i.imports) for i in c.instances] for c in clusters]
+    sketches = [[_Sketch(i.name, i.identifiers, i.calls, i.imports) for i in c.instances] for c in clusters]
     step = -(-len(sketches) // (4 * jobs))
     chunks = [sketches[k : k + step] for k in range(0, len(sketches), step)]
     pool = LocalExecutor(jobs)

@@ -57,6 +57,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from os import PathLike
 from pathlib import Path
+from typing import Protocol
 
 import jsonschema
 import pathspec
@@ -64,7 +65,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from dupfinder._yamlfile import Document, config_error, format_path, key_node, line_of, read_single
 from dupfinder.errors import ConfigError
-from dupfinder.model import Cluster, Instance
+from dupfinder.model import Cluster
 
 #: Lines at the top of a file that ignore-rule markers are searched in.
 HEADER_LINES = 10
@@ -579,12 +580,25 @@ class _Hits:
         return 1.0 - miss
 
 
-def _instance_words(inst: Instance) -> tuple[_Words, _Words]:
+class Copy(Protocol):
+    """What categories read of a copy (an :class:`~dupfinder.model.Instance` has all of it)."""
+
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def identifiers(self) -> tuple[str, ...]: ...
+    @property
+    def calls(self) -> tuple[str, ...]: ...
+    @property
+    def imports(self) -> tuple[str, ...]: ...
+
+
+def _instance_words(inst: Copy) -> tuple[_Words, _Words]:
     name_parts = inst.name.split(".") if inst.name else []
     return _Words.of(name_parts), _Words.of(inst.identifiers)
 
 
-def _hits(m: _CategoryMatcher, names: _Words, idents: _Words, inst: Instance) -> _Hits:
+def _hits(m: _CategoryMatcher, names: _Words, idents: _Words, inst: Copy) -> _Hits:
     call_pats, calls = m.calls.hits_of(tuple(inst.calls))
     imp_pats, imps = m.imports.hits_of(tuple(inst.imports))
     return _Hits(
@@ -639,7 +653,7 @@ class _Screen:
             out |= found
         return out
 
-    def candidates(self, inst: Instance, names: _Words, idents: _Words) -> set[int]:
+    def candidates(self, inst: Copy, names: _Words, idents: _Words) -> set[int]:
         out = self._names(inst.calls, False) | self._names(inst.imports, True)
         table = self.words
         for words in (names, idents):
@@ -661,10 +675,15 @@ def _screen(categories: tuple[Category, ...]) -> _Screen:
 
 def categorize(cluster: Cluster, rules: RuleSet) -> tuple[str | None, float, Evidence]:
     """(category id or None, confidence in [0, 1], evidence) for a cluster; see the module docstring."""
-    if not cluster.instances or not rules.categories:
+    return categorize_copies(cluster.instances, rules)
+
+
+def categorize_copies(copies: Sequence[Copy], rules: RuleSet) -> tuple[str | None, float, Evidence]:
+    """:func:`categorize` of a cluster given only what categories read of its copies."""
+    if not copies or not rules.categories:
         return None, 0.0, Evidence(0.0)
     screen = _screen(rules.categories)
-    prepared = [(inst, *_instance_words(inst)) for inst in cluster.instances]
+    prepared = [(inst, *_instance_words(inst)) for inst in copies]
     possible = [screen.candidates(inst, names, idents) for inst, names, idents in prepared]
     n = len(prepared)
     scored: list[tuple[bool, float, Category, list[_Hits]]] = []
@@ -778,6 +797,7 @@ __all__ = [
     "ECOSYSTEMS",
     "HEADER_LINES",
     "Category",
+    "Copy",
     "Evidence",
     "IgnoreRule",
     "Platform",
@@ -785,6 +805,7 @@ __all__ = [
     "Weights",
     "builtin_rules_dir",
     "categorize",
+    "categorize_copies",
     "is_ignored",
     "is_platform_code",
     "load_rules",
