@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402  (the benchmark script beside this one)
 
-CORPUS = HERE / "work" / "corpus" / "full"
+CORPUS = run.FULL_CORPUS
 LOGS = HERE / "work" / "logs"
 
 

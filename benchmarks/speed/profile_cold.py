@@ -28,8 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-CORPUS = HERE / "work" / "corpus" / "full"
+from run import add_corpus_argument, no_corpus  # the benchmark script beside this one
 
 #: functions whose time is reported as a stage, outermost first
 STAGES = (
@@ -90,7 +89,7 @@ def summarise(raw: Path, rate: int, wall: float | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("path", nargs="?", type=Path, default=CORPUS)
+    add_corpus_argument(ap)
     ap.add_argument("--rate", type=int, default=50, help="samples a second (default 50)")
     ap.add_argument("--raw", type=Path, help="summarise this py-spy raw recording instead of recording one")
     ap.add_argument("--keep", type=Path, help="also keep the raw recording here")
@@ -101,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         summarise(args.raw, args.rate, None)
         return 0
-    if not args.path.is_dir():
-        print(f"{args.path}: no such folder (run benchmarks/speed/run.py --only-corpus first)", file=sys.stderr)
+    if no_corpus(args.path):
         return 2
     spy = shutil.which("py-spy")
     if spy is None:

@@ -24,8 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-CORPUS = HERE / "work" / "corpus" / "full"
+from run import CHANGED_FILE, add_corpus_argument, change_one_file, no_corpus  # the benchmark script beside this one
 
 #: (module, attribute) of the functions timed, in the order a rescan reaches them
 STAGES = (
@@ -105,15 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--child":
         return _child(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("path", nargs="?", type=Path, default=CORPUS)
+    add_corpus_argument(ap)
     ap.add_argument("--runs", type=int, default=2, help="timed scans of each kind (default: %(default)s)")
     args = ap.parse_args(argv)
-    if not args.path.is_dir():
-        print(f"{args.path}: no such folder (run benchmarks/speed/run.py --only-corpus first)", file=sys.stderr)
+    if no_corpus(args.path):
         return 2
-    sys.path.insert(0, str(HERE))
-    from run import CHANGED_FILE, change_one_file
-
     if not (args.path / CHANGED_FILE).is_file():
         print(f"{args.path}: has no {CHANGED_FILE} to change", file=sys.stderr)
         return 2

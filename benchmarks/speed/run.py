@@ -88,6 +88,24 @@ PYLINT = "pylint==3.3.2"
 SLICES = (("1/4", 64), ("1/2", 128))  # (name, first hash byte below this)
 #: the file a pull request changes, and the function copied into it (renamed, one line edited)
 CHANGED_FILE = "requests-2.32.3/src/requests/utils.py"
+
+
+#: the full corpus as the scripts beside this one find it (``run.py --only-corpus`` builds it)
+FULL_CORPUS = WORK / "corpus" / "full"
+
+
+def add_corpus_argument(ap: argparse.ArgumentParser) -> None:
+    """The optional PATH argument of the scripts beside this one: the corpus they scan."""
+    ap.add_argument("path", nargs="?", type=Path, default=FULL_CORPUS,
+                    help="folder to scan (default: the speed benchmark's full corpus)")  # fmt: skip
+
+
+def no_corpus(path: Path) -> bool:
+    """Whether ``path`` is not a folder (and says how to build the corpus)."""
+    if path.is_dir():
+        return False
+    print(f"{path}: no such folder (run benchmarks/speed/run.py --only-corpus first)", file=sys.stderr)
+    return True
 COPIED_FROM = ("werkzeug-3.1.3/src/werkzeug/utils.py", "secure_filename")
 
 

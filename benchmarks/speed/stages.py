@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from run import add_corpus_argument, no_corpus
 
 from dupfinder import signatures
 from dupfinder.config import ScanConfig
@@ -39,9 +40,6 @@ from dupfinder.scan import analyse_all, find_clusters
 from dupfinder.verify import Verifier
 from dupfinder.workflow import TeamOptions, enrich_result, load_ruleset, with_rules
 
-HERE = Path(__file__).resolve().parent
-CORPUS = HERE / "work" / "corpus" / "full"
-
 
 def candidates(sigs: np.ndarray, threshold: float) -> np.ndarray:
     b, r = lsh_params(lsh_threshold(threshold), sigs.shape[1])
@@ -51,11 +49,10 @@ def candidates(sigs: np.ndarray, threshold: float) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("path", nargs="?", type=Path, default=CORPUS)
+    add_corpus_argument(ap)
     ap.add_argument("--sample", type=int, default=300_000, help="shingle-only candidates verified for recall")
     args = ap.parse_args(argv)
-    if not args.path.is_dir():
-        print(f"{args.path}: no such folder (run benchmarks/speed/run.py --only-corpus first)", file=sys.stderr)
+    if no_corpus(args.path):
         return 2
     rules = load_ruleset(paths=[str(args.path)])
     config = with_rules(ScanConfig(), rules)
