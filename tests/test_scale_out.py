@@ -173,20 +173,16 @@ def test_a_redis_index_finds_what_the_memory_index_finds(redis_url: str) -> None
 
 def test_scans_share_one_redis_index(corpus: Path, redis_url: str) -> None:
     with _redis(redis_url) as server:
-        _scans_share_one_redis_index(corpus, redis_url, server)
-
-
-def _scans_share_one_redis_index(corpus: Path, redis_url: str, server: Any) -> None:
-    server.flushdb()
-    expected = as_json(scan_mod.scan([str(corpus)], CONFIG))
-    assert as_json(scan_mod.scan([str(corpus)], CONFIG, lsh_storage=redis_url)) == expected
-    b, r = lsh_params(lsh_threshold(CONFIG.threshold), CONFIG.num_perm)
-    held = server.hlen(index_name(CONFIG.num_perm, b, r) + b"_keys")
-    assert held > 20  # one key per distinct unit
-    size = server.dbsize()
-    # a second scan (another CI job) inserts nothing and finds the same
-    assert as_json(scan_mod.scan([str(corpus)], CONFIG, lsh_storage=redis_url)) == expected
-    assert server.dbsize() == size
+        server.flushdb()
+        expected = as_json(scan_mod.scan([str(corpus)], CONFIG))
+        assert as_json(scan_mod.scan([str(corpus)], CONFIG, lsh_storage=redis_url)) == expected
+        b, r = lsh_params(lsh_threshold(CONFIG.threshold), CONFIG.num_perm)
+        held = server.hlen(index_name(CONFIG.num_perm, b, r) + b"_keys")
+        assert held > 20  # one key per distinct unit
+        size = server.dbsize()
+        # a second scan (another CI job) inserts nothing and finds the same
+        assert as_json(scan_mod.scan([str(corpus)], CONFIG, lsh_storage=redis_url)) == expected
+        assert server.dbsize() == size
     # a scan of part of the code base, through the shared index, equals its own scan in memory
     team = str(corpus / "team-1")
     assert as_json(scan_mod.scan([team], CONFIG, lsh_storage=redis_url)) == as_json(scan_mod.scan([team], CONFIG))

@@ -18,8 +18,6 @@ from __future__ import annotations
 import io
 import keyword
 import tokenize
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
 
 from dupfinder.languages import python_treesitter as fast
 from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, Token, Unit
@@ -142,10 +140,6 @@ def shape_problem(source: str) -> str | None:
     except (tokenize.TokenError, SyntaxError):
         return None
     return None
-
-
-def _tokens_between(tokens: Sequence[Token], lines: Sequence[int], start: int, end: int) -> tuple[Token, ...]:
-    return tuple(tokens[bisect_left(lines, start) : bisect_right(lines, end)])
 
 
 def _fast_structure(source: str) -> fast.Structure | None:

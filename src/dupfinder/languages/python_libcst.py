@@ -10,13 +10,15 @@ first: some shapes crash or stall libcst's native parser.
 from __future__ import annotations
 
 import tokenize
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from dupfinder.languages.python import _tokens_between, tokenize_source
-from dupfinder.model import ParsedFile, RawUnit
+from dupfinder.languages.python import tokenize_source
+from dupfinder.model import ParsedFile, RawUnit, Token
 
 __all__ = ["parse"]
 
@@ -82,6 +84,10 @@ class _Collector(cst.CSTVisitor):
             name = get_full_name_for_node(alias.name)
             if name:
                 self.imports.append(f"{base}.{name}" if module else f"{base}{name}")
+
+
+def _tokens_between(tokens: Sequence[Token], lines: Sequence[int], start: int, end: int) -> tuple[Token, ...]:
+    return tuple(tokens[bisect_left(lines, start) : bisect_right(lines, end)])
 
 
 def parse(source: str) -> ParsedFile:
