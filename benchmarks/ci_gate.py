@@ -107,14 +107,14 @@ def main() -> None:
             return
         primed = Path(tmp) / "primed"
         git(repo, "checkout", "-q", "main")
-        seconds, code, out = timed([exe, "scan", args.path, "-q", "--cache-dir", str(primed), "--format", "json",
+        seconds, code, _ = timed([exe, "scan", args.path, "-q", "--cache-dir", str(primed), "--format", "json",
                                     "-o", str(Path(tmp) / "main.json")], repo)  # fmt: skip
         print(f"scan of main (fills the primed cache): {seconds:.2f} s, exit {code}")
         git(repo, "checkout", "-q", "change")
         for _ in range(args.runs):
             shutil.rmtree(cache, ignore_errors=True)
             shutil.copytree(primed, cache)
-            seconds, code, out = timed(cmd, repo)
+            seconds, code, _ = timed(cmd, repo)
             print(f"primed: {seconds:.2f} s, exit {code}")
 
 

@@ -531,8 +531,8 @@ def table(runs: Sequence[Run], base: Run | None) -> list[str]:
 
 
 def _peer_growth(data: dict[str, Any]) -> list[str]:
-    """The other tools' growth from the 1/4 corpus to the full one, measured in the same run (context for
-    dupfinder's: the corpus's duplication does not grow in proportion to its lines)."""
+    """Each tool's wall-time growth from the 1/4 corpus to the full one, in the same run (dupfinder's beside
+    the others': the corpus's duplication does not grow in proportion to its lines)."""
     sizes = {c["name"]: c["lines"] for c in data.get("corpora", [])}
     runs = data.get("runs", {})
     small = {r["tool"]: r for r in runs.get("1/4", []) if not r.get("timed_out")}
@@ -657,8 +657,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, default=WORK, help="downloads, tools, corpus and logs (default: %(default)s)")
     ap.add_argument("--pylint-cap", type=_cap, default="auto",
-                    help="seconds symilar may run; auto: 21 times dupfinder's cold wall time on that corpus "
-                         "(default: %(default)s)")  # fmt: skip
+                    help=f"seconds symilar may run; auto: {SYMILAR_CAP_RATIO:g} times dupfinder's cold wall "
+                         "time on that corpus (default: %(default)s)")  # fmt: skip
     ap.add_argument("--tool-cap", type=float, default=1800, help="seconds jscpd may run (default: %(default)s)")
     ap.add_argument("--skip-pylint", action="store_true", help="do not run symilar")
     ap.add_argument("--only-corpus", action="store_true", help="build the corpus, print its size, stop")
