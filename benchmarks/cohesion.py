@@ -25,10 +25,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from dupfinder.config import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD, ScanConfig
-from dupfinder.discover import discover
+from dupfinder.discover.walk import discover
 from dupfinder.model import Unit
-from dupfinder.scan import scan_discovered
-from dupfinder.verify import Verifier
+from dupfinder.pipeline import scan_discovered
+from dupfinder.similarity.verify import Verifier
 
 SAMPLE = 5_000  #: member pairs scored per cluster at most
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from dupfinder import cache as cache_mod
 from dupfinder import reporters
-from dupfinder import scan as scan_mod
-from dupfinder.cli import cli
+from dupfinder import pipeline as scan_mod
+from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
 from dupfinder.model import FileResult, ScanResult
 from synthetic import TEMPLATES, make_corpus
@@ -147,8 +147,8 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
     make_corpus(root, teams=1, files_per_team=2)
     result = scan_mod.scan([str(root)], CONFIG)
     assert result.stats.units > 3
-    from dupfinder.analyse import analyse_file
-    from dupfinder.discover import discover
+    from dupfinder.analyse.file import analyse_file
+    from dupfinder.discover.walk import discover
 
     source = discover([str(root)], CONFIG).files[0]
     original = analyse_file(source, CONFIG)

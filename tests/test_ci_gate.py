@@ -19,15 +19,15 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import write
-from dupfinder.cli import cli
-from dupfinder.commands.ci import gate_reporter
+from dupfinder.cli.app import cli
+from dupfinder.cli.ci import gate_reporter
 from dupfinder.config import DEFAULT_THRESHOLD
-from dupfinder.gate import Copy, FailOn, Finding, GateReport
+from dupfinder.gate.new import Copy, FailOn, Finding, GateReport
 from dupfinder.languages import get as get_language
 from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, Unit
-from dupfinder.normalize import to_unit
+from dupfinder.similarity.normalize import to_unit
 from dupfinder.rules import Platform
-from dupfinder.verify import similarity
+from dupfinder.similarity.verify import similarity
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from conftest import write
-from dupfinder.cli import cli
+from dupfinder.cli.app import cli
 
 RETRY = '''
 import time

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dupfinder import signatures
-from dupfinder.cluster import build_clusters
+from dupfinder.similarity import signatures
+from dupfinder.similarity.cluster import build_clusters
 from dupfinder.languages.python import LANGUAGE as PY
 from dupfinder.model import Unit
-from dupfinder.normalize import to_unit, words
+from dupfinder.similarity.normalize import to_unit, words
 
 ORIGINAL = '''
 def load_user(db, user_id, include_roles=False):

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import write
 from dupfinder.config import ScanConfig
-from dupfinder.discover import discover
+from dupfinder.discover.walk import discover
 from dupfinder.errors import InputError
 
 PY = "def f(x):\n    return x\n"

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import FIXTURES
 from dupfinder.config import ScanConfig
-from dupfinder.scan import scan
+from dupfinder.pipeline import scan
 from dupfinder.model import Instance, ScanResult
 
 CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.json") if "groups" in json.loads(p.read_text()))

@@ -38,12 +38,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, write
-from dupfinder.analyse import FileTimeout, analyse_file, time_limit
-from dupfinder.cli import cli
+from dupfinder.analyse.file import FileTimeout, analyse_file, time_limit
+from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
-from dupfinder.discover import discover
+from dupfinder.discover.walk import discover
 from dupfinder.model import SourceFile
-from dupfinder.scan import scan, scan_discovered
+from dupfinder.pipeline import scan, scan_discovered
 
 pytestmark = pytest.mark.hostile
 
@@ -678,7 +678,7 @@ def test_yaml_files_are_loaded_safely_and_malformed_ones_name_file_and_line(tmp_
 
 
 def test_skip_reasons_are_one_printable_line() -> None:
-    from dupfinder.analyse import _skip
+    from dupfinder.analyse.file import _skip
 
     reason = _skip("x.py", "parser said:\n  \x1b[31mboom\x1b[0m\n" + "x" * 1000).skip
     assert reason is not None

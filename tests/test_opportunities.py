@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from dupfinder.cli import cli
+from dupfinder.cli.app import cli
 
 ACME = FIXTURES / "acme-monorepo"
 

@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dupfinder import languages
-from dupfinder.cli import cli
+from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
 from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, RawUnit, Token, Unit
-from dupfinder.normalize import fingerprint, hash_stream, normalised_texts, to_unit, token_hash
-from dupfinder.scan import find_clusters
+from dupfinder.similarity.normalize import fingerprint, hash_stream, normalised_texts, to_unit, token_hash
+from dupfinder.pipeline import find_clusters
 
 # -- identifiers ----------------------------------------------------------------------------------
 

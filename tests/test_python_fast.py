@@ -8,7 +8,7 @@ import pytest
 
 from dupfinder.languages.python import LANGUAGE as PY
 from dupfinder.model import Unit
-from dupfinder.normalize import to_unit
+from dupfinder.similarity.normalize import to_unit
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from dupfinder.churn import git_churn
-from dupfinder.enrich import enrich
-from dupfinder.graph import UNOWNED, build_graph, cluster_node, team_node, team_projection
+from dupfinder.ownership.churn import git_churn
+from dupfinder.opportunities.enrich import enrich
+from dupfinder.opportunities.graph import UNOWNED, build_graph, cluster_node, team_node, team_projection
 from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, ScanResult, ScanStats
-from dupfinder.rank import FORMULA, adoption, compute_adoption, rank_opportunities, score_parts
+from dupfinder.opportunities.rank import FORMULA, adoption, compute_adoption, rank_opportunities, score_parts
 from dupfinder.rules import RuleSet, load_rules
-from dupfinder.teams import build_resolver
+from dupfinder.ownership.resolver import build_resolver
 
 
 @pytest.fixture(scope="module")
@@ -346,7 +346,7 @@ def test_enrich_end_to_end(tmp_path: Path, rules: RuleSet) -> None:
 def test_categories_on_worker_processes_are_the_same_as_in_process(
     tmp_path: Path, rules: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dupfinder.enrich as enrich_mod
+    import dupfinder.opportunities.enrich as enrich_mod
 
     clusters = tuple(
         Cluster(ClusterId(f"c-{k}"), 0.9, tuple(dataclasses.replace(make(f"t{k}/{f}.py"), code=f"# {k}{f}\n")

@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 
 from conftest import FIXTURES
 from dupfinder import ScanConfig
-from dupfinder.cli import cli
+from dupfinder.cli.app import cli
 from dupfinder.errors import DupfinderError
 from dupfinder.model import (
     Adoption,

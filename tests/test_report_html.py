@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES
 from dupfinder import ScanConfig
-from dupfinder.cli import cli
+from dupfinder.cli.app import cli
 from dupfinder.model import (
     Cluster,
     ClusterId,
@@ -35,7 +35,7 @@ from dupfinder.model import (
 )
 from dupfinder.reporters import html
 from dupfinder.reporters.common import RepoRef, ReportOptions
-from dupfinder.trend import PlatformPoint, TeamPoint, TrendPoint
+from dupfinder.history.trend import PlatformPoint, TeamPoint, TrendPoint
 from dupfinder.workflow import TeamOptions, analyse_codebase
 
 ACME = FIXTURES / "acme-monorepo"

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import write
-from dupfinder.cli import cli
-from dupfinder.gate import Copy, Finding, GateReport
+from dupfinder.cli.app import cli
+from dupfinder.gate.new import Copy, Finding, GateReport
 from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance
 from dupfinder.reporters import sarif
 from test_ci_gate import LOGIN, SIGN_IN, check_snapshot, commit, frozen_report, make_repo, rendered

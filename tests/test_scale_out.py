@@ -16,14 +16,14 @@ import pytest
 from click.testing import CliRunner
 
 from dupfinder import reporters
-from dupfinder import scan as scan_mod
-from dupfinder.cli import cli
+from dupfinder import pipeline as scan_mod
+from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
-from dupfinder.discover import discover
+from dupfinder.discover.walk import discover
 from dupfinder.executors import DaskExecutor, LocalExecutor
-from dupfinder.index import candidate_pair_codes, index_name, lsh_params, lsh_threshold
+from dupfinder.similarity.index import candidate_pair_codes, index_name, lsh_params, lsh_threshold
 from dupfinder.model import ScanResult
-from dupfinder.signatures import signatures_of
+from dupfinder.similarity.signatures import signatures_of
 from synthetic import make_corpus
 
 CONFIG = ScanConfig(jobs=1)

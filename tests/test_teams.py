@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dupfinder.errors import ConfigError
-from dupfinder.teams import (
+from dupfinder.ownership.resolver import (
     Attribution,
     TeamResolver,
     build_resolver,

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dupfinder.cli import cli
+from dupfinder.cli.app import cli
 from dupfinder.errors import DupfinderError
-from dupfinder.trend import (
+from dupfinder.history.trend import (
     Revision,
     from_dict,
     materialise,

@@ -3,7 +3,7 @@
 
 Each BigCloneBench function is one file ``functions/<id>.java`` (the method
 wrapped in ``public class BigbenchClone { ... }``).  dupfinder scans those
-files through its public API (:func:`dupfinder.scan.scan`, what ``dupfinder
+files through its public API (:func:`dupfinder.pipeline.scan`, what ``dupfinder
 scan`` runs); every cluster is read as all the pairs of functions in it, the
 way a user reads a cluster.  A cluster member counts as its function only
 when it is the method itself, not a lambda or an anonymous class's method
@@ -50,15 +50,15 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dupfinder import signatures
-from dupfinder.cluster import build_clusters
+from dupfinder.similarity import signatures
+from dupfinder.similarity.cluster import build_clusters
 from dupfinder.config import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD, ScanConfig
-from dupfinder.discover import discover
-from dupfinder.index import candidate_pairs, lsh_threshold
+from dupfinder.discover.walk import discover
+from dupfinder.similarity.index import candidate_pairs, lsh_threshold
 from dupfinder.model import Cluster, Unit
-from dupfinder.normalize import vocabulary
-from dupfinder.scan import analyse_all, find_clusters, scan
-from dupfinder.verify import IDENTIFIER_WEIGHT, NGRAM, verify_pairs
+from dupfinder.similarity.normalize import vocabulary
+from dupfinder.pipeline import analyse_all, find_clusters, scan
+from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, NGRAM, verify_pairs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -300,7 +300,7 @@ def run_jscpd(binary: str, data: Dataset, min_tokens: int) -> list[Score]:
 
 
 def nodes_of(units: Sequence[Unit]) -> list[list[Unit]]:
-    """Units grouped by fingerprint, in the order :func:`dupfinder.scan.find_clusters` uses."""
+    """Units grouped by fingerprint, in the order :func:`dupfinder.pipeline.find_clusters` uses."""
     groups: dict[tuple[str, str], list[Unit]] = defaultdict(list)
     for u in units:
         groups[(u.language, u.fingerprint)].append(u)

@@ -28,25 +28,25 @@ from run import CHANGED_FILE, add_corpus_argument, change_one_file, no_corpus  #
 
 #: (module, attribute) of the functions timed, in the order a rescan reaches them
 STAGES = (
-    ("dupfinder.scan", "discover"),
-    ("dupfinder.scan", "_file_keys"),
+    ("dupfinder.pipeline", "discover"),
+    ("dupfinder.pipeline", "_file_keys"),
     ("dupfinder.cache:Cache", "get_result"),
     ("dupfinder.cache:Cache", "get_files"),
     ("dupfinder.cache", "decode"),
-    ("dupfinder.scan", "find_clusters"),
+    ("dupfinder.pipeline", "find_clusters"),
     ("dupfinder.cache", "unit_digest"),
     ("dupfinder.cache:Cache", "get_snapshot"),
     ("dupfinder.cache:Cache", "put_snapshot"),
-    ("dupfinder.scan", "build_clusters"),
-    ("dupfinder.cluster", "_component_key"),  # before commit 8c9af36: one call per component
-    ("dupfinder.cluster", "_component_keys"),
-    ("dupfinder.cluster", "_groups"),
-    ("dupfinder.scan", "attach_code"),
+    ("dupfinder.pipeline", "build_clusters"),
+    ("dupfinder.similarity.cluster", "_component_key"),  # before commit 8c9af36: one call per component
+    ("dupfinder.similarity.cluster", "_component_keys"),
+    ("dupfinder.similarity.cluster", "_groups"),
+    ("dupfinder.pipeline", "attach_code"),
     ("dupfinder.cache:Cache", "put_result"),
     ("dupfinder.workflow", "enrich_result"),
-    ("dupfinder.enrich", "_categories"),
-    ("dupfinder.enrich", "rank_opportunities"),
-    ("dupfinder.cli", "emit"),
+    ("dupfinder.opportunities.enrich", "_categories"),
+    ("dupfinder.opportunities.enrich", "rank_opportunities"),
+    ("dupfinder.cli.app", "emit"),
 )
 
 
@@ -57,7 +57,7 @@ def _child(argv: list[str]) -> int:
     import importlib
 
     start = time.perf_counter()
-    from dupfinder import cli
+    from dupfinder.cli import app as cli
 
     imported = time.perf_counter() - start
     spent: dict[str, float] = {}

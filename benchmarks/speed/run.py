@@ -150,7 +150,7 @@ def unpack(sdists: Sequence[Path], dest: Path) -> None:
 def keep_only_discovered(root: Path) -> list[str]:
     """Delete what dupfinder's default discovery would not analyse; return the kept files (relative)."""
     from dupfinder.config import ScanConfig
-    from dupfinder.discover import discover
+    from dupfinder.discover.walk import discover
 
     kept = {f.path for f in discover([str(root)], ScanConfig()).files}
     for path in sorted(root.rglob("*"), reverse=True):
@@ -320,9 +320,9 @@ def dupfinder_cmd(corpus: Path, out: Path, cache: Path | None, index_threshold: 
     if index_threshold is None:
         return [sys.executable, "-m", "dupfinder", *args]
     # an experiment, not a setting users have: the LSH index threshold replaced for this run
-    code = ("import sys, dupfinder.index as i, dupfinder.scan as s\n"
+    code = ("import sys, dupfinder.similarity.index as i, dupfinder.pipeline as s\n"
             f"i.lsh_threshold = s.lsh_threshold = lambda t: {index_threshold}\n"
-            "from dupfinder.cli import main\nsys.argv[0] = 'dupfinder'\nmain()")  # fmt: skip
+            "from dupfinder.cli.app import main\nsys.argv[0] = 'dupfinder'\nmain()")  # fmt: skip
     return [sys.executable, "-c", code, *args]
 
 

@@ -29,15 +29,15 @@ from pathlib import Path
 import numpy as np
 from run import add_corpus_argument, no_corpus
 
-from dupfinder import signatures
+from dupfinder.similarity import signatures
 from dupfinder.config import ScanConfig
-from dupfinder.discover import discover
-from dupfinder.index import Bands, lsh_params, lsh_threshold
+from dupfinder.discover.walk import discover
+from dupfinder.similarity.index import Bands, lsh_params, lsh_threshold
 from dupfinder.languages.python_treesitter import _parser as python_parser
 from dupfinder.model import Unit
-from dupfinder.normalize import vocabulary
-from dupfinder.scan import analyse_all, find_clusters
-from dupfinder.verify import Verifier
+from dupfinder.similarity.normalize import vocabulary
+from dupfinder.pipeline import analyse_all, find_clusters
+from dupfinder.similarity.verify import Verifier
 from dupfinder.workflow import TeamOptions, enrich_result, load_ruleset, with_rules
 
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     clusters = find_clusters(units, config)
     print(f"similarity half (find_clusters, serial verification): {len(clusters)} clusters, "
           f"{time.perf_counter() - t:.1f} s")  # fmt: skip
-    from dupfinder.scan import scan
+    from dupfinder.pipeline import scan
 
     result = scan([str(args.path)], config)
     t = time.perf_counter()

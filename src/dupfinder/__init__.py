@@ -1,6 +1,6 @@
 """dupfinder: find code that many teams keep writing again, and rank it as platform opportunities.
 
-The public API is :func:`dupfinder.scan.scan` (clusters of similar code) and
+The public API is :func:`dupfinder.pipeline.scan` (clusters of similar code) and
 :func:`analyse_codebase` (the same, plus teams, categories, ranked
 opportunities and platform adoption), with :class:`ScanConfig`.  They are
 imported lazily, so that ``import dupfinder.rules`` does not pay for numpy and

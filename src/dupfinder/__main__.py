@@ -1,4 +1,4 @@
-from dupfinder.cli import main
+from dupfinder.cli.app import main
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ results rather than all of them, and the output of a scan never depends on
 scheduling.  ``map_shared(fn, shared, items)`` is the same with
 ``fn(shared, item)``: ``shared`` (the units that candidate pairs point into)
 reaches each worker once -- inherited by forked pool processes, broadcast
-once to Dask workers -- instead of once per task.  The scan hands it batches of files (:mod:`dupfinder.scan`), so
+once to Dask workers -- instead of once per task.  The scan hands it batches of files (:mod:`dupfinder.pipeline`), so
 the per-task overhead (pickling, a scheduler round trip: about 1 ms on Dask)
 is paid per batch, not per file.
 

@@ -19,7 +19,7 @@ from dupfinder.rules import RuleSet, load_rules
 
 if TYPE_CHECKING:
     from dupfinder.model import ScanResult
-    from dupfinder.scan import Progress
+    from dupfinder.pipeline import Progress
 
 DEFAULT_TEAM_FALLBACK = "repo"
 
@@ -74,9 +74,9 @@ def enrich_result(
 ) -> tuple[ScanResult, tuple[str, ...]]:
     """Teams, categories, opportunities and adoption for a scan (categories on ``jobs`` local
     processes when there are many clusters); also the owner-file warnings."""
-    from dupfinder.churn import git_churn
-    from dupfinder.enrich import enrich
-    from dupfinder.teams import build_resolver
+    from dupfinder.ownership.churn import git_churn
+    from dupfinder.opportunities.enrich import enrich
+    from dupfinder.ownership.resolver import build_resolver
 
     resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
     churn = None
@@ -96,7 +96,7 @@ def analyse_codebase(
     **scan_options: Any,
 ) -> tuple[ScanResult, tuple[str, ...]]:
     """Scan ``paths`` and attribute, categorise and rank what it finds."""
-    from dupfinder.scan import scan
+    from dupfinder.pipeline import scan
 
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)

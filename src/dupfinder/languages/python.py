@@ -21,7 +21,7 @@ import tokenize
 
 from dupfinder.languages import python_treesitter as fast
 from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, Token, Unit
-from dupfinder.normalize import to_unit
+from dupfinder.similarity.normalize import to_unit
 
 _SKIP_TYPES = {
     tokenize.COMMENT,
@@ -165,7 +165,7 @@ class PythonLanguage:
     ) -> tuple[tuple[Unit, ...], tuple[str, ...], str | None]:
         """Normalised units with at least ``min_tokens`` tokens, the file's sorted imports, and an error.
 
-        The fast form of ``parse`` followed by :func:`dupfinder.normalize.to_unit`
+        The fast form of ``parse`` followed by :func:`dupfinder.similarity.normalize.to_unit`
         (same values, no ``Token`` objects).  The error is set only when the
         file has no unit at all because it could not be parsed.
         """

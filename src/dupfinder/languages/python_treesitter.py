@@ -23,10 +23,10 @@ produces (see :mod:`dupfinder.languages.python`), and nothing slower:
    keywords, literals (strings whole, f-strings included, numbers, True and
    False) and punctuation are classified exactly as the tokenizer path does.
 3. **Normalisation** (:func:`units`): each distinct token text is classified
-   and hashed once per process through :func:`dupfinder.normalize.normalise_token`
-   and :func:`~dupfinder.normalize.token_hash`, then a unit's hash stream is a
+   and hashed once per process through :func:`dupfinder.similarity.normalize.normalise_token`
+   and :func:`~dupfinder.similarity.normalize.token_hash`, then a unit's hash stream is a
    dict look-up per token.  The result is the same ``Unit`` that
-   :func:`dupfinder.normalize.to_unit` makes from the ``Token`` objects
+   :func:`dupfinder.similarity.normalize.to_unit` makes from the ``Token`` objects
    (tests compare the two), without building a ``Token`` per token.
 
 A file whose tree has a syntax error is left to the caller (libcst decides
@@ -51,7 +51,7 @@ import tree_sitter as ts
 import tree_sitter_python
 
 from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, RawUnit, Token, Unit
-from dupfinder.normalize import fingerprint, normalise_token, token_hash
+from dupfinder.similarity.normalize import fingerprint, normalise_token, token_hash
 
 __all__ = ["Structure", "parse_structure", "raw_units", "token_texts", "tokens_with_lines", "units"]
 

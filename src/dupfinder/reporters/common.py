@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from dupfinder.errors import DupfinderError
-from dupfinder.graph import UNOWNED, team_label
+from dupfinder.opportunities.graph import UNOWNED, team_label
 from dupfinder.model import Cluster, Instance, Opportunity, ScanResult
 
 if TYPE_CHECKING:
-    from dupfinder.trend import TrendPoint
+    from dupfinder.history.trend import TrendPoint
 
 #: Fields a link template may use.
 LINK_FIELDS = ("repo", "rev", "path", "line", "end_line")

@@ -5,14 +5,14 @@
 Failing copies are warnings, copies below ``--fail-on`` notices. Values are
 escaped as the runner expects (``%``, CR and LF everywhere; ``:`` and ``,`` in
 properties too), so no path or name can end a command early. Takes a
-:class:`~dupfinder.gate.GateReport`: ``write(report, out)``.
+:class:`~dupfinder.gate.new.GateReport`: ``write(report, out)``.
 """
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from dupfinder.gate import Finding, GateReport, headline, reuse_hint
+from dupfinder.gate.new import Finding, GateReport, headline, reuse_hint
 
 
 def escape_data(text: str) -> str:

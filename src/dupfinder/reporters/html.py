@@ -49,7 +49,7 @@ import jinja2
 from markupsafe import Markup
 
 from dupfinder import __version__
-from dupfinder.graph import team_label
+from dupfinder.opportunities.graph import team_label
 from dupfinder.model import Cluster, Opportunity, ScanResult
 from dupfinder.reporters import Reporter
 from dupfinder.reporters.common import (
@@ -64,7 +64,7 @@ from dupfinder.reporters.common import (
 from dupfinder.reporters.markdown import score_parts
 
 if TYPE_CHECKING:
-    from dupfinder.trend import TrendPoint
+    from dupfinder.history.trend import TrendPoint
 
 _MAX_INTRALINE_CHARS = 400  #: longer changed lines are marked whole
 _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
@@ -372,7 +372,7 @@ def trend_charts(points: Sequence[TrendPoint]) -> dict[str, Any] | None:
     """Geometry of the duplication and adoption charts (None without points)."""
     if not points:
         return None
-    from dupfinder.trend import top_teams
+    from dupfinder.history.trend import top_teams
 
     teams = top_teams(points, _TREND_TEAMS)
     dup: list[tuple[str, list[float | None]]] = [("duplicated lines", [float(p.duplicated_lines) for p in points])]

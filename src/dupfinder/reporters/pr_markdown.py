@@ -3,14 +3,14 @@
 A heading with the verdict, a table with one row per new copy (where it is,
 what it duplicates, how similar, what to reuse instead) and, folded, the
 other copies. Table cells are escaped so that no path or name breaks the
-table. Takes a :class:`~dupfinder.gate.GateReport`: ``write(report, out)``.
+table. Takes a :class:`~dupfinder.gate.new.GateReport`: ``write(report, out)``.
 """
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from dupfinder.gate import Finding, GateReport, where
+from dupfinder.gate.new import Finding, GateReport, where
 
 
 def cell(text: str) -> str:

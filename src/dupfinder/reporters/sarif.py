@@ -7,7 +7,7 @@ code scanning keeps one alert per copy. Paths are relative URIs against
 ``%SRCROOT%`` (the repository root). Output is deterministic: no timestamps,
 no absolute paths, sorted keys.
 
-Takes a :class:`~dupfinder.gate.GateReport`, not a ScanResult:
+Takes a :class:`~dupfinder.gate.new.GateReport`, not a ScanResult:
 ``write(report, out)``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from dupfinder import __version__
-from dupfinder.gate import Finding, GateReport, headline, platform_hint, where
+from dupfinder.gate.new import Finding, GateReport, headline, platform_hint, where
 from dupfinder.reporters.json import dumps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -28,7 +28,7 @@ from types import FrameType
 from dupfinder import languages
 from dupfinder.config import ScanConfig
 from dupfinder.model import FileResult, Skip, SourceFile
-from dupfinder.normalize import to_unit
+from dupfinder.similarity.normalize import to_unit
 
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _SNIFF = 8192

@@ -19,7 +19,7 @@ Opportunities (:func:`rank_opportunities`)
               +  1 * log2(1 + churn)             # commits touching the copies, when history is given
 
     ``teams`` counts distinct owning teams; unowned copies count as one more
-    team (:data:`~dupfinder.graph.UNOWNED`, someone wrote them). Ten points per
+    team (:data:`~dupfinder.opportunities.graph.UNOWNED`, someone wrote them). Ten points per
     extra team make team count dominant: a size advantage (counted on log
     scales) overturns one team of difference only for much larger problems,
     never two. ``repositories`` are the distinct ``root`` values of the copies
@@ -58,12 +58,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from dupfinder.graph import UNOWNED, build_graph, cluster_node, team_label, team_node
+from dupfinder.opportunities.graph import UNOWNED, build_graph, cluster_node, team_label, team_node
 from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ScanResult
 from dupfinder.rules import RuleSet, is_platform_code, platform_matches_import
 
 if TYPE_CHECKING:
-    from dupfinder.graph import Graph
+    from dupfinder.opportunities.graph import Graph
 
 #: How the score is computed, shown in ``why["formula"]``.
 FORMULA = (
@@ -196,7 +196,7 @@ def rank_opportunities(
 ) -> tuple[Opportunity, ...]:
     """Group categorised clusters into opportunities, score, sort and rank them (see the module docstring).
 
-    ``graph`` is :func:`~dupfinder.graph.build_graph` of the same clusters (built
+    ``graph`` is :func:`~dupfinder.opportunities.graph.build_graph` of the same clusters (built
     when not given); ``churn`` maps a path to the commits that touched it;
     ``platform_code`` tells whether a path is a declared platform's own code.
     """

@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from dupfinder.errors import DupfinderError, InputError
-from dupfinder.graph import team_label
+from dupfinder.opportunities.graph import team_label
 from dupfinder.model import ScanResult
 
 SCHEMA = "dupfinder.trend/1"

@@ -63,7 +63,7 @@ from rapidfuzz.distance import LCSseq
 from rapidfuzz.process import cpdist
 
 from dupfinder.model import Unit
-from dupfinder.normalize import vocabulary
+from dupfinder.similarity.normalize import vocabulary
 
 #: weight of the identifier-vocabulary part; the rest goes to the alignment (measured, see the module docstring)
 IDENTIFIER_WEIGHT = 0.3

@@ -63,7 +63,7 @@ import jsonschema
 import pathspec
 from jsonschema.exceptions import ValidationError, best_match
 
-from dupfinder._yamlfile import Document, config_error, format_path, key_node, line_of, read_single
+from dupfinder.support.yamlfile import Document, config_error, format_path, key_node, line_of, read_single
 from dupfinder.errors import ConfigError
 from dupfinder.model import Cluster
 
@@ -178,7 +178,7 @@ def builtin_rules_dir() -> Path:
             return Path(str(packaged))
     except (ModuleNotFoundError, OSError):  # pragma: no cover - dupfinder is importable here
         pass
-    return Path(__file__).resolve().parents[2] / "rules"
+    return Path(__file__).resolve().parents[3] / "rules"
 
 
 @cache

@@ -37,19 +37,19 @@ from dupfinder.workflow import DEFAULT_TEAM_FALLBACK, TeamOptions, analyse_codeb
 if TYPE_CHECKING:
     from dupfinder.model import ScanResult
     from dupfinder.rules import RuleSet
-    from dupfinder.scan import Progress
+    from dupfinder.pipeline import Progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 #: command name -> "module:attribute"; each command lives in its own module under commands/
 COMMANDS: dict[str, str] = {
-    "scan": "dupfinder.cli:scan",
-    "opportunities": "dupfinder.commands.opportunities:opportunities",
-    "ci": "dupfinder.commands.ci:ci",
-    "baseline": "dupfinder.commands.ci:baseline",
-    "report": "dupfinder.commands.report:report",
-    "trend": "dupfinder.commands.report:trend",
+    "scan": "dupfinder.cli.app:scan",
+    "opportunities": "dupfinder.cli.opportunities:opportunities",
+    "ci": "dupfinder.cli.ci:ci",
+    "baseline": "dupfinder.cli.ci:baseline",
+    "report": "dupfinder.cli.report:report",
+    "trend": "dupfinder.cli.report:trend",
 }
 
 
@@ -170,7 +170,7 @@ def team_options(params: dict[str, Any]) -> TeamOptions:
 
 
 def scan_kwargs(params: dict[str, Any]) -> dict[str, Any]:
-    """Keyword arguments for :func:`dupfinder.scan.scan` beyond the config (cache, executor...)."""
+    """Keyword arguments for :func:`dupfinder.pipeline.scan` beyond the config (cache, executor...)."""
     from dupfinder.cache import default_dir
 
     if params.get("scheduler") and params.get("executor", "local") != "dask":

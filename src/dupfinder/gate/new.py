@@ -51,7 +51,7 @@ from typing import Protocol
 from dupfinder.errors import DupfinderError
 from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, ScanStats, Unit
 from dupfinder.rules import ECOSYSTEMS, Platform, RuleSet
-from dupfinder.verify import similarity as verify_similarity
+from dupfinder.similarity.verify import similarity as verify_similarity
 
 # ---------------------------------------------------------------- values
 
@@ -190,7 +190,7 @@ def _nests(a_path: str, a: tuple[int, int], b_path: str, b: tuple[int, int]) -> 
 
 
 class Measure:
-    """Similarity of two units in the scan's own measure (:func:`dupfinder.verify.similarity`), memoised."""
+    """Similarity of two units in the scan's own measure (:func:`dupfinder.similarity.verify.similarity`), memoised."""
 
     def __init__(self) -> None:
         self._known: dict[tuple[int, int], float] = {}

@@ -8,7 +8,7 @@ values datasketch chooses for the index threshold (:func:`lsh_params`, the
 same weighted false-positive/false-negative optimum, computed with numpy so
 that a scan need not import datasketch or scipy).  The index threshold sits
 below the verification threshold so that true clones near it are rarely
-lost; :mod:`dupfinder.verify` removes the extra candidates.
+lost; :mod:`dupfinder.similarity.verify` removes the extra candidates.
 
 In memory (the default) the index is a sort per band: each band's rows are
 hashed to 64 bits, sorted, and runs of identical rows (compared exactly, not
@@ -305,7 +305,7 @@ def _disconnect(lsh: Any) -> None:
 
 def _query_storage(lsh: Any, keys: Sequence[str], signatures: npt.NDArray[np.uint32],
                    only: npt.NDArray[np.int64] | None) -> Pairs:  # fmt: skip
-    from dupfinder.signatures import lean_minhash
+    from dupfinder.similarity.signatures import lean_minhash
 
     encoded = [k.encode("utf-8") for k in keys]
     position = {k: i for i, k in enumerate(encoded)}

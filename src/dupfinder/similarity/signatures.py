@@ -31,7 +31,7 @@ is updated in place) and reduced per unit with ``np.minimum.reduceat``.
 Cost: O(total shingles x num_perm) integer operations, no Python-level loop
 over shingles; about 0.5 us per shingle for 128 permutations.  The
 signatures are wrapped in datasketch ``LeanMinHash`` objects only for a
-datasketch storage backend (:mod:`dupfinder.index`).
+datasketch storage backend (:mod:`dupfinder.similarity.index`).
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def signatures_of(
 ) -> npt.NDArray[np.uint32]:
     """MinHash rows of many units at once, equal to ``minhash_matrix([features(t, k, w) ...])``.
 
-    ``words``: each unit's identifier words (:func:`dupfinder.normalize.vocabulary`); None for none.
+    ``words``: each unit's identifier words (:func:`dupfinder.similarity.normalize.vocabulary`); None for none.
     """
     n = len(token_streams)
     if words is None:

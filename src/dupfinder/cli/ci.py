@@ -2,7 +2,7 @@
 
 ``dupfinder ci [PATH] --base REV`` scans PATH, asks git which lines changed
 since the merge-base of REV and HEAD, and reports the changed units that are
-new duplication (see :mod:`dupfinder.gate`), reading the base revision's
+new duplication (see :mod:`dupfinder.gate.new`), reading the base revision's
 version of the changed files with ``git cat-file`` (the working tree is never
 touched). ``--baseline FILE`` does the same against a file written by
 ``dupfinder baseline PATH -o FILE``, without git.
@@ -25,8 +25,8 @@ from typing import Any, TextIO
 import click
 
 from dupfinder import languages
-from dupfinder.analyse import analyse_file, analyse_text, decode, ignore_reason
-from dupfinder.cli import (
+from dupfinder.analyse.file import analyse_file, analyse_text, decode, ignore_reason
+from dupfinder.cli.app import (
     EXIT_FINDINGS,
     emit,
     make_config,
@@ -38,7 +38,7 @@ from dupfinder.cli import (
 )
 from dupfinder.config import ScanConfig
 from dupfinder.errors import DupfinderError, InputError
-from dupfinder.gate import (
+from dupfinder.gate.new import (
     FailOn,
     Finding,
     GateReport,
@@ -57,7 +57,7 @@ from dupfinder.rules import RuleSet
 
 #: format name -> "module:attribute" of a ``write(report: GateReport, out)`` function
 GATE_REPORTERS: dict[str, str] = {
-    "text": "dupfinder.commands.ci:write_text",
+    "text": "dupfinder.cli.ci:write_text",
     "sarif": "dupfinder.reporters.sarif:write",
     "github": "dupfinder.reporters.github:write",
     "markdown": "dupfinder.reporters.pr_markdown:write",
@@ -189,7 +189,7 @@ def _enrich(
 ) -> tuple[Cluster, ...]:
     """Teams on the instances and categories on the clusters that have findings (as ``enrich`` does for all)."""
     from dupfinder.rules import categorize
-    from dupfinder.teams import build_resolver
+    from dupfinder.ownership.resolver import build_resolver
 
     teams = team_options(params)
     resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
@@ -205,7 +205,7 @@ def _enrich(
 
 
 def _scan(params: dict[str, Any], config: ScanConfig) -> ScanResult:
-    from dupfinder.scan import scan as run_scan
+    from dupfinder.pipeline import scan as run_scan
 
     with progress_bar(params["quiet"]) as progress:
         return run_scan([params["path"]], config, progress, **scan_kwargs(params))
@@ -269,7 +269,7 @@ def _gate(
 
 
 def run_base(params: dict[str, Any]) -> GateReport:
-    from dupfinder import gitdiff
+    from dupfinder.gate import gitdiff
 
     config, rules = _config(params)
     rev: str = params["base_rev"]
@@ -327,8 +327,8 @@ def run_base(params: dict[str, Any]) -> GateReport:
 
 
 def run_baseline(params: dict[str, Any]) -> GateReport:
-    from dupfinder import baseline as baseline_file
-    from dupfinder import gitdiff
+    from dupfinder.gate import baseline as baseline_file
+    from dupfinder.gate import gitdiff
 
     config, rules = _config(params)
     file: str = params["baseline_file"]
@@ -452,9 +452,9 @@ def _append_summary(report: GateReport, file: str) -> None:
 @_options_without_paths
 def baseline(**params: Any) -> None:
     """Record the units and clone clusters of PATH, for dupfinder ci --baseline FILE."""
-    from dupfinder import baseline as baseline_file
-    from dupfinder.discover import discover
-    from dupfinder.scan import scan_discovered
+    from dupfinder.gate import baseline as baseline_file
+    from dupfinder.discover.walk import discover
+    from dupfinder.pipeline import scan_discovered
 
     params["paths"] = (params["path"],)
     config, _ = _config(params)

@@ -8,14 +8,14 @@ mutated) in which
   file stays listed, never dropped) and every instance carries its file's team;
 * every cluster has its ``category`` (or ``None``) from :func:`~dupfinder.rules.categorize`;
 * ``opportunities`` are ranked from the teams x clusters graph
-  (:mod:`dupfinder.graph`, :mod:`dupfinder.rank`), optionally using ``churn``
-  (path -> commits, e.g. from :func:`dupfinder.churn.git_churn`); the declared
+  (:mod:`dupfinder.opportunities.graph`, :mod:`dupfinder.opportunities.rank`), optionally using ``churn``
+  (path -> commits, e.g. from :func:`dupfinder.ownership.churn.git_churn`); the declared
   platforms' own code (``paths`` in the rules) is never a pioneer;
 * ``adoption`` measures every platform declared in the rules.
 
-Cost: one :meth:`~dupfinder.teams.TeamResolver.resolve` per distinct file, one
+Cost: one :meth:`~dupfinder.ownership.resolver.TeamResolver.resolve` per distinct file, one
 :func:`~dupfinder.rules.categorize` per cluster, then ranking (see
-:mod:`dupfinder.rank`).
+:mod:`dupfinder.opportunities.rank`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from dupfinder.graph import build_graph
+from dupfinder.opportunities.graph import build_graph
 from dupfinder.model import Cluster, ScanResult
-from dupfinder.rank import compute_adoption, rank_opportunities
+from dupfinder.opportunities.rank import compute_adoption, rank_opportunities
 from dupfinder.rules import Evidence, RuleSet, categorize, categorize_copies, platform_owning_path
-from dupfinder.teams import TeamResolver
+from dupfinder.ownership.resolver import TeamResolver
 
 
 def _evidence_lines(evidence: Evidence) -> tuple[str, ...]:

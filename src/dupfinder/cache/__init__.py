@@ -97,7 +97,7 @@ def default_dir() -> str:
 @functools.cache
 def code_version() -> str:
     """dupfinder's version and a digest of every source file of the package."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the dupfinder package
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
     for path in sorted(package.rglob("*.py")):
         h.update(path.relative_to(package).as_posix().encode() + b"\0")
@@ -745,7 +745,7 @@ class _Derived(Generic[V]):
 
 
 class GroupCache(_Derived[list[tuple[int, list[int], list[float]]]]):
-    """:class:`dupfinder.cluster.GroupStore` on the cache: the groups of each connected component."""
+    """:class:`dupfinder.similarity.cluster.GroupStore` on the cache: the groups of each connected component."""
 
     namespace = b"groups"
 

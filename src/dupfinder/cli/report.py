@@ -1,9 +1,9 @@
 """``dupfinder report`` (the platform PM's report) and ``dupfinder trend`` (the same figures over git history).
 
-``report`` scans, attributes teams, categorises and ranks (:func:`dupfinder.enrich.enrich`)
+``report`` scans, attributes teams, categorises and ranks (:func:`dupfinder.opportunities.enrich.enrich`)
 and writes one self-contained HTML file, Markdown, CSV or JSON. ``trend`` scans
 sampled revisions of a git repository without touching its working tree
-(:mod:`dupfinder.trend`) and writes a table, JSON, or the HTML report of the
+(:mod:`dupfinder.history.trend`) and writes a table, JSON, or the HTML report of the
 newest revision with the trend charts.
 """
 
@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import click
 
 from dupfinder import reporters
-from dupfinder.cli import (
+from dupfinder.cli.app import (
     emit,
     make_config,
     make_rules,
@@ -33,7 +33,7 @@ from dupfinder.cli import (
 from dupfinder.errors import DupfinderError
 from dupfinder.model import ScanResult
 from dupfinder.reporters.common import RepoRef, ReportOptions, check_link_template
-from dupfinder.trend import TrendPoint
+from dupfinder.history.trend import TrendPoint
 
 FORMATS = ("html", "markdown", "csv", "json")
 _SUFFIXES = {
@@ -127,7 +127,7 @@ def _writer(fmt: str, options: ReportOptions) -> reporters.Reporter:
 
 def load_trend(path: str) -> tuple[TrendPoint, ...]:
     """Points of a ``dupfinder trend --format json`` file."""
-    from dupfinder.trend import from_dict
+    from dupfinder.history.trend import from_dict
 
     try:
         with open(path, encoding="utf-8") as fh:
@@ -169,7 +169,7 @@ def report(**params: Any) -> None:
 
 
 def _emit_trend(fmt: str, points: Sequence[TrendPoint], name: str, out: TextIO) -> None:
-    from dupfinder.trend import to_dict, write_table
+    from dupfinder.history.trend import to_dict, write_table
 
     if fmt == "json":
         json.dump(to_dict(points, name), out, indent=2, ensure_ascii=False)
@@ -199,8 +199,8 @@ def trend(**params: Any) -> None:
     Revisions are read straight from git (git archive); the working tree is never touched. The rules
     (and so the platforms whose adoption is measured) are today's, for every revision.
     """
-    from dupfinder.scan import scan as run_scan
-    from dupfinder.trend import repository, run_trend, sample_revisions
+    from dupfinder.pipeline import scan as run_scan
+    from dupfinder.history.trend import repository, run_trend, sample_revisions
     from dupfinder.workflow import enrich_result, with_rules
 
     if len(params["paths"]) != 1:

@@ -13,9 +13,9 @@ key is stored are not sent to the workers at all.
 
 The similarity half works on compact arrays: units with the same
 fingerprint form one node, the nodes' signatures go through the LSH index
-(:mod:`dupfinder.index`: in memory, or a shared Redis index), candidate pairs
-are verified (:mod:`dupfinder.verify`) and the verified graph is clustered
-(:mod:`dupfinder.cluster`).  Many candidate pairs are verified on the
+(:mod:`dupfinder.similarity.index`: in memory, or a shared Redis index), candidate pairs
+are verified (:mod:`dupfinder.similarity.verify`) and the verified graph is clustered
+(:mod:`dupfinder.similarity.cluster`).  Many candidate pairs are verified on the
 executor, one range of nodes per worker.  With a cache, the last similarity
 graph of the same roots is reused: its edges between nodes that are still
 there stand, and only pairs with a new node are looked up and verified, which
@@ -40,14 +40,14 @@ import numpy as np
 import numpy.typing as npt
 
 from dupfinder import cache as cache_mod
-from dupfinder import signatures
-from dupfinder.analyse import analyse_file, read_text
-from dupfinder.cluster import Measure, build_clusters
+from dupfinder.similarity import signatures
+from dupfinder.analyse.file import analyse_file, read_text
+from dupfinder.similarity.cluster import Measure, build_clusters
 from dupfinder.config import ScanConfig
-from dupfinder.discover import Discovery, discover
+from dupfinder.discover.walk import Discovery, discover
 from dupfinder.errors import DupfinderError, InputError
 from dupfinder.executors import KINDS, DaskExecutor, Executor, LocalExecutor, SerialExecutor, make_executor
-from dupfinder.index import (
+from dupfinder.similarity.index import (
     Bands,
     Pairs,
     candidate_pair_codes,
@@ -57,8 +57,8 @@ from dupfinder.index import (
     redis_storage_config,
 )
 from dupfinder.model import Cluster, FileResult, ScanResult, ScanStats, Skip, SourceFile, Unit
-from dupfinder.normalize import vocabulary
-from dupfinder.verify import Verifier
+from dupfinder.similarity.normalize import vocabulary
+from dupfinder.similarity.verify import Verifier
 
 #: progress callback: (stage, done, total)
 Progress = Callable[[str, int, int], None]

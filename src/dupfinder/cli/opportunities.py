@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from dupfinder import reporters
-from dupfinder.cli import emit, progress_bar, run_analysis, scan_options
+from dupfinder.cli.app import emit, progress_bar, run_analysis, scan_options
 
 FORMATS = {"text": "ranking", "json": "json", "markdown": "markdown", "csv": "csv"}
 

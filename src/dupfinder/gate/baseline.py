@@ -40,7 +40,7 @@ from typing import Any, TextIO
 from dupfinder import __version__
 from dupfinder.config import ScanConfig
 from dupfinder.errors import InputError
-from dupfinder.gate import Earlier, Version
+from dupfinder.gate.new import Earlier, Version
 from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, Unit
 
 SCHEMA = "dupfinder.baseline/1"

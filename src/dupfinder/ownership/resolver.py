@@ -72,7 +72,7 @@ from types import MappingProxyType
 
 import pathspec
 
-from dupfinder._yamlfile import config_error, key_node, line_of, read_documents, read_single
+from dupfinder.support.yamlfile import config_error, key_node, line_of, read_documents, read_single
 from dupfinder.errors import ConfigError
 
 SOURCE_TEAMS_FILE = "teams-file"
