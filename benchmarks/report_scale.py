@@ -15,9 +15,18 @@ import io
 import sys
 import time
 
-from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, Opportunity, ScanResult, ScanStats
+from dupfinder.model import (
+    Cluster,
+    ClusterId,
+    Fingerprint,
+    Instance,
+    Opportunity,
+    RepoRef,
+    ReportOptions,
+    ScanResult,
+    ScanStats,
+)
 from dupfinder.reporters import html
-from dupfinder.reporters.common import RepoRef, ReportOptions
 
 COPIES = 3
 CODE_LINES = 20
@@ -69,7 +78,7 @@ def main(sizes: list[int]) -> None:
         result = synthetic(n)
         buf = io.StringIO()
         start = time.perf_counter()
-        html.render(result, buf, options)
+        html.write(result, buf, options)
         elapsed = time.perf_counter() - start
         size = len(buf.getvalue().encode("utf-8"))
         print(f"{n:>9,}  {n * COPIES:>7,}  {size / 1e6:>9.2f}  {elapsed:>10.2f}")

@@ -22,9 +22,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from dupfinder import ScanConfig
+from dupfinder.model import RepoRef, ReportOptions, TeamOptions
+from dupfinder.pipeline import analyse_codebase
 from dupfinder.reporters import html
-from dupfinder.reporters.common import RepoRef, ReportOptions
-from dupfinder.workflow import TeamOptions, analyse_codebase
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -66,7 +66,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dupfinder-shot-") as tmp:
         page = Path(tmp, "acme.html")
         with page.open("w", encoding="utf-8") as fh:
-            html.render(result, fh, options)
+            html.write(result, fh, options)
         d = browser(str(Path(tmp, "profile")))
         try:
             d.get(page.as_uri())

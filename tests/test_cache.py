@@ -16,11 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from dupfinder import cache as cache_mod
-from dupfinder import reporters
 from dupfinder import pipeline as scan_mod
+from dupfinder import reporters
+from dupfinder.analyse import batch
 from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
 from dupfinder.model import FileResult, ScanResult
+from dupfinder.similarity.verify import Verifier
 from synthetic import TEMPLATES, make_corpus
 
 CONFIG = ScanConfig(jobs=1)
@@ -41,13 +43,13 @@ class Counting:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.paths: list[str] = []
-        real = scan_mod.analyse_file
+        real = batch.analyse_file
 
         def counted(source: object, config: ScanConfig) -> FileResult:
             self.paths.append(source.path)  # type: ignore[attr-defined]
             return real(source, config)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(scan_mod, "analyse_file", counted)
+        monkeypatch.setattr(batch, "analyse_file", counted)
 
 
 def db_path(cache_dir: Path) -> Path:
@@ -240,13 +242,13 @@ def test_a_rescan_verifies_only_the_pairs_of_new_units(tmp_path: Path, monkeypat
     files = make_corpus(root, teams=4, files_per_team=6)
     scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
     seen: list[tuple[int, int]] = []
-    real = scan_mod.Verifier.verify
+    real = Verifier.verify
 
     def counted(self, a, b, threshold):  # type: ignore[no-untyped-def]
         seen.extend(zip(a.tolist(), b.tolist(), strict=True))
         return real(self, a, b, threshold)
 
-    monkeypatch.setattr(scan_mod.Verifier, "verify", counted)
+    monkeypatch.setattr(Verifier, "verify", counted)
     warm = as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)))
     unchanged = len(seen)
     assert warm == no_cache(root)
@@ -356,7 +358,7 @@ def test_an_unchanged_rescan_takes_the_last_result_and_a_changed_one_does_not(
         raise AssertionError("an unchanged rescan analysed or clustered again")
 
     with monkeypatch.context() as m:
-        m.setattr(scan_mod, "_analysed", fail)
+        m.setattr(scan_mod, "analysed", fail)
         m.setattr(scan_mod, "find_clusters", fail)
         assert as_json(scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))) == expected
     # other settings, or one changed file: the scan runs (and its result is what a scan without cache gives)

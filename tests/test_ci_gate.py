@@ -19,14 +19,14 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import write
+from dupfinder import reporters
 from dupfinder.cli.app import cli
-from dupfinder.cli.ci import gate_reporter
+from dupfinder.cli.ci import FORMATS as GATE_FORMATS
 from dupfinder.config import DEFAULT_THRESHOLD
-from dupfinder.gate.new import Copy, FailOn, Finding, GateReport
 from dupfinder.languages import get as get_language
-from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, Unit
-from dupfinder.similarity.normalize import to_unit
+from dupfinder.model import Cluster, ClusterId, FailOn, Finding, Fingerprint, GateReport, Instance, Sibling, Unit
 from dupfinder.rules import Platform
+from dupfinder.similarity.normalize import to_unit
 from dupfinder.similarity.verify import similarity
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
@@ -532,8 +532,8 @@ def frozen_report() -> GateReport:
     auth = Cluster(ClusterId("c1111111111111111"), 1.0, (login, sign_in), category="auth")
     http = Cluster(ClusterId("c2222222222222222"), 0.71, (retry, pasted, shipping), category="http-retry")
     findings = (
-        Finding(pasted, http, (Copy(retry, 0.74, False), Copy(shipping, 0.71, False)), "1" * 32, fails=False),
-        Finding(sign_in, auth, (Copy(login, 1.0, False),), "2" * 32, platform=platform, package="acme_auth"),
+        Finding(pasted, http, (Sibling(retry, 0.74, False), Sibling(shipping, 0.71, False)), "1" * 32, fails=False),
+        Finding(sign_in, auth, (Sibling(login, 1.0, False),), "2" * 32, platform=platform, package="acme_auth"),
     )
     return GateReport(findings=findings, against="origin/main (merge-base 0123456789ab)",
                       fail_on=FailOn(lines=10), changed_units=3)  # fmt: skip
@@ -541,7 +541,7 @@ def frozen_report() -> GateReport:
 
 def rendered(fmt: str, report: GateReport) -> str:
     buf = io.StringIO()
-    gate_reporter(fmt)(report, buf)
+    reporters.write(GATE_FORMATS[fmt], report, buf)
     return buf.getvalue()
 
 
@@ -561,7 +561,7 @@ def test_annotations_and_markdown_escape_hostile_names() -> None:
     evil = _inst("a,b:c%d.py", 1, 9, "x\n::error::owned|<b>", None, "d")
     old = _inst("old|dir/o.py", 1, 9, None, "t|eam", "d")
     cluster = Cluster(ClusterId("c3"), 1.0, (old, evil))
-    report = GateReport((Finding(evil, cluster, (Copy(old, 1.0, False),), "3" * 32),), "main")
+    report = GateReport((Finding(evil, cluster, (Sibling(old, 1.0, False),), "3" * 32),), "main")
     line = rendered("github", report)
     # one line: a newline in a name cannot end this command and start another
     assert line.count("\n") == 1 and "`x%0A::error::owned|<b>` (9 lines)" in line

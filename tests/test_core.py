@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from dupfinder.similarity import signatures
-from dupfinder.similarity.cluster import build_clusters
 from dupfinder.languages.python import LANGUAGE as PY
 from dupfinder.model import Unit
+from dupfinder.similarity import signatures
+from dupfinder.similarity.cluster import build_clusters
 from dupfinder.similarity.normalize import to_unit, words
 
 ORIGINAL = '''

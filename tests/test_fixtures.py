@@ -16,8 +16,8 @@ import pytest
 
 from conftest import FIXTURES
 from dupfinder.config import ScanConfig
-from dupfinder.pipeline import scan
 from dupfinder.model import Instance, ScanResult
+from dupfinder.pipeline import scan
 
 CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.json") if "groups" in json.loads(p.read_text()))
 

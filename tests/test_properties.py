@@ -26,8 +26,8 @@ from dupfinder import languages
 from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
 from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, RawUnit, Token, Unit
+from dupfinder.similarity.find import find_clusters
 from dupfinder.similarity.normalize import fingerprint, hash_stream, normalised_texts, to_unit, token_hash
-from dupfinder.pipeline import find_clusters
 
 # -- identifiers ----------------------------------------------------------------------------------
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from dupfinder.ownership.churn import git_churn
+from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, ScanResult, ScanStats
 from dupfinder.opportunities.enrich import enrich
 from dupfinder.opportunities.graph import UNOWNED, build_graph, cluster_node, team_node, team_projection
-from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, ScanResult, ScanStats
 from dupfinder.opportunities.rank import FORMULA, adoption, compute_adoption, rank_opportunities, score_parts
-from dupfinder.rules import RuleSet, load_rules
+from dupfinder.ownership.churn import git_churn
 from dupfinder.ownership.resolver import build_resolver
+from dupfinder.rules import RuleSet, load_rules
 
 
 @pytest.fixture(scope="module")

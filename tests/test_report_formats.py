@@ -25,20 +25,24 @@ from dupfinder import ScanConfig
 from dupfinder.cli.app import cli
 from dupfinder.errors import DupfinderError
 from dupfinder.model import (
+    DEFAULT_OPTIONS,
     Adoption,
     Cluster,
     ClusterId,
     Fingerprint,
     Instance,
     Opportunity,
+    RepoRef,
+    ReportOptions,
     ScanResult,
     ScanStats,
     Skip,
+    TeamOptions,
 )
+from dupfinder.pipeline import analyse_codebase
 from dupfinder.reporters import csv as csv_report
 from dupfinder.reporters import get, markdown
-from dupfinder.reporters.common import RepoRef, ReportOptions, check_link_template, link
-from dupfinder.workflow import TeamOptions, analyse_codebase
+from dupfinder.reporters.common import check_link_template, link
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ACME = FIXTURES / "acme-monorepo"
@@ -56,9 +60,9 @@ def analysed(fixture: Path) -> ScanResult:
     return _results[fixture]
 
 
-def rendered(write: Any, result: ScanResult) -> str:
+def rendered(write: Any, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
     buf = io.StringIO()
-    write(result, buf)
+    write(result, buf, options)
     return buf.getvalue()
 
 
@@ -154,11 +158,11 @@ def frozen_result() -> ScanResult:
 
 
 def test_markdown_snapshot() -> None:
-    check_snapshot("pm-report.md", rendered(markdown.writer(ACME_LINKS), frozen_result()))
+    check_snapshot("pm-report.md", rendered(markdown.write, frozen_result(), ACME_LINKS))
 
 
 def test_csv_snapshot() -> None:
-    check_snapshot("pm-report.csv", rendered(csv_report.writer(ACME_LINKS), frozen_result()))
+    check_snapshot("pm-report.csv", rendered(csv_report.write, frozen_result(), ACME_LINKS))
 
 
 def test_csv_has_one_row_per_copy_in_rank_order() -> None:

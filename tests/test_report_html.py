@@ -30,13 +30,17 @@ from dupfinder.model import (
     Fingerprint,
     Instance,
     Opportunity,
+    PlatformPoint,
+    RepoRef,
+    ReportOptions,
     ScanResult,
     ScanStats,
+    TeamOptions,
+    TeamPoint,
+    TrendPoint,
 )
+from dupfinder.pipeline import analyse_codebase
 from dupfinder.reporters import html
-from dupfinder.reporters.common import RepoRef, ReportOptions
-from dupfinder.history.trend import PlatformPoint, TeamPoint, TrendPoint
-from dupfinder.workflow import TeamOptions, analyse_codebase
 
 ACME = FIXTURES / "acme-monorepo"
 XSS = FIXTURES / "xss"
@@ -53,7 +57,7 @@ def analysed(fixture: Path) -> ScanResult:
 
 def page(result: ScanResult, options: ReportOptions | None = None) -> str:
     buf = io.StringIO()
-    html.render(result, buf, options or ReportOptions())
+    html.write(result, buf, options or ReportOptions())
     return buf.getvalue()
 
 
@@ -282,7 +286,7 @@ def acme_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "acme.html"
     opts = ReportOptions(link_template=TEMPLATE, repos=(RepoRef("", "acme", "0123abc"),), trend=TREND)
     with out.open("w", encoding="utf-8") as fh:
-        html.render(analysed(ACME), fh, opts)
+        html.write(analysed(ACME), fh, opts)
     return out
 
 

@@ -419,7 +419,6 @@ def test_marker_only_in_the_header(rules: RuleSet) -> None:
 def test_platform_for_import(rules: RuleSet, name: str, language: str | None, expected: str | None) -> None:
     found = platform_for_import(name, language, rules)
     assert (found.id if found else None) == expected
-    assert rules.platform_for_import(name, language) == found
 
 
 def test_platform_own_code(rules: RuleSet) -> None:

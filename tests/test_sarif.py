@@ -19,8 +19,7 @@ from click.testing import CliRunner
 
 from conftest import write
 from dupfinder.cli.app import cli
-from dupfinder.gate.new import Copy, Finding, GateReport
-from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance
+from dupfinder.model import Cluster, ClusterId, Finding, Fingerprint, GateReport, Instance, Sibling
 from dupfinder.reporters import sarif
 from test_ci_gate import LOGIN, SIGN_IN, check_snapshot, commit, frozen_report, make_repo, rendered
 
@@ -124,7 +123,7 @@ def test_awkward_paths_and_names_stay_valid_and_round_trip(validator: Any) -> No
     finding = Finding(
         instance=new,
         cluster=cluster,
-        copies=(Copy(old, 0.91, False), Copy(other, 0.8, True)),
+        copies=(Sibling(old, 0.91, False), Sibling(other, 0.8, True)),
         fingerprint="0" * 32,
         fails=False,
     )

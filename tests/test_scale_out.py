@@ -15,14 +15,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from dupfinder import reporters
 from dupfinder import pipeline as scan_mod
+from dupfinder import reporters
 from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
+from dupfinder.discover.distributed import discover_distributed
 from dupfinder.discover.walk import discover
 from dupfinder.executors import DaskExecutor, LocalExecutor
-from dupfinder.similarity.index import candidate_pair_codes, index_name, lsh_params, lsh_threshold
 from dupfinder.model import ScanResult
+from dupfinder.similarity import fanout
+from dupfinder.similarity.index import candidate_pair_codes, index_name, lsh_params, lsh_threshold
 from dupfinder.similarity.signatures import signatures_of
 from synthetic import make_corpus
 
@@ -65,7 +67,7 @@ def test_a_dask_cluster_finds_exactly_what_a_local_scan_finds(corpus: Path, dask
     try:
         assert executor.workers == 2
         # one root per task: the same files, skips and labels as one local walk
-        assert scan_mod.discover_distributed(roots(corpus), CONFIG, executor) == discover(roots(corpus), CONFIG)
+        assert discover_distributed(roots(corpus), CONFIG, executor) == discover(roots(corpus), CONFIG)
         assert as_json(scan_mod.scan(roots(corpus), CONFIG, executor=executor)) == expected
     finally:
         executor.close()
@@ -84,7 +86,7 @@ def test_verification_on_workers_equals_verification_here(
     corpus: Path, dask_cluster: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = as_json(scan_mod.scan([str(corpus)], CONFIG))
-    monkeypatch.setattr(scan_mod, "_PARALLEL_VERIFY", 1)  # every candidate pair goes to the workers
+    monkeypatch.setattr(fanout, "_PARALLEL_VERIFY", 1)  # every candidate pair goes to the workers
     pool = LocalExecutor(2)
     dask = DaskExecutor(dask_cluster.scheduler_address, 2)
     try:

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import LCSseq
 
-from dupfinder.similarity.cluster import build_clusters
 from dupfinder.config import DEFAULT_THRESHOLD, ScanConfig
-from dupfinder.similarity.index import lsh_params
 from dupfinder.model import Unit
+from dupfinder.similarity.cluster import build_clusters
+from dupfinder.similarity.find import find_clusters
+from dupfinder.similarity.index import lsh_params
 from dupfinder.similarity.normalize import vocabulary
-from dupfinder.pipeline import find_clusters
 from dupfinder.similarity.verify import (
     IDENTIFIER_WEIGHT,
     Verifier,

@@ -18,15 +18,14 @@ from click.testing import CliRunner
 from dupfinder.cli.app import cli
 from dupfinder.errors import DupfinderError
 from dupfinder.history.trend import (
-    Revision,
-    from_dict,
     materialise,
     pick_by_time,
     pick_evenly,
     repository,
     sample_revisions,
-    to_dict,
 )
+from dupfinder.model import Revision
+from dupfinder.reporters.trend import from_dict, to_dict
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (.ci/run installs it)")
 

@@ -50,14 +50,16 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dupfinder.similarity import signatures
-from dupfinder.similarity.cluster import build_clusters
+from dupfinder.analyse.batch import analyse_all
 from dupfinder.config import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD, ScanConfig
 from dupfinder.discover.walk import discover
-from dupfinder.similarity.index import candidate_pairs, lsh_threshold
 from dupfinder.model import Cluster, Unit
+from dupfinder.pipeline import scan
+from dupfinder.similarity import signatures
+from dupfinder.similarity.cluster import build_clusters
+from dupfinder.similarity.find import find_clusters
+from dupfinder.similarity.index import candidate_pairs, lsh_threshold
 from dupfinder.similarity.normalize import vocabulary
-from dupfinder.pipeline import analyse_all, find_clusters, scan
 from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, NGRAM, verify_pairs
 
 HERE = Path(__file__).resolve().parent
@@ -300,7 +302,7 @@ def run_jscpd(binary: str, data: Dataset, min_tokens: int) -> list[Score]:
 
 
 def nodes_of(units: Sequence[Unit]) -> list[list[Unit]]:
-    """Units grouped by fingerprint, in the order :func:`dupfinder.pipeline.find_clusters` uses."""
+    """Units grouped by fingerprint, in the order :func:`dupfinder.similarity.find.find_clusters` uses."""
     groups: dict[tuple[str, str], list[Unit]] = defaultdict(list)
     for u in units:
         groups[(u.language, u.fingerprint)].append(u)

@@ -29,16 +29,18 @@ from pathlib import Path
 import numpy as np
 from run import add_corpus_argument, no_corpus
 
-from dupfinder.similarity import signatures
+from dupfinder.analyse.batch import analyse_all
 from dupfinder.config import ScanConfig
 from dupfinder.discover.walk import discover
-from dupfinder.similarity.index import Bands, lsh_params, lsh_threshold
 from dupfinder.languages.python_treesitter import _parser as python_parser
-from dupfinder.model import Unit
+from dupfinder.model import TeamOptions, Unit
+from dupfinder.pipeline import enrich_result, with_rules
+from dupfinder.rules.loading import load_ruleset
+from dupfinder.similarity import signatures
+from dupfinder.similarity.find import find_clusters
+from dupfinder.similarity.index import Bands, lsh_params, lsh_threshold
 from dupfinder.similarity.normalize import vocabulary
-from dupfinder.pipeline import analyse_all, find_clusters
 from dupfinder.similarity.verify import Verifier
-from dupfinder.workflow import TeamOptions, enrich_result, load_ruleset, with_rules
 
 
 def candidates(sigs: np.ndarray, threshold: float) -> np.ndarray:

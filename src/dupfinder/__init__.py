@@ -19,11 +19,11 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 if TYPE_CHECKING:
     from dupfinder.config import ScanConfig
-    from dupfinder.workflow import analyse_codebase
+    from dupfinder.pipeline import analyse_codebase
 
 _LAZY = {
     "ScanConfig": "dupfinder.config",
-    "analyse_codebase": "dupfinder.workflow",
+    "analyse_codebase": "dupfinder.pipeline",
 }
 
 

@@ -13,16 +13,49 @@ if TYPE_CHECKING:
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     # version control and tool state
-    ".git/", ".hg/", ".svn/", ".bzr/", ".tox/", ".nox/", ".mypy_cache/", ".pytest_cache/",
-    ".ruff_cache/", "__pycache__/", ".idea/", ".vscode/", ".gradle/", ".dupfinder-cache/",
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".bzr/",
+    ".tox/",
+    ".nox/",
+    ".mypy_cache/",
+    ".pytest_cache/",
+    ".ruff_cache/",
+    "__pycache__/",
+    ".idea/",
+    ".vscode/",
+    ".gradle/",
+    ".dupfinder-cache/",
     # dependencies and virtualenvs
-    "node_modules/", "bower_components/", "jspm_packages/", ".venv/", "venv/",
-    "virtualenv/", ".virtualenv/", "site-packages/", "vendor/", "third_party/", "third-party/",
+    "node_modules/",
+    "bower_components/",
+    "jspm_packages/",
+    ".venv/",
+    "venv/",
+    "virtualenv/",
+    ".virtualenv/",
+    "site-packages/",
+    "vendor/",
+    "third_party/",
+    "third-party/",
     "Pods/",
     # build output
-    "build/", "dist/", "target/", "out/", ".next/", ".nuxt/", "coverage/", "*.egg-info/",
+    "build/",
+    "dist/",
+    "target/",
+    "out/",
+    ".next/",
+    ".nuxt/",
+    "coverage/",
+    "*.egg-info/",
     # minified bundles and generated maps
-    "*.min.js", "*.min.mjs", "*-min.js", "*.bundle.js", "*.chunk.js", "*.map",
+    "*.min.js",
+    "*.min.mjs",
+    "*-min.js",
+    "*.bundle.js",
+    "*.chunk.js",
+    "*.map",
 )
 
 
@@ -111,3 +144,18 @@ class ScanConfig:
         d.pop("jobs", None)
         d["member_similarity"] = self.member_floor
         return d
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Where a scan runs and what it keeps; none of it changes the result."""
+
+    cache_dir: str | None = None  #: the incremental cache folder (None: no cache)
+    executor: str = "local"  #: "local" processes or a "dask" cluster
+    scheduler: str | None = None  #: a Dask scheduler's address (None: a local Dask cluster)
+    lsh_storage: str | None = None  #: redis://... to keep the LSH index in Redis (None: in memory)
+
+    def scan_kwargs(self) -> dict[str, str | None]:
+        """The keyword arguments of :func:`dupfinder.pipeline.scan` for this runtime."""
+        return {"cache_dir": self.cache_dir, "executor": self.executor, "scheduler": self.scheduler,
+                "lsh_storage": self.lsh_storage}  # fmt: skip

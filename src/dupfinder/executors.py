@@ -39,6 +39,7 @@ R = TypeVar("R")
 S = TypeVar("S")
 
 KINDS = ("local", "dask")
+SERIAL_BELOW = 32  #: pieces of work; a local pool costs more than it saves for fewer
 
 
 class Executor(Protocol):
@@ -151,9 +152,7 @@ class DaskExecutor:
             # untyped: the names come through a module object (dask is an optional extra)
             distributed: Any = importlib.import_module("dask.distributed")
         except ImportError:
-            raise DupfinderError(
-                "--executor dask needs dask.distributed: pip install 'dupfinder[scale]'"
-            ) from None
+            raise DupfinderError("--executor dask needs dask.distributed: pip install 'dupfinder[scale]'") from None
         self._cluster: Any = None
         self._client: Any = None
         try:
@@ -200,22 +199,70 @@ class DaskExecutor:
             self._cluster = None
 
 
+def check_choice(executor: str | Executor | None, scheduler: str | None) -> None:
+    """Refuse an unknown ``--executor`` and a ``--scheduler`` without ``--executor dask``."""
+    if isinstance(executor, str) and executor not in KINDS:
+        raise DupfinderError(f"--executor must be one of {', '.join(KINDS)}, got {executor!r}")
+    if scheduler and executor not in ("dask", None) and not isinstance(executor, DaskExecutor):
+        raise DupfinderError("--scheduler needs --executor dask")
+
+
 def make_executor(kind: str | None, jobs: int, scheduler: str | None = None, *, items: int | None = None) -> Executor:
     """The executor for ``--executor kind`` (default ``local``) with ``jobs`` workers (0: all cores).
 
     A local scan of fewer than ``items`` worth a pool, or with one job, runs in this process.
     """
     kind = kind or "local"
-    if kind not in KINDS:
-        raise DupfinderError(f"--executor must be one of {', '.join(KINDS)}, got {kind!r}")
+    check_choice(kind, scheduler)
     workers = jobs or os.cpu_count() or 1
     if kind == "dask":
         return DaskExecutor(scheduler, workers)
-    if scheduler:
-        raise DupfinderError("--scheduler needs --executor dask")
     if workers <= 1 or (items is not None and items < 2):
         return SerialExecutor()
     return LocalExecutor(workers)
 
 
-__all__ = ["KINDS", "DaskExecutor", "Executor", "LocalExecutor", "SerialExecutor", "make_executor"]
+class Runners:
+    """The executor of a scan, made when first needed and shared by its stages."""
+
+    def __init__(self, executor: str | Executor | None, jobs: int, scheduler: str | None) -> None:
+        check_choice(executor, scheduler)
+        self._given = executor if executor is not None and not isinstance(executor, str) else None
+        self._kind = "dask" if scheduler and executor is None else (executor if isinstance(executor, str) else "local")
+        self._jobs = jobs
+        self._scheduler = scheduler
+        self._made: Executor | None = None
+
+    def get(self, items: int) -> Executor:
+        """The executor for ``items`` pieces of work (this process for a few, locally)."""
+        if self._given is not None:
+            return self._given
+        if self._made is not None:
+            return self._made
+        if self._kind == "local" and items < SERIAL_BELOW:
+            return SerialExecutor()
+        self._made = make_executor(self._kind, self._jobs, self._scheduler, items=items)
+        return self._made
+
+    def idle(self) -> None:
+        """Between stages: a local pool's processes go (a cluster stays for the next stage)."""
+        if isinstance(self._made, LocalExecutor):
+            self._made.close()
+
+    def close(self) -> None:
+        if self._made is not None:
+            self._made.close()
+            self._made = None
+
+
+__all__ = [
+    "KINDS",
+    "SERIAL_BELOW",
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "Runners",
+    "SerialExecutor",
+    "check_choice",
+    "make_executor",
+]

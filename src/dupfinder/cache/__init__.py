@@ -146,8 +146,12 @@ def content_digest(data: bytes) -> bytes:
 
 def pair_scope(config: ScanConfig) -> bytes:
     """Digest of everything besides two nodes that their candidacy and verified similarity depend on."""
-    settings = {"threshold": config.threshold, "member": config.member_floor, "shingle": config.shingle,
-                "num_perm": config.num_perm}
+    settings = {
+        "threshold": config.threshold,
+        "member": config.member_floor,
+        "shingle": config.shingle,
+        "num_perm": config.num_perm,
+    }
     text = json.dumps({"code": code_version(), "settings": settings}, sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
@@ -164,9 +168,7 @@ def result_key(config: ScanConfig, base: str, roots: Sequence[str]) -> bytes:
 
 
 def unit_digest(scope: bytes, unit: Unit) -> bytes:
-    """Digest of a unit's location-free content (all that verification may look at), within ``scope``.
-
-    """
+    """Digest of a unit's location-free content (all that verification may look at), within ``scope``."""
     h = hashlib.blake2b(scope, digest_size=16)
     h.update(unit.token_hashes)
     fields = [unit.language, unit.name or "", unit.kind, str(len(unit.identifiers)), *unit.identifiers,

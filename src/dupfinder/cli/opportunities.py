@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
-from dupfinder import reporters
-from dupfinder.cli.app import emit, progress_bar, run_analysis, scan_options
+from dupfinder.cli.options import scan_options
+from dupfinder.cli.output import emit_report
+from dupfinder.cli.scan import run
 
 FORMATS = {"text": "ranking", "json": "json", "markdown": "markdown", "csv": "csv"}
 
@@ -19,7 +20,5 @@ FORMATS = {"text": "ranking", "json": "json", "markdown": "markdown", "csv": "cs
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
 def opportunities(**params: Any) -> None:
     """Rank the code that several teams keep writing again, as platform opportunities."""
-    with progress_bar(params["quiet"]) as progress:
-        result = run_analysis(params, progress)
-    reporter = reporters.get(FORMATS[params["fmt"]])
-    emit(lambda out: reporter(result, out), params["output"])
+    result = run(params)
+    emit_report(FORMATS[params["fmt"]], result, params["output"])

@@ -40,8 +40,7 @@ from typing import Any, TextIO
 from dupfinder import __version__
 from dupfinder.config import ScanConfig
 from dupfinder.errors import InputError
-from dupfinder.gate.new import Earlier, Version
-from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, Unit
+from dupfinder.model import Cluster, ClusterId, Earlier, Fingerprint, Instance, Unit, Version
 
 SCHEMA = "dupfinder.baseline/1"
 

@@ -29,15 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dupfinder.errors import InputError
+from dupfinder.support import git
 
-#: git options that make diff output independent of the user's configuration.
-_CONFIG = (
-    "-c", "core.quotePath=false",
-    "-c", "diff.noprefix=false",
-    "-c", "diff.mnemonicPrefix=false",
-    "-c", "diff.relative=false",
-    "-c", "color.ui=false",
-)  # fmt: skip
 _DIFF_FLAGS = ("--no-color", "--no-ext-diff", "--no-textconv", "-M", "--src-prefix=a/", "--dst-prefix=b/")
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -92,29 +85,10 @@ class Diff:
         return {f.path: f for f in self.files if f.path is not None}
 
 
-def _git_exe() -> str:
-    exe = shutil.which("git")
-    if exe is None:
-        raise InputError("git is not installed or not on PATH (--base needs git; use --baseline FILE without it)")
-    return exe
-
-
 def _run(repo: str, args: Sequence[str], *, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(
-            [_git_exe(), *_CONFIG, "-C", repo, *args],
-            input=input,
-            capture_output=True,
-            check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_LITERAL_PATHSPECS": "1", "LC_ALL": "C"},
-        )
-    except OSError as exc:
-        raise InputError(f"cannot run git: {exc.strerror or exc}") from None
-
-
-def _first_line(data: bytes) -> str:
-    text = data.decode("utf-8", "replace").strip()
-    return text.splitlines()[0] if text else ""
+    if shutil.which("git") is None:
+        raise InputError("git is not installed or not on PATH (--base needs git; use --baseline FILE without it)")
+    return git.run(repo, args, input=input)
 
 
 def repo_root(path: str) -> str:
@@ -143,7 +117,7 @@ def merge_base(repo: str, rev: str) -> str:
     commit = proc.stdout.decode().strip()
     mb = _run(repo, ["merge-base", commit, "HEAD"])
     if mb.returncode != 0:
-        why = _first_line(mb.stderr)
+        why = git.first_line(mb.stderr)
         raise InputError(
             f"no merge-base between {rev!r} and HEAD{': ' + why if why else ''} "
             "(a shallow clone? fetch more history, e.g. fetch-depth: 0)"
@@ -237,10 +211,10 @@ def diff(repo: str, base: str, pathspec: Sequence[str] = ()) -> Diff:
     spec = ["--", *pathspec] if pathspec else ["--"]
     ns = _run(repo, ["diff", "-z", "--name-status", *_DIFF_FLAGS, base, *spec])
     if ns.returncode != 0:
-        raise InputError(f"git diff failed: {_first_line(ns.stderr) or 'exit status ' + str(ns.returncode)}")
+        raise InputError(f"git diff failed: {git.first_line(ns.stderr) or 'exit status ' + str(ns.returncode)}")
     patch = _run(repo, ["diff", "--unified=0", *_DIFF_FLAGS, base, *spec])
     if patch.returncode != 0:
-        raise InputError(f"git diff failed: {_first_line(patch.stderr) or 'exit status ' + str(patch.returncode)}")
+        raise InputError(f"git diff failed: {git.first_line(patch.stderr) or 'exit status ' + str(patch.returncode)}")
     hunks = _parse_hunks(patch.stdout)
     files: list[FileChange] = []
     for status, path, old in _name_status(ns.stdout):
@@ -272,7 +246,7 @@ def read_blobs(repo: str, rev: str, paths: Iterable[str]) -> dict[str, bytes]:
     request = b"".join(f"{rev}:{p}\n".encode("utf-8", "surrogateescape") for p in wanted)
     proc = _run(repo, ["cat-file", "--batch"], input=request)
     if proc.returncode != 0:
-        raise InputError(f"git cat-file failed: {_first_line(proc.stderr) or 'exit status ' + str(proc.returncode)}")
+        raise InputError(f"git cat-file failed: {git.first_line(proc.stderr) or 'exit status ' + str(proc.returncode)}")
     data, pos, out = proc.stdout, 0, {}
     for path in wanted:
         end = data.find(b"\n", pos)

@@ -39,82 +39,37 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO
 
+from dupfinder.analyse.batch import Progress
+from dupfinder.config import Runtime, ScanConfig
 from dupfinder.errors import DupfinderError, InputError
+from dupfinder.model import PlatformPoint, Revision, RuleSet, ScanResult, TeamOptions, TeamPoint, TrendPoint
 from dupfinder.opportunities.graph import team_label
-from dupfinder.model import ScanResult
+from dupfinder.support import git
 
-SCHEMA = "dupfinder.trend/1"
 #: Most revisions one trend may sample (each one is a scan).
 MAX_REVISIONS = 500
 _GIT_TIMEOUT_S = 600
 _EVERY = re.compile(r"\s*([1-9][0-9]*)\s*([hdw])\s*")
 _UNIT_S = {"h": 3600, "d": 86400, "w": 7 * 86400}
 
-#: progress callback: (stage, done, total)
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """A sampled commit."""
-
-    sha: str  #: full commit id
-    timestamp: int  #: committer date, seconds since the epoch
-    date: str  #: committer date, ISO 8601 with the committer's offset
-
-
-@dataclass(frozen=True, slots=True)
-class TeamPoint:
-    team: str  #: team name, "(unowned)" for copies nobody owns
-    copy_lines: int  #: lines of the team's copies in clusters (its code that exists elsewhere too)
-    copies: int  #: number of those copies
-
-
-@dataclass(frozen=True, slots=True)
-class PlatformPoint:
-    platform: str
-    category: str
-    rate: float  #: adopters / teams with code in the category
-    adopters: tuple[str, ...]
-    rolling_their_own: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TrendPoint:
-    """Duplication and adoption at one revision."""
-
-    rev: str  #: full commit id
-    date: str  #: committer date, ISO 8601
-    files: int  #: files scanned
-    lines: int  #: lines in the scanned files
-    clusters: int
-    copy_lines: int  #: lines held in all copies
-    duplicated_lines: int  #: lines that would go if one copy of each cluster served everyone
-    teams: tuple[TeamPoint, ...]  #: sorted by team
-    adoption: tuple[PlatformPoint, ...]  #: sorted by platform
-
 
 # ---------------------------------------------------------------- git
 
 
 def _git(repo: str, *args: str) -> str:
-    try:
-        proc = subprocess.run(
-            ["git", "-C", repo, *args], capture_output=True, text=True, timeout=_GIT_TIMEOUT_S, check=False
-        )
-    except FileNotFoundError:
-        raise InputError("git is not installed (needed to read the repository's history)") from None
-    except subprocess.TimeoutExpired:
-        raise InputError(f"git {args[0]} took longer than {_GIT_TIMEOUT_S}s in {repo}") from None
+    if shutil.which("git") is None:
+        raise InputError("git is not installed (needed to read the repository's history)")
+    proc = git.run(repo, args, timeout=_GIT_TIMEOUT_S)
     if proc.returncode != 0:
-        msg = proc.stderr.strip().splitlines()
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputError(f"git {args[0]} failed in {repo}: {msg[-1] if msg else f'exit code {proc.returncode}'}")
-    return proc.stdout
+    return proc.stdout.decode("utf-8", "surrogateescape")
 
 
 def repository(path: str) -> tuple[str, str]:
@@ -256,10 +211,11 @@ def materialise(repo: str, rev: str, prefix: str, dest: str) -> str:
     """
     _empty(dest)
     # no --end-of-options: git archive (2.39) takes it for a path; _check_rev refuses a leading "-" instead
-    args = ["git", "-C", repo, "archive", "--format=tar", _check_rev(rev)]
+    args = ["archive", "--format=tar", _check_rev(rev)]
     if prefix:
         args += ["--", prefix]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command, env = git.command(repo, args), git.environment()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     stdout: IO[bytes] | None = proc.stdout
     assert stdout is not None
     error: str | None = None
@@ -321,7 +277,7 @@ class Trend:
     latest: ScanResult | None  #: the enriched scan of the newest revision (None when nothing was sampled)
 
 
-def run_trend(
+def sample_trend(
     path: str,
     revisions: Sequence[Revision],
     analyse: Callable[[str], ScanResult],
@@ -352,154 +308,24 @@ def run_trend(
     return Trend(tuple(points), latest)
 
 
-# ---------------------------------------------------------------- output
+def run_trend(path: str, revisions: Sequence[Revision], config: ScanConfig, rules: RuleSet, teams: TeamOptions,
+              runtime: Runtime, progress: Progress | None = None) -> tuple[Trend, tuple[str, ...]]:  # fmt: skip
+    """The trend of ``revisions``, each scanned and enriched as ``dupfinder report`` would; also the warnings.
 
+    Without a cache folder, one lives for this run at least: most files do not
+    change between two sampled revisions.
+    """
+    from dupfinder.pipeline import enrich_result, scan
 
-def to_dict(points: Sequence[TrendPoint], repository_name: str = "") -> dict[str, Any]:
-    """The JSON form (schema ``dupfinder.trend/1``): deterministic, no absolute paths."""
-    return {
-        "schema": SCHEMA,
-        "repository": repository_name,
-        "points": [
-            {
-                "rev": p.rev,
-                "date": p.date,
-                "files": p.files,
-                "lines": p.lines,
-                "clusters": p.clusters,
-                "copy_lines": p.copy_lines,
-                "duplicated_lines": p.duplicated_lines,
-                "teams": {t.team: {"copy_lines": t.copy_lines, "copies": t.copies} for t in p.teams},
-                "adoption": {
-                    a.platform: {
-                        "category": a.category,
-                        "rate": round(a.rate, 4),
-                        "adopters": list(a.adopters),
-                        "rolling_their_own": list(a.rolling_their_own),
-                    }
-                    for a in p.adoption
-                },
-            }
-            for p in points
-        ],
-    }
+    warnings: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="dupfinder-trend-") as work:
+        if runtime.cache_dir is None:
+            runtime = replace(runtime, cache_dir=os.path.join(work, "cache"))
 
+        def analyse(folder: str) -> ScanResult:
+            enriched, found = enrich_result(scan([folder], config, progress, **runtime.scan_kwargs()), rules, teams)
+            warnings.update(found)
+            return enriched
 
-def _strs(value: object, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise DupfinderError(f"{where}: expected a list of strings")
-    return tuple(value)
-
-
-def _int(d: dict[str, Any], key: str, where: str) -> int:
-    v = d.get(key)
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise DupfinderError(f"{where}.{key}: expected an integer")
-    return v
-
-
-def from_dict(data: object, source: str = "trend") -> tuple[TrendPoint, ...]:
-    """Points back from :func:`to_dict`'s form; DupfinderError naming the bad field otherwise."""
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise DupfinderError(f"{source}: not a dupfinder trend file (expected schema {SCHEMA!r})")
-    raw = data.get("points")
-    if not isinstance(raw, list):
-        raise DupfinderError(f"{source}: points: expected a list")
-    points: list[TrendPoint] = []
-    for n, p in enumerate(raw):
-        where = f"{source}: points[{n}]"
-        if not isinstance(p, dict) or not isinstance(p.get("rev"), str) or not isinstance(p.get("date"), str):
-            raise DupfinderError(f"{where}: expected an object with rev and date")
-        teams_raw, adoption_raw = p.get("teams"), p.get("adoption")
-        if not isinstance(teams_raw, dict) or not isinstance(adoption_raw, dict):
-            raise DupfinderError(f"{where}: teams and adoption must be objects")
-        teams = []
-        for team, t in sorted(teams_raw.items()):
-            if not isinstance(t, dict):
-                raise DupfinderError(f"{where}.teams.{team}: expected an object")
-            teams.append(TeamPoint(team, _int(t, "copy_lines", f"{where}.teams"), _int(t, "copies", f"{where}.teams")))
-        adoption = []
-        for platform, a in sorted(adoption_raw.items()):
-            rate = a.get("rate") if isinstance(a, dict) else None
-            if not isinstance(a, dict) or not isinstance(rate, int | float) or not isinstance(a.get("category"), str):
-                raise DupfinderError(f"{where}.adoption.{platform}: expected category and rate")
-            adoption.append(
-                PlatformPoint(
-                    platform,
-                    a["category"],
-                    float(rate),
-                    _strs(a.get("adopters", []), f"{where}.adoption.{platform}.adopters"),
-                    _strs(a.get("rolling_their_own", []), f"{where}.adoption.{platform}.rolling_their_own"),
-                )
-            )
-        points.append(
-            TrendPoint(
-                rev=p["rev"],
-                date=p["date"],
-                files=_int(p, "files", where),
-                lines=_int(p, "lines", where),
-                clusters=_int(p, "clusters", where),
-                copy_lines=_int(p, "copy_lines", where),
-                duplicated_lines=_int(p, "duplicated_lines", where),
-                teams=tuple(teams),
-                adoption=tuple(adoption),
-            )
-        )
-    return tuple(points)
-
-
-def top_teams(points: Sequence[TrendPoint], limit: int) -> list[str]:
-    """The ``limit`` teams with the most copy lines at any point, most first (ties by name)."""
-    peak: dict[str, int] = {}
-    for p in points:
-        for t in p.teams:
-            peak[t.team] = max(peak.get(t.team, 0), t.copy_lines)
-    return sorted(peak, key=lambda t: (-peak[t], t))[:limit]
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    # team names come from the scanned repository: never let them send terminal escapes
-    return _CONTROL.sub("?", text)
-
-
-def write_table(points: Sequence[TrendPoint], out: IO[str], max_teams: int = 6) -> None:
-    """A plain-text table, one row per revision: totals, lines in copies of the top teams, adoption rates."""
-    teams = top_teams(points, max_teams)
-    platforms = sorted({a.platform for p in points for a in p.adoption})
-    header = [
-        "rev", "date", "files", "lines", "clusters", "dup.lines",
-        *(_printable(t) for t in teams), *(f"{_printable(x)} adoption" for x in platforms),
-    ]  # fmt: skip
-    rows: list[list[str]] = []
-    for p in points:
-        by_team = {t.team: t.copy_lines for t in p.teams}
-        rates = {a.platform: a.rate for a in p.adoption}
-        rows.append(
-            [
-                p.rev[:10],
-                p.date[:10],
-                f"{p.files}",
-                f"{p.lines}",
-                f"{p.clusters}",
-                f"{p.duplicated_lines}",
-                *(f"{by_team.get(t, 0)}" for t in teams),
-                *(f"{rates[x]:.0%}" if x in rates else "-" for x in platforms),
-            ]
-        )
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        pairs = enumerate(zip(cells, widths, strict=True))
-        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in pairs)
-
-    out.write(line(header).rstrip() + "\n")
-    for r in rows:
-        out.write(line(r).rstrip() + "\n")
-    if teams:
-        out.write(
-            "\nteam columns: lines of each team's code that has a similar copy elsewhere "
-            f"(top {len(teams)} teams); dup.lines: lines that would go if one copy of each cluster served everyone\n"
-        )
+        result = sample_trend(path, revisions, analyse, work, progress)
+    return result, tuple(sorted(warnings))

@@ -24,11 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from dupfinder.opportunities.graph import build_graph
 from dupfinder.model import Cluster, ScanResult
+from dupfinder.opportunities.graph import build_graph
 from dupfinder.opportunities.rank import compute_adoption, rank_opportunities
-from dupfinder.rules import Evidence, RuleSet, categorize, categorize_copies, platform_owning_path
 from dupfinder.ownership.resolver import TeamResolver
+from dupfinder.rules import Evidence, RuleSet, categorize, categorize_copies, platform_owning_path
 
 
 def _evidence_lines(evidence: Evidence) -> tuple[str, ...]:
@@ -42,7 +42,7 @@ def _evidence_lines(evidence: Evidence) -> tuple[str, ...]:
     return tuple(f"{kind}: {', '.join(sorted(items)[:6])}" for kind, items in parts if items)
 
 
-Category = tuple[str | None, float, Evidence]
+CategoryMatch = tuple[str | None, float, Evidence]
 #: fewer clusters to categorise than this are done in this process (a pool costs more than it saves)
 _PARALLEL_CATEGORIES = 500
 
@@ -56,12 +56,12 @@ class _Sketch(NamedTuple):
     imports: tuple[str, ...]
 
 
-def _categorize_sketches(rules: RuleSet, chunk: Sequence[Sequence[_Sketch]]) -> list[Category]:
+def _categorize_sketches(rules: RuleSet, chunk: Sequence[Sequence[_Sketch]]) -> list[CategoryMatch]:
     """On a worker: the categories of clusters given as the sketches of their copies."""
     return [categorize_copies(copies, rules) for copies in chunk]
 
 
-def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> list[Category]:
+def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> list[CategoryMatch]:
     """:func:`categorize` of every cluster, on ``jobs`` local processes when there are many.
 
     The workers get the rules once (forked) and chunks of clusters as plain tuples of what
@@ -82,7 +82,9 @@ def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> l
         pool.close()
 
 
-def _categories(clusters: Sequence[Cluster], rules: RuleSet, cache_dir: str | None, jobs: int = 1) -> list[Category]:
+def _categories(
+    clusters: Sequence[Cluster], rules: RuleSet, cache_dir: str | None, jobs: int = 1
+) -> list[CategoryMatch]:
     if cache_dir is None or not clusters:
         return _categorize_all(clusters, rules, jobs)
     from dupfinder.cache import Cache, CategoryCache
@@ -101,6 +103,28 @@ def _categories(clusters: Sequence[Cluster], rules: RuleSet, cache_dir: str | No
         cache.close()
 
 
+def owned(clusters: Sequence[Cluster], file_teams: Mapping[str, str | None]) -> list[Cluster]:
+    """``clusters`` whose instances carry their file's team."""
+    return [replace(c, instances=tuple(replace(i, team=file_teams[i.path]) for i in c.instances)) for c in clusters]
+
+
+def categorised(
+    clusters: Sequence[Cluster], rules: RuleSet, cache_dir: str | None = None, jobs: int = 1
+) -> list[Cluster]:
+    """``clusters`` with their category, its confidence and the evidence it was matched on."""
+    return [
+        replace(
+            c,
+            category=category,
+            category_confidence=round(confidence, 4) if category else 0.0,
+            evidence=_evidence_lines(evidence) if category else (),
+        )
+        for c, (category, confidence, evidence) in zip(
+            clusters, _categories(clusters, rules, cache_dir, jobs), strict=True
+        )
+    ]
+
+
 def enrich(
     result: ScanResult,
     resolver: TeamResolver,
@@ -117,22 +141,7 @@ def enrich(
     """
     paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
     file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
-    clusters: list[Cluster] = []
-    owned_clusters = [
-        replace(cluster, instances=tuple(replace(i, team=file_teams[i.path]) for i in cluster.instances))
-        for cluster in result.clusters
-    ]
-    for owned, (category, confidence, evidence) in zip(
-        owned_clusters, _categories(owned_clusters, rules, cache_dir, jobs), strict=True
-    ):
-        clusters.append(
-            replace(
-                owned,
-                category=category,
-                category_confidence=round(confidence, 4) if category else 0.0,
-                evidence=_evidence_lines(evidence) if category else (),
-            )
-        )
+    clusters = categorised(owned(result.clusters, file_teams), rules, cache_dir, jobs)
     graph = build_graph(clusters)
 
     def platform_code(path: str) -> bool:
@@ -148,4 +157,4 @@ def enrich(
     )
 
 
-__all__ = ["enrich"]
+__all__ = ["categorised", "enrich", "owned"]

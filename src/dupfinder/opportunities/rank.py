@@ -58,8 +58,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from dupfinder.opportunities.graph import UNOWNED, build_graph, cluster_node, team_label, team_node
 from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ScanResult
+from dupfinder.opportunities.graph import UNOWNED, build_graph, cluster_node, team_label, team_node
 from dupfinder.rules import RuleSet, is_platform_code, platform_matches_import
 
 if TYPE_CHECKING:

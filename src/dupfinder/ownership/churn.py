@@ -17,43 +17,16 @@ Cost: one ``git log`` per repository, linear in the commits and files it lists.
 from __future__ import annotations
 
 import os
-import posixpath
-import subprocess
 from collections.abc import Iterable
+
+from dupfinder.support import git
 
 _TIMEOUT_S = 120
 
 
-def _repo_of(base: str, path: str, cache: dict[str, str | None]) -> str | None:
-    d = posixpath.dirname(path)
-    seen: list[str] = []
-    while True:
-        if d in cache:
-            found = cache[d]
-            break
-        seen.append(d)
-        if os.path.lexists(os.path.join(base, d, ".git")):
-            found = d
-            break
-        if not d:
-            found = None
-            break
-        d = posixpath.dirname(d)
-    for s in seen:
-        cache[s] = found
-    return found
-
-
 def _head_time(repo_dir: str) -> int | None:
-    try:
-        proc = subprocess.run(
-            ["git", "-C", repo_dir, "log", "-1", "--format=%ct"],
-            capture_output=True, text=True, timeout=_TIMEOUT_S, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    out = proc.stdout.strip()
-    return int(out) if proc.returncode == 0 and out.isdigit() else None
+    out = git.output(repo_dir, ["log", "-1", "--format=%ct"], timeout=_TIMEOUT_S)
+    return int(out) if out is not None and out.isdigit() else None
 
 
 def git_churn(base: str, paths: Iterable[str], since: str | None = None, window_days: int = 365) -> dict[str, int]:
@@ -67,7 +40,7 @@ def git_churn(base: str, paths: Iterable[str], since: str | None = None, window_
     cache: dict[str, str | None] = {}
     by_repo: dict[str, set[str]] = {}
     for p in sorted(set(paths)):
-        repo = _repo_of(base_abs, p, cache)
+        repo = git.repository_of(base_abs, p, cache)
         if repo is not None:
             by_repo.setdefault(repo, set()).add(p)
     out: dict[str, int] = {}
@@ -79,20 +52,11 @@ def git_churn(base: str, paths: Iterable[str], since: str | None = None, window_
             if head is None:
                 continue
             window = f"@{head - window_days * 86400}"
-        try:
-            proc = subprocess.run(
-                ["git", "-C", repo_dir, "log", f"--since={window}", "--name-only", "--format=%x00"],
-                capture_output=True,
-                text=True,
-                timeout=_TIMEOUT_S,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            continue
-        if proc.returncode != 0:
+        log = git.output(repo_dir, ["log", f"--since={window}", "--name-only", "--format=%x00"], timeout=_TIMEOUT_S)
+        if log is None:
             continue
         counts: dict[str, int] = {}
-        for commit in proc.stdout.split("\x00"):
+        for commit in log.split("\x00"):
             for name in {line.strip() for line in commit.splitlines() if line.strip()}:
                 counts[name] = counts.get(name, 0) + 1
         for p in wanted:

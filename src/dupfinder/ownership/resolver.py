@@ -72,8 +72,10 @@ from types import MappingProxyType
 
 import pathspec
 
-from dupfinder.support.yamlfile import config_error, key_node, line_of, read_documents, read_single
 from dupfinder.errors import ConfigError
+from dupfinder.model import Attribution
+from dupfinder.support import git
+from dupfinder.support.yamlfile import config_error, key_node, line_of, read_documents, read_single
 
 SOURCE_TEAMS_FILE = "teams-file"
 SOURCE_CODEOWNERS = "codeowners"
@@ -107,15 +109,6 @@ _PRUNE = frozenset(
         ".dupfinder-cache",
     }
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Attribution:
-    """Who owns a path, and which source said so."""
-
-    team: str | None  #: normalised team name; None when unowned
-    source: str  #: one of SOURCES
-    evidence: str = ""  #: where it came from, e.g. ".github/CODEOWNERS:12"
 
 
 # ---------------------------------------------------------------- owner names
@@ -529,10 +522,6 @@ def _root_teams(base: str, roots: Sequence[str]) -> dict[str, str]:
     return {r: (n if counts[n] == 1 else (r or n)) for r, n in names.items()}
 
 
-def _has_git(abspath: str) -> bool:
-    return os.path.lexists(os.path.join(abspath, ".git"))
-
-
 def _find_codeowners(base: str, d: str) -> tuple[Path, str] | None:
     for loc in CODEOWNERS_LOCATIONS:
         rel = _join(d, loc)
@@ -569,13 +558,13 @@ def build_resolver(
         for i in range(len(parts) + 1):
             d = "/".join(parts[:i])
             sites.add(d)
-            if _has_git(os.path.join(base_abs, d)):
+            if git.has_git(os.path.join(base_abs, d)):
                 repos.add(d)
         top = os.path.join(base_abs, root)
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(n for n in dirnames if n not in _PRUNE)
             rel = _norm(os.path.relpath(dirpath, base_abs).replace(os.sep, "/"))
-            if ".git" in filenames or os.path.isdir(os.path.join(dirpath, ".git")):
+            if git.has_git(dirpath):
                 repos.add(rel)
                 sites.add(rel)
             for name in CATALOG_FILES:

@@ -24,43 +24,20 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from dupfinder.errors import DupfinderError
+from dupfinder.model import Cluster, Instance, Opportunity, RepoRef, ReportOptions, ScanResult
 from dupfinder.opportunities.graph import UNOWNED, team_label
-from dupfinder.model import Cluster, Instance, Opportunity, ScanResult
 
 if TYPE_CHECKING:
-    from dupfinder.history.trend import TrendPoint
+    from dupfinder.model import TrendPoint
 
 #: Fields a link template may use.
 LINK_FIELDS = ("repo", "rev", "path", "line", "end_line")
 _LINK_SCHEMES = ("http", "https", "file", "")
 UNCATEGORISED = "uncategorised"
-
-
-@dataclass(frozen=True, slots=True)
-class RepoRef:
-    """A repository holding scanned files, for links."""
-
-    folder: str  #: POSIX folder relative to the scan base ("" for the base itself)
-    name: str  #: shown as ``{repo}`` in links
-    rev: str  #: commit id (or "HEAD") shown as ``{rev}``
-    prefix: str = ""  #: POSIX path of ``folder`` inside the repository ("" when it is the repository's top)
-
-
-@dataclass(frozen=True, slots=True)
-class ReportOptions:
-    """Settings of the PM reports; the defaults give a report without links or trend."""
-
-    link_template: str | None = None  #: validated by :func:`check_link_template`
-    repos: tuple[RepoRef, ...] = ()  #: repositories under the base, any order
-    max_evidence: int = 200  #: clusters whose code (and diffs) the HTML report embeds
-    max_code_lines: int = 300  #: longest excerpt embedded per copy; longer ones are cut
-    trend: tuple[TrendPoint, ...] = ()  #: oldest first; drawn as a chart when given
-    title: str = "Platform opportunities"
 
 
 def check_link_template(template: str) -> str:

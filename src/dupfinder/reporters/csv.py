@@ -21,9 +21,9 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from dupfinder.model import ScanResult
-from dupfinder.reporters import Reporter
-from dupfinder.reporters.common import ReportOptions, grouped, instance_link
+from dupfinder.model import ReportOptions, ScanResult
+from dupfinder.model.report import DEFAULT_OPTIONS
+from dupfinder.reporters.common import grouped, instance_link
 
 COLUMNS = (
     "opportunity_rank",
@@ -50,7 +50,7 @@ def cell(value: str | None) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def render(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
+def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(COLUMNS)
     for opp, clusters in grouped(result):
@@ -72,16 +72,3 @@ def render(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
                         cell(instance_link(options, i)),
                     ]
                 )
-
-
-def writer(options: ReportOptions) -> Reporter:
-    """A ``write(result, out)`` reporter with these options (links)."""
-
-    def write_with(result: ScanResult, out: TextIO) -> None:
-        render(result, out, options)
-
-    return write_with
-
-
-def write(result: ScanResult, out: TextIO) -> None:
-    render(result, out, ReportOptions())

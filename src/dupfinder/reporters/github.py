@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from dupfinder.gate.new import Finding, GateReport, headline, reuse_hint
+from dupfinder.model import Finding, GateReport, ReportOptions
+from dupfinder.model.report import DEFAULT_OPTIONS
+from dupfinder.reporters.gate_wording import headline, reuse_hint
 
 
 def escape_data(text: str) -> str:
@@ -39,6 +41,6 @@ def annotation(f: Finding) -> str:
     return f"::{level} {props}::{escape_data(message)}"
 
 
-def write(report: GateReport, out: TextIO) -> None:
+def write(report: GateReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     for f in report.findings:
         out.write(annotation(f) + "\n")

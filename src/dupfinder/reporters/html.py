@@ -49,11 +49,10 @@ import jinja2
 from markupsafe import Markup
 
 from dupfinder import __version__
+from dupfinder.model import Cluster, Opportunity, ReportOptions, ScanResult
+from dupfinder.model.report import DEFAULT_OPTIONS
 from dupfinder.opportunities.graph import team_label
-from dupfinder.model import Cluster, Opportunity, ScanResult
-from dupfinder.reporters import Reporter
 from dupfinder.reporters.common import (
-    ReportOptions,
     category_name,
     cluster_label,
     grouped,
@@ -61,10 +60,10 @@ from dupfinder.reporters.common import (
     opportunity_label,
     summary,
 )
-from dupfinder.reporters.markdown import score_parts
+from dupfinder.reporters.markdown import score_breakdown
 
 if TYPE_CHECKING:
-    from dupfinder.history.trend import TrendPoint
+    from dupfinder.model import TrendPoint
 
 _MAX_INTRALINE_CHARS = 400  #: longer changed lines are marked whole
 _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
@@ -238,7 +237,7 @@ def _opportunity_data(o: Opportunity | None, members: Sequence[Cluster], first: 
         "instances": o.instances,
         "lines": o.lines,
         "score": round(o.score, 3),
-        "parts": [[label, round(v, 2)] for label, v in score_parts(o)],
+        "parts": [[label, round(v, 2)] for label, v in score_breakdown(o)],
         "clusters": list(range(first, first + len(members))),
         "cells": {t: cells[t] for t in sorted(cells)},
     }
@@ -372,7 +371,7 @@ def trend_charts(points: Sequence[TrendPoint]) -> dict[str, Any] | None:
     """Geometry of the duplication and adoption charts (None without points)."""
     if not points:
         return None
-    from dupfinder.history.trend import top_teams
+    from dupfinder.reporters.trend import top_teams
 
     teams = top_teams(points, _TREND_TEAMS)
     dup: list[tuple[str, list[float | None]]] = [("duplicated lines", [float(p.duplicated_lines) for p in points])]
@@ -449,7 +448,7 @@ def csp_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
-def render(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
+def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     script = _asset("report.js")
     page = (
         _environment()
@@ -470,16 +469,3 @@ def render(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
         )
     )
     out.write(page)
-
-
-def writer(options: ReportOptions) -> Reporter:
-    """A ``write(result, out)`` reporter with these options (links, trend, evidence budget)."""
-
-    def write_with(result: ScanResult, out: TextIO) -> None:
-        render(result, out, options)
-
-    return write_with
-
-
-def write(result: ScanResult, out: TextIO) -> None:
-    render(result, out, ReportOptions())

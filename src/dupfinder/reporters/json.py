@@ -13,7 +13,8 @@ from typing import Any, TextIO
 import orjson
 
 from dupfinder import __version__
-from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ScanResult
+from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ReportOptions, ScanResult
+from dupfinder.model.report import DEFAULT_OPTIONS
 
 SCHEMA = "dupfinder.report/1"
 
@@ -106,5 +107,5 @@ def dumps(value: Any, *, sort_keys: bool = False) -> str:
         return json.dumps(value, indent=2, sort_keys=sort_keys, ensure_ascii=False)
 
 
-def write(result: ScanResult, out: TextIO) -> None:
+def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     out.write(dumps(to_dict(result)) + "\n")

@@ -14,10 +14,9 @@ import re
 from collections.abc import Sequence
 from typing import TextIO
 
-from dupfinder.model import Cluster, Opportunity, ScanResult
-from dupfinder.reporters import Reporter
+from dupfinder.model import Cluster, Opportunity, ReportOptions, ScanResult
+from dupfinder.model.report import DEFAULT_OPTIONS
 from dupfinder.reporters.common import (
-    ReportOptions,
     category_name,
     grouped,
     instance_link,
@@ -67,7 +66,7 @@ def _num(x: float) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
-def score_parts(o: Opportunity) -> list[tuple[str, float]]:
+def score_breakdown(o: Opportunity) -> list[tuple[str, float]]:
     """(label, points) of the non-zero parts of an opportunity's score, in the order of ``why``."""
     out: list[tuple[str, float]] = []
     for key, value in o.why.items():
@@ -87,7 +86,7 @@ def _opportunities(groups: Sequence[tuple[Opportunity, list[Cluster]]], out: Tex
     out.write("| Rank | Category | Teams | Copies | Lines | Score | Score parts | Pioneers |\n")
     out.write("|---:|---|---|---:|---:|---:|---|---|\n")
     for o, members in groups[:MAX_OPPORTUNITY_ROWS]:
-        parts = " + ".join(f"{text(label)} {_num(v)}" for label, v in score_parts(o)) or "-"
+        parts = " + ".join(f"{text(label)} {_num(v)}" for label, v in score_breakdown(o)) or "-"
         pioneers = ", ".join(text(p) for p in o.pioneers) or "-"
         out.write(
             f"| {o.rank} | {text(opportunity_label(o, members))} | {_teams_cell(o.teams)} | {o.instances} "
@@ -149,7 +148,7 @@ def _evidence(groups: Sequence[tuple[Opportunity | None, list[Cluster]]], option
             out.write(f"{len(members) - MAX_EVIDENCE_CLUSTERS:,} more clusters of this opportunity are not listed.\n\n")
 
 
-def render(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
+def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     out.write(f"# {text(options.title)}\n\n")
     out.write(text(summary(result, options.trend)) + "\n\n")
     groups = grouped(result)
@@ -163,16 +162,3 @@ def render(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
         f"Scanned {result.stats.files:,} files ({result.stats.lines:,} lines, {result.stats.units:,} functions); "
         f"{skipped:,} skipped.\n"
     )
-
-
-def writer(options: ReportOptions) -> Reporter:
-    """A ``write(result, out)`` reporter with these options (links, title, trend)."""
-
-    def write_with(result: ScanResult, out: TextIO) -> None:
-        render(result, out, options)
-
-    return write_with
-
-
-def write(result: ScanResult, out: TextIO) -> None:
-    render(result, out, ReportOptions())

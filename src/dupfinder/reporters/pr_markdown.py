@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from dupfinder.gate.new import Finding, GateReport, where
+from dupfinder.model import Finding, GateReport, ReportOptions
+from dupfinder.model.report import DEFAULT_OPTIONS
+from dupfinder.reporters.gate_wording import where
 
 
 def cell(text: str) -> str:
@@ -50,7 +52,7 @@ def _reuse(f: Finding) -> str:
     return text
 
 
-def write(report: GateReport, out: TextIO) -> None:
+def write(report: GateReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     n, failing = len(report.findings), len(report.failing)
     if not n:
         out.write("### dupfinder: no new duplication\n\n")

@@ -1,7 +1,7 @@
 """Text ranking of platform opportunities: what the platform team should build next.
 
-    #  category     teams  copies  lines  score  pioneers             evidence
-    1  auth             7       8    250  74.85  billing-team, ...    names: login, session; calls: bcrypt.checkpw
+#  category     teams  copies  lines  score  pioneers             evidence
+1  auth             7       8    250  74.85  billing-team, ...    names: login, session; calls: bcrypt.checkpw
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
-from dupfinder.model import Cluster, ClusterId, Opportunity, ScanResult
+from dupfinder.model import Cluster, ClusterId, Opportunity, ReportOptions, ScanResult
+from dupfinder.model.report import DEFAULT_OPTIONS
 
 EVIDENCE_CHARS = 70
 
@@ -25,7 +26,7 @@ def top_evidence(opportunity: Opportunity, clusters: Mapping[ClusterId, Cluster]
     return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 3] + "..."
 
 
-def write(result: ScanResult, out: TextIO) -> None:
+def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     clusters = {c.id: c for c in result.clusters}
     if not result.opportunities:
         out.write("no platform opportunities: no code is copied across teams\n")

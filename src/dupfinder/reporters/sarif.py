@@ -17,7 +17,9 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from dupfinder import __version__
-from dupfinder.gate.new import Finding, GateReport, headline, platform_hint, where
+from dupfinder.model import Finding, GateReport, ReportOptions
+from dupfinder.model.report import DEFAULT_OPTIONS
+from dupfinder.reporters.gate_wording import headline, platform_hint, where
 from dupfinder.reporters.json import dumps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -148,5 +150,5 @@ def to_dict(report: GateReport) -> dict[str, Any]:
     }
 
 
-def write(report: GateReport, out: TextIO) -> None:
+def write(report: GateReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     out.write(dumps(to_dict(report), sort_keys=True) + "\n")

@@ -1,9 +1,9 @@
 """Text report: clusters as compiler-style diagnostics with a short excerpt.
 
-    services/identity/auth.py:12:1: duplicate: 3 copies of `authenticate_user` (similarity 0.91, 3 teams)
-       12 | def authenticate_user(username, password):
-       13 |     ...
-      = also at services/billing/login.py:30-58 [billing] (similarity 0.95)
+services/identity/auth.py:12:1: duplicate: 3 copies of `authenticate_user` (similarity 0.91, 3 teams)
+   12 | def authenticate_user(username, password):
+   13 |     ...
+  = also at services/billing/login.py:30-58 [billing] (similarity 0.95)
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import io
 import re
 from typing import TextIO
 
-from dupfinder.model import Cluster, ScanResult
+from dupfinder.model import Cluster, ReportOptions, ScanResult
+from dupfinder.model.report import DEFAULT_OPTIONS
 
 EXCERPT_LINES = 6
 
@@ -57,7 +58,7 @@ def _cluster(c: Cluster, out: TextIO) -> None:
     out.write("\n")
 
 
-def write(result: ScanResult, out: TextIO) -> None:
+def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     buf = io.StringIO()
     _write(result, buf)
     out.write(_UNSAFE.sub(_escape, buf.getvalue()))

@@ -50,6 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dupfinder.model import Cluster, ClusterId, Instance, Unit
+from dupfinder.support.spans import nests
 
 
 def cluster_id(fingerprints: Sequence[str]) -> ClusterId:
@@ -83,18 +84,11 @@ def _drop_nested(instances: list[Instance]) -> list[Instance]:
     return kept
 
 
-def _nests(a: Unit, b: Unit) -> bool:
-    return a.path == b.path and (
-        (a.start_line <= b.start_line and b.end_line <= a.end_line)
-        or (b.start_line <= a.start_line and a.end_line <= b.end_line)
-    )
-
-
 def _nested_only(a: Sequence[Unit], b: Sequence[Unit]) -> bool:
     """True when every unit of ``a`` nests with every unit of ``b`` (same file)."""
     if a[0].path != b[0].path:
         return False  # the common case, decided without a generator
-    return all(_nests(x, y) for x in a for y in b)
+    return all(nests(x.path, (x.start_line, x.end_line), y.path, (y.start_line, y.end_line)) for x in a for y in b)
 
 
 _SHIFT = 32  # bits per node id in a heap key
@@ -305,8 +299,7 @@ def _local(measure: Measure | None, comp: list[int]) -> Measure | None:
 
 def _valid(groups: Groups, size: int) -> bool:
     return all(
-        0 <= c < size and len(m) == len(sims) and c in m and all(0 <= x < size for x in m)
-        for c, m, sims in groups
+        0 <= c < size and len(m) == len(sims) and c in m and all(0 <= x < size for x in m) for c, m, sims in groups
     )
 
 

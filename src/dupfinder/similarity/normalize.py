@@ -15,14 +15,13 @@ it, so it survives line shifts.  Cost: O(tokens), one dict lookup per token.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
 import zlib
 from array import array
 from collections.abc import Iterable, Sequence
 
 from dupfinder.model import KEYWORD, LITERAL, NAME, Fingerprint, RawUnit, Token, Unit
+from dupfinder.support.words import split_identifier, vocabulary
 
 NAME_PLACEHOLDER = "$"
 LITERAL_PLACEHOLDER = "#"
@@ -87,23 +86,9 @@ def to_unit(raw: RawUnit, *, path: str, root: str, language: str, imports: Seque
     )
 
 
-_WORD_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-
-
 def words(identifier: str) -> list[str]:
     """Split an identifier into lower-case words: ``getHTTPResponse_code`` -> get, http, response, code."""
-    return list(_split(identifier))
-
-
-@functools.lru_cache(maxsize=65_536)
-def _split(identifier: str) -> tuple[str, ...]:
-    # memoised: the same identifiers recur in thousands of units
-    return tuple(w.lower() for w in _WORD_RE.findall(identifier))
-
-
-def vocabulary(identifiers: Iterable[str]) -> frozenset[str]:
-    """The set of lower-case words of a unit's identifiers (what verification and the index compare)."""
-    return frozenset().union(*map(_split, identifiers))
+    return list(split_identifier(identifier))
 
 
 __all__ = [

@@ -1,0 +1,190 @@
+"""The per-file stage over many files: batches on an executor, with the cache in front.
+
+Per-file work -- read, parse, normalise, and the units' MinHash signatures --
+runs in batches on an :class:`~dupfinder.executors.Executor` (this process, a
+local process pool, or a Dask cluster: the same functions either way).
+Results stream back in path order, so output never depends on scheduling and
+memory holds units, never parse trees.  With a cache folder
+(:mod:`dupfinder.cache`) each file is first read and hashed here; files whose
+key is stored are not sent to the workers at all.  Cost: O(files) cache
+look-ups, then one analysis per file that is not cached.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from dupfinder import cache as cache_mod
+from dupfinder.analyse.file import analyse_file
+from dupfinder.config import ScanConfig
+from dupfinder.executors import Runners, SerialExecutor
+from dupfinder.model import FileResult, SourceFile
+from dupfinder.similarity import signatures
+from dupfinder.similarity.normalize import vocabulary
+
+#: progress callback: (stage, done, total)
+Progress = Callable[[str, int, int], None]
+#: every file's cache key and what the file was when read (None, None for one that cannot be read)
+Keyed = tuple[list[bytes | None], list[tuple[int, int, int] | None]]
+
+
+_MAX_BATCH = 64  #: files per task
+
+
+_WRITE_EVERY = 256  #: cache entries per write transaction
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Files for one task, with what the main process saw of each (to notice a file changing meanwhile)."""
+
+    files: tuple[SourceFile, ...]
+    seen: tuple[tuple[int, int, int] | None, ...]  #: (size, mtime_ns, inode) when hashed, or None
+    config: ScanConfig
+    encode: bool  #: also return the cache records
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    result: FileResult
+    signatures: bytes  #: little-endian uint32, num_perm per unit
+    record: bytes | None  #: the cache record, when it may be stored
+
+
+def _stat(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _analyse_batch(batch: _Batch) -> list[_Done]:
+    """Analyse a batch of files and sign their units (one vectorised MinHash pass for the batch)."""
+    config = batch.config
+    results: list[tuple[FileResult, bool]] = []
+    for source, seen in zip(batch.files, batch.seen, strict=True):
+        before = _stat(source.abspath)
+        result = analyse_file(source, config)
+        stable = seen is not None and before == seen == _stat(source.abspath)
+        results.append((result, stable and cache_mod.cacheable(result)))
+    units = [u for r, _ in results for u in r.units]
+    words = [vocabulary(u.identifiers) for u in units]
+    rows = signatures.signatures_of(
+        [u.token_hashes for u in units], config.shingle, config.num_perm, words=words
+    ).astype("<u4", copy=False)
+    done: list[_Done] = []
+    at = 0
+    for result, storable in results:
+        sigs = rows[at : at + len(result.units)].tobytes()
+        at += len(result.units)
+        record = cache_mod.encode(result, sigs) if batch.encode and storable else None
+        done.append(_Done(result, sigs, record))
+    return done
+
+
+def _read_key(source: SourceFile, scope: bytes, limit: int) -> tuple[bytes | None, tuple[int, int, int] | None]:
+    """The file's cache key and what it was when read, or (None, None) when it cannot be read now."""
+    try:
+        fd = os.open(source.abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    except OSError:
+        return None, None
+    finally:
+        os.close(fd)
+    key = cache_mod.file_key(scope, source.path, source.root, source.language, cache_mod.content_digest(data))
+    return key, (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _batches(files: Sequence[tuple[SourceFile, tuple[int, int, int] | None]], config: ScanConfig, workers: int,
+             encode: bool) -> Iterator[_Batch]:  # fmt: skip
+    size = max(1, min(_MAX_BATCH, len(files) // (workers * 8) if workers > 1 else _MAX_BATCH))
+    for lo in range(0, len(files), size):
+        part = files[lo : lo + size]
+        yield _Batch(tuple(f for f, _ in part), tuple(s for _, s in part), config, encode)
+
+
+def file_keys(files: Sequence[SourceFile], config: ScanConfig) -> Keyed:
+    """Every file's cache key and what the file was when read (None, None for one that cannot be read)."""
+    scope = cache_mod.file_scope(config)
+    pairs = [_read_key(source, scope, config.max_file_bytes) for source in files]
+    return [k for k, _ in pairs], [s for _, s in pairs]
+
+
+def analysed(
+    files: Sequence[SourceFile],
+    config: ScanConfig,
+    progress: Progress | None,
+    runners: Runners,
+    cache: cache_mod.Cache | None,
+    keyed: Keyed | None = None,
+) -> Iterator[tuple[FileResult, bytes, bool]]:
+    """``(FileResult, unit signatures, reusable)`` for every file, in the order of ``files``.
+
+    ``reusable``: the result came from the cache or may be stored in it (not a skip of the moment).
+    ``keyed``: the files' keys from :func:`file_keys`, when the caller has read them already.
+    """
+    cached: dict[int, cache_mod.CachedFile] = {}
+    keys: list[bytes | None] = [None] * len(files)
+    seen: list[tuple[int, int, int] | None] = [None] * len(files)
+    if cache is not None:
+        keys, seen = keyed if keyed is not None else file_keys(files, config)
+        stored = cache.get_files([k for k in keys if k is not None])
+        for n, key in enumerate(keys):
+            blob = stored.get(key) if key is not None else None
+            if blob is not None:
+                entry = cache_mod.decode(blob, files[n].path, config.num_perm)
+                if entry is not None:
+                    cached[n] = entry
+    misses = [(files[n], seen[n]) for n in range(len(files)) if n not in cached]
+    encode = cache is not None and not cache.disabled
+    runner = runners.get(len(misses)) if misses else SerialExecutor()
+    work: Iterator[_Done] = (
+        done for batch in runner.map(_analyse_batch, _batches(misses, config, runner.workers, encode))
+        for done in batch
+    )  # fmt: skip
+    pending: list[tuple[bytes, bytes]] = []
+    try:
+        for n in range(len(files)):
+            entry = cached.get(n)
+            if entry is not None:
+                result, sigs, reusable = entry.result, entry.signatures, True
+            else:
+                done = next(work)
+                result, sigs = done.result, done.signatures
+                reusable = cache_mod.cacheable(result)
+                key = keys[n]
+                if cache is not None and done.record is not None and key is not None:
+                    pending.append((key, done.record))
+                    if len(pending) >= _WRITE_EVERY:
+                        cache.put_files(pending)
+                        pending = []
+            if progress:
+                progress("parse", n + 1, len(files))
+            yield result, sigs, reusable
+    finally:
+        runners.idle()
+        if cache is not None and pending:
+            cache.put_files(pending)
+
+
+def analyse_all(
+    files: Sequence[SourceFile], config: ScanConfig, progress: Progress | None = None
+) -> Iterator[FileResult]:
+    """FileResults in the order of ``files``, computed in a process pool when worthwhile."""
+    runners = Runners(None, config.jobs, None)
+    try:
+        for result, _, _ in analysed(files, config, progress, runners, None):
+            yield result
+    finally:
+        runners.close()

@@ -1,0 +1,32 @@
+"""The result of a scan, enriched with teams, categories, opportunities and adoption."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dupfinder.model.cluster import Cluster
+from dupfinder.model.opportunity import Adoption, Opportunity
+from dupfinder.model.source import Skip
+
+
+@dataclass(frozen=True, slots=True)
+class ScanStats:
+    files: int
+    units: int
+    lines: int
+    skipped: tuple[Skip, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    roots: tuple[str, ...]  #: scanned roots, POSIX relative to the base ("." for the base itself)
+    stats: ScanStats
+    clusters: tuple[Cluster, ...]
+    base: str = ""  #: absolute path all paths are relative to (never written to reports)
+    settings: dict[str, object] = field(default_factory=dict)
+    #: path -> imports of every parsed file (for adoption of platform packages)
+    file_imports: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: path -> team for every parsed file, once teams are attributed
+    file_teams: dict[str, str | None] = field(default_factory=dict)
+    opportunities: tuple[Opportunity, ...] = ()
+    adoption: tuple[Adoption, ...] = ()

@@ -1,0 +1,48 @@
+"""Normalised code units and the per-file result (the unit of caching)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NewType
+
+from dupfinder.model.source import Skip
+
+#: Stable content identity of a unit: hex digest of its normalised tokens.
+Fingerprint = NewType("Fingerprint", str)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A normalised code unit, ready for signatures."""
+
+    path: str  #: POSIX path relative to the scan base
+    root: str  #: the scanned root (or repository) it belongs to
+    language: str
+    name: str | None
+    kind: str
+    start_line: int  #: 1-indexed, inclusive
+    end_line: int  #: 1-indexed, inclusive
+    fingerprint: Fingerprint  #: hash of the normalised token stream (no positions)
+    token_hashes: bytes  #: normalised tokens as little-endian uint32 hashes
+    identifiers: tuple[str, ...] = ()  #: raw identifiers, sorted and unique
+    calls: tuple[str, ...] = ()  #: called names, sorted and unique
+    imports: tuple[str, ...] = ()  #: the enclosing file's imports, sorted and unique
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.token_hashes) // 4
+
+    @property
+    def lines(self) -> int:
+        return self.end_line - self.start_line + 1
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """Everything the per-file stages produce for one file: the unit of caching."""
+
+    path: str
+    units: tuple[Unit, ...] = ()
+    lines: int = 0  #: physical lines in the file
+    skip: Skip | None = None
+    imports: tuple[str, ...] = ()  #: the file's imports, sorted and unique
