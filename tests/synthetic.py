@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 TEMPLATES = [
-    '''
+    """
 def fetch_with_retry(url, attempts=3, backoff=0.5):
     last = None
     for attempt in range(attempts):
@@ -19,8 +19,8 @@ def fetch_with_retry(url, attempts=3, backoff=0.5):
             last = exc
             time.sleep(backoff * (2 ** attempt))
     raise RuntimeError(f"giving up on {url}") from last
-''',
-    '''
+""",
+    """
 def load_settings(path, defaults=None):
     settings = dict(defaults or {})
     with open(path, encoding="utf-8") as handle:
@@ -33,8 +33,8 @@ def load_settings(path, defaults=None):
             key, value = line.split("=", 1)
             settings[key.strip().lower()] = value.strip()
     return settings
-''',
-    '''
+""",
+    """
 def find_user(db, user_id, with_roles=False):
     row = db.execute("SELECT id, name, email FROM users WHERE id = ?", (user_id,)).fetchone()
     if row is None:
@@ -43,8 +43,8 @@ def find_user(db, user_id, with_roles=False):
     if with_roles:
         user["roles"] = [r[0] for r in db.execute("SELECT role FROM roles WHERE user_id = ?", (user_id,))]
     return user
-''',
-    '''
+""",
+    """
 def summarise(records, field, limit=10):
     counts = {}
     for record in records:
@@ -55,7 +55,7 @@ def summarise(records, field, limit=10):
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     total = sum(counts.values())
     return [(value, n, round(100.0 * n / total, 1)) for value, n in ranked[:limit]]
-''',
+""",
 ]
 
 _NAMES = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta"]

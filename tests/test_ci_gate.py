@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,10 +23,10 @@ from dupfinder.cli.app import cli
 from dupfinder.cli.ci import FORMATS as GATE_FORMATS
 from dupfinder.config import DEFAULT_THRESHOLD
 from dupfinder.languages import get as get_language
-from dupfinder.model import Cluster, ClusterId, FailOn, Finding, Fingerprint, GateReport, Instance, Sibling, Unit
-from dupfinder.rules import Platform
+from dupfinder.model import Cluster, ClusterId, Finding, GateReport, Sibling, Unit
 from dupfinder.similarity.normalize import to_unit
 from dupfinder.similarity.verify import similarity
+from frozen import inst
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -498,56 +497,13 @@ def test_baseline_file_is_deterministic_and_position_free(repo: Path, baseline: 
     assert again.read_bytes() == baseline.read_bytes()
 
 
-# ---------------------------------------------------------------- snapshots of every CI output format
-#
-# The files under tests/snapshots/ are the output exactly as users see it. After a deliberate change:
-#
-#     DUPFINDER_UPDATE_SNAPSHOTS=1 pytest tests/test_ci_gate.py tests/test_sarif.py
-#
-# and review the diff.
-
-
-def check_snapshot(name: str, text: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("DUPFINDER_UPDATE_SNAPSHOTS"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-    assert path.exists(), f"no snapshot {path}; run with DUPFINDER_UPDATE_SNAPSHOTS=1 and review it"
-    assert text == path.read_bytes().decode("utf-8"), f"{name} differs from its snapshot"
-
-
-def _inst(path: str, start: int, end: int, name: str | None, team: str | None, fp: str) -> Instance:
-    return Instance(path=path, start_line=start, end_line=end, name=name, language="python", root=".",
-                    fingerprint=Fingerprint(fp * 32), similarity=1.0, team=team)  # fmt: skip
-
-
-def frozen_report() -> GateReport:
-    """The gate's findings for a pasted login and a short retry copy, frozen (no merge-base hash to vary)."""
-    login = _inst("services/identity/auth.py", 5, 16, "login", "identity", "a")
-    sign_in = _inst("services/billing/signin.py", 5, 16, "sign_in", "billing", "a")
-    retry = _inst("services/billing/http.py", 5, 16, "fetch_with_retry", "billing", "b")
-    shipping = _inst("services/shipping/client.py", 5, 16, "get_json", "shipping", "b")
-    pasted = _inst("services/identity/fetch.py", 3, 9, "fetch_profile", "identity", "c")
-    platform = Platform(id="acme-auth", title="Acme auth", category="auth", packages={"python": ("acme_auth",)})
-    auth = Cluster(ClusterId("c1111111111111111"), 1.0, (login, sign_in), category="auth")
-    http = Cluster(ClusterId("c2222222222222222"), 0.71, (retry, pasted, shipping), category="http-retry")
-    findings = (
-        Finding(pasted, http, (Sibling(retry, 0.74, False), Sibling(shipping, 0.71, False)), "1" * 32, fails=False),
-        Finding(sign_in, auth, (Sibling(login, 1.0, False),), "2" * 32, platform=platform, package="acme_auth"),
-    )
-    return GateReport(findings=findings, against="origin/main (merge-base 0123456789ab)",
-                      fail_on=FailOn(lines=10), changed_units=3)  # fmt: skip
+# ---------------------------------------------------------------- output formats (snapshots: tests/test_snapshots.py)
 
 
 def rendered(fmt: str, report: GateReport) -> str:
     buf = io.StringIO()
     reporters.write(GATE_FORMATS[fmt], report, buf)
     return buf.getvalue()
-
-
-@pytest.mark.parametrize(("fmt", "name"), [("text", "ci.txt"), ("github", "ci-github.txt"), ("markdown", "ci.md")])
-def test_output_snapshots(fmt: str, name: str) -> None:
-    check_snapshot(name, rendered(fmt, frozen_report()))
 
 
 def test_empty_report_in_every_format() -> None:
@@ -558,8 +514,8 @@ def test_empty_report_in_every_format() -> None:
 
 
 def test_annotations_and_markdown_escape_hostile_names() -> None:
-    evil = _inst("a,b:c%d.py", 1, 9, "x\n::error::owned|<b>", None, "d")
-    old = _inst("old|dir/o.py", 1, 9, None, "t|eam", "d")
+    evil = inst("a,b:c%d.py", 1, 9, "x\n::error::owned|<b>", None, "d")
+    old = inst("old|dir/o.py", 1, 9, None, "t|eam", "d")
     cluster = Cluster(ClusterId("c3"), 1.0, (old, evil))
     report = GateReport((Finding(evil, cluster, (Sibling(old, 1.0, False),), "3" * 32),), "main")
     line = rendered("github", report)

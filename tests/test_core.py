@@ -51,7 +51,7 @@ def load_user(db, user_id, include_roles=False):
     return user
 '''
 
-UNRELATED = '''
+UNRELATED = """
 def shipping_rate(weight_kg, zone, express):
     table = {"domestic": 4.5, "eu": 9.0, "world": 17.5}
     base = table.get(zone, 25.0)
@@ -59,7 +59,7 @@ def shipping_rate(weight_kg, zone, express):
         base += 1.25
         weight_kg -= 1
     return round(base * (1.8 if express else 1.0), 2)
-'''
+"""
 
 
 def unit(src: str, path: str = "m.py") -> Unit:

@@ -35,7 +35,9 @@ def group_of_cluster(report: dict[str, Any]) -> dict[str, str]:
     return {c["id"]: where[(c["instances"][0]["path"], c["instances"][0]["start_line"])] for c in report["clusters"]}
 
 
-def test_every_instance_has_its_owner_and_every_cluster_its_category(report: dict[str, Any], expected: dict[str, Any]) -> None:
+def test_every_instance_has_its_owner_and_every_cluster_its_category(
+    report: dict[str, Any], expected: dict[str, Any]
+) -> None:
     groups = group_of_cluster(report)
     for cluster in report["clusters"]:
         want = expected["groups"][groups[cluster["id"]]]
@@ -62,7 +64,9 @@ def test_login_shared_by_more_teams_outranks_the_retry_helper(report: dict[str, 
 
 
 def test_adoption_matches_the_expected_file(report: dict[str, Any], expected: dict[str, Any]) -> None:
-    got = [{k: a[k] for k in ("platform", "category", "adopters", "rolling_their_own", "rate")} for a in report["adoption"]]
+    got = [
+        {k: a[k] for k in ("platform", "category", "adopters", "rolling_their_own", "rate")} for a in report["adoption"]
+    ]
     assert got == expected["adoption"]
 
 

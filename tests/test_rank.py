@@ -349,8 +349,9 @@ def test_categories_on_worker_processes_are_the_same_as_in_process(
     import dupfinder.opportunities.enrich as enrich_mod
 
     clusters = tuple(
-        Cluster(ClusterId(f"c-{k}"), 0.9, tuple(dataclasses.replace(make(f"t{k}/{f}.py"), code=f"# {k}{f}\n")
-                                                for f in "ab"))  # fmt: skip
+        Cluster(
+            ClusterId(f"c-{k}"), 0.9, tuple(dataclasses.replace(make(f"t{k}/{f}.py"), code=f"# {k}{f}\n") for f in "ab")
+        )
         for k in range(7)
         for make in (auth_copy, retry_copy)
     )

@@ -1,17 +1,10 @@
-"""Markdown and CSV reports: snapshots of the acme fixture, hostile input, links.
-
-The snapshots under ``tests/snapshots/`` are the output exactly as users see it.
-Regenerate them after an intended change and review the diff::
-
-    DUPFINDER_UPDATE_SNAPSHOTS=1 pytest tests/test_report_formats.py
-"""
+"""Markdown and CSV reports: the acme fixture, hostile input, links (their snapshots: tests/test_snapshots.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,29 +19,25 @@ from dupfinder.cli.app import cli
 from dupfinder.errors import DupfinderError
 from dupfinder.model import (
     DEFAULT_OPTIONS,
-    Adoption,
     Cluster,
     ClusterId,
     Fingerprint,
     Instance,
-    Opportunity,
     RepoRef,
     ReportOptions,
     ScanResult,
     ScanStats,
-    Skip,
     TeamOptions,
 )
 from dupfinder.pipeline import analyse_codebase
 from dupfinder.reporters import csv as csv_report
 from dupfinder.reporters import get, markdown
 from dupfinder.reporters.common import check_link_template, link
+from frozen import TEMPLATE
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ACME = FIXTURES / "acme-monorepo"
 XSS = FIXTURES / "xss"
-TEMPLATE = "https://git.example/{repo}/blob/{rev}/{path}#L{line}-L{end_line}"
-ACME_LINKS = ReportOptions(link_template=TEMPLATE, repos=(RepoRef("", "acme", "0123abc", "monorepo"),))
 
 _results: dict[Path, ScanResult] = {}
 
@@ -64,105 +53,6 @@ def rendered(write: Any, result: ScanResult, options: ReportOptions = DEFAULT_OP
     buf = io.StringIO()
     write(result, buf, options)
     return buf.getvalue()
-
-
-def check_snapshot(name: str, text: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("DUPFINDER_UPDATE_SNAPSHOTS"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-    assert path.exists(), f"no snapshot {path}; run with DUPFINDER_UPDATE_SNAPSHOTS=1 and review it"
-    assert text == path.read_bytes().decode("utf-8"), f"{name} differs from its snapshot"
-
-
-def copy(path: str, team: str | None, start: int, end: int, name: str | None, language: str, sim: float) -> Instance:
-    return Instance(path, start, end, name, language, ".", Fingerprint("fp-" + path), sim, team=team)
-
-
-def frozen_result() -> ScanResult:
-    """A fixed, enriched result shaped like the acme fixture's.
-
-    The snapshots test the reporters' output, so their input is frozen here
-    rather than scanned: tuning the scanner must not rewrite them. The
-    pipeline's behaviour on the fixture is checked by location in the other tests.
-    """
-    login = Cluster(
-        ClusterId("c-login-py"),
-        0.81,
-        (
-            copy("platform/acme_auth/sessions.py", "platform-team", 33, 67, "authenticate_user", "python", 1.0),
-            copy("services/billing/billing/auth.py", "billing-team", 22, 60, "authenticate_user", "python", 1.0),
-            copy("services/loyalty/loyalty/auth.py", "growth-team", 21, 55, "login_member", "python", 1.0),
-            copy("services/reporting/reporting/auth.py", "data-team", 23, 58, "authenticate_user", "python", 0.81),
-        ),
-        category="auth",
-        category_confidence=0.88,
-        evidence=("names: authenticate, login",),
-    )
-    login_ts = Cluster(
-        ClusterId("c-login-ts"),
-        0.87,
-        (
-            copy(
-                "platform/acme-auth-js/src/session.ts",
-                "platform-team",
-                50,
-                73,
-                "SessionClient.login",
-                "typescript",
-                1.0,
-            ),
-            copy(
-                "services/storefront/admin/src/auth/adminSession.ts",
-                "merchant-team",
-                36,
-                62,
-                "AdminSessionClient.login",
-                "typescript",
-                1.0,
-            ),
-        ),
-        category="auth",
-    )
-    odd = Cluster(
-        ClusterId("c-odd"),
-        0.75,
-        (
-            copy("tools/a|b.py", None, 1, 12, "parse_`args`", "python", 1.0),
-            copy("tools/c.py", "tools-team", 4, 15, None, "python", 0.75),
-        ),
-    )
-    login_why: dict[str, float | int | str] = {
-        "teams": 5, "instances": 6, "score_teams": 40.0, "score_instances": 5.615, "score_duplicated_lines": 7.2,
-        "score_repositories": 0.0, "score_languages": 1.0, "score": 53.815,
-    }  # fmt: skip
-    opportunities = (
-        Opportunity(1, "auth", ("billing-team", "data-team", "growth-team", "merchant-team", "platform-team"),
-                    (ClusterId("c-login-py"), ClusterId("c-login-ts")), 193, 53.815, login_why,
-                    ("billing-team", "data-team", "growth-team"), 6),
-        Opportunity(2, None, ("(unowned)", "tools-team"), (ClusterId("c-odd"),), 24, 14.1,
-                    {"score_teams": 10.0, "score_instances": 3.17, "score_duplicated_lines": 0.93, "score": 14.1},
-                    ("tools-team",), 2),
-    )  # fmt: skip
-    adoption = (
-        Adoption("acme-auth", "auth", ("identity-team", "storefront-team"),
-                 ("billing-team", "data-team", "growth-team", "merchant-team"), 0.3333),
-    )  # fmt: skip
-    return ScanResult(
-        roots=(".",),
-        stats=ScanStats(files=65, units=92, lines=2875, skipped=(Skip("blob.bin", "binary file"),)),
-        clusters=(login, login_ts, odd),
-        opportunities=opportunities,
-        adoption=adoption,
-    )
-
-
-def test_markdown_snapshot() -> None:
-    check_snapshot("pm-report.md", rendered(markdown.write, frozen_result(), ACME_LINKS))
-
-
-def test_csv_snapshot() -> None:
-    check_snapshot("pm-report.csv", rendered(csv_report.write, frozen_result(), ACME_LINKS))
 
 
 def test_csv_has_one_row_per_copy_in_rank_order() -> None:

@@ -247,7 +247,7 @@ def test_clustering_by_component_with_a_store_gives_the_same_clusters(edges: lis
 
 # One function and two copies of it, edited at opposite ends: each copy is a clone of the original,
 # the copies are less alike (tests below check the similarities)
-SYNC = '''
+SYNC = """
 def sync_orders(client, store, since, batch_size=100):
     cursor = since
     imported = 0
@@ -264,9 +264,9 @@ def sync_orders(client, store, since, batch_size=100):
         cursor = rows[-1]["updated_at"]
     store.commit()
     return imported
-'''
+"""
 
-SYNC_NEW_HEAD = '''
+SYNC_NEW_HEAD = """
 def sync_orders(client, store, since, batch_size=100):
     token = client.login(store.credentials())
     if not token:
@@ -290,9 +290,9 @@ def sync_orders(client, store, since, batch_size=100):
         cursor = rows[-1]["updated_at"]
     store.commit()
     return imported
-'''
+"""
 
-SYNC_NEW_TAIL = '''
+SYNC_NEW_TAIL = """
 def sync_orders(client, store, since, batch_size=100):
     cursor = since
     imported = 0
@@ -315,7 +315,7 @@ def sync_orders(client, store, since, batch_size=100):
     store.mark_synced("orders", until=cursor)
     notify.send("sync-done", {"count": imported, "cursor": str(cursor)})
     return imported
-'''
+"""
 
 
 SYNC_NEW_BOTH = (
@@ -380,6 +380,7 @@ def test_members_join_along_verified_pairs_and_stay_within_the_floor_of_the_cent
         def measure(a, b):  # type: ignore[no-untyped-def]
             measured.extend(len(a) * [0])
             return np.array([sim[(min(x, y), max(x, y))] for x, y in zip(a.tolist(), b.tolist(), strict=True)])
+
         return measure
 
     nodes = nodes_of(n)

@@ -106,6 +106,8 @@ def no_corpus(path: Path) -> bool:
         return False
     print(f"{path}: no such folder (run benchmarks/speed/run.py --only-corpus first)", file=sys.stderr)
     return True
+
+
 COPIED_FROM = ("werkzeug-3.1.3/src/werkzeug/utils.py", "secure_filename")
 
 
@@ -618,8 +620,12 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
     if "pylint symilar" in runs:
         py = runs["pylint symilar"]
         more = "at least " if py.timed_out else ""
-        add("cold at least 20x faster than pylint symilar", 20 * cold.wall, py.wall,
-            f"{more}{py.wall / cold.wall:.1f}x faster" + (" (symilar stopped at its cap)" if py.timed_out else ""))
+        add(
+            "cold at least 20x faster than pylint symilar",
+            20 * cold.wall,
+            py.wall,
+            f"{more}{py.wall / cold.wall:.1f}x faster" + (" (symilar stopped at its cap)" if py.timed_out else ""),
+        )
     add("peak memory under 1 GB (cold)", cold.peak_mb, 1024, f"{cold.peak_mb:.0f} MB")
     if one:
         add("one-file change at least 20x faster than cold", 20 * one.wall, cold.wall,
@@ -629,10 +635,18 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         first, last = scaling[0], scaling[-1]
         growth_t = (last["wall"] / first["wall"]) / (last["lines"] / first["lines"])
         growth_m = (last["peak_mb"] / first["peak_mb"]) / (last["lines"] / first["lines"])
-        add("time grows no faster than linearly (1/4 -> 1)", growth_t, 1.15,
-            f"time x{last['wall'] / first['wall']:.1f} for lines x{last['lines'] / first['lines']:.1f}")
-        add("memory grows no faster than linearly (1/4 -> 1)", growth_m, 1.15,
-            f"memory x{last['peak_mb'] / first['peak_mb']:.1f} for lines x{last['lines'] / first['lines']:.1f}")
+        add(
+            "time grows no faster than linearly (1/4 -> 1)",
+            growth_t,
+            1.15,
+            f"time x{last['wall'] / first['wall']:.1f} for lines x{last['lines'] / first['lines']:.1f}",
+        )
+        add(
+            "memory grows no faster than linearly (1/4 -> 1)",
+            growth_m,
+            1.15,
+            f"memory x{last['peak_mb'] / first['peak_mb']:.1f} for lines x{last['lines'] / first['lines']:.1f}",
+        )
     return out
 
 

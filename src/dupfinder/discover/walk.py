@@ -190,63 +190,72 @@ class _Walker:
         stack: list[tuple[str, str, tuple[_Layer, ...]]] = [(str(root), "", ())]
         while stack:
             directory, rel_dir, layers = stack.pop()
-            shown_dir = _join(prefix, rel_dir.rstrip("/"))
-            try:
-                st = os.stat(directory)
-            except OSError as exc:
-                self.skip(shown_dir, f"unreadable directory ({exc.strerror})")
-                continue
-            key = (st.st_dev, st.st_ino)
-            if key in seen_dirs:
-                self.skip(shown_dir, "symlink loop (directory already scanned)")
-                continue
-            seen_dirs.add(key)
-            try:
-                with os.scandir(directory) as it:
-                    entries = sorted(it, key=lambda e: e.name)
-            except OSError as exc:
-                self.skip(shown_dir, f"unreadable directory ({exc.strerror})")
+            entries = self.entries(directory, _join(prefix, rel_dir.rstrip("/")), seen_dirs)
+            if entries is None:
                 continue
             if self.config.use_gitignore and any(e.name == ".gitignore" for e in entries):
                 layers = self.read_gitignore(directory, rel_dir, prefix, layers)
-            subdirs: list[tuple[str, str, tuple[_Layer, ...]]] = []
-            for entry in entries:
-                name = entry.name
-                rel = rel_dir + name
-                try:
-                    is_link = entry.is_symlink()
-                except OSError:
-                    is_link = False
-                try:
-                    is_dir = entry.is_dir()  # follows links; False for a broken link or a loop
-                except OSError:
-                    is_dir = False
-                if self.ignored(rel, is_dir, layers):
-                    continue
-                shown = _join(prefix, rel)
-                lang = languages.language_for(name)
-                source_name = lang is not None
-                unsafe = _unsafe_name(name)
-                if unsafe is not None:
-                    if is_dir or source_name or "." not in name:
-                        self.skip(shown, unsafe)
-                    continue
-                if is_link:
-                    try:
-                        os.stat(entry.path)
-                    except OSError as exc:
-                        if source_name:
-                            self.skip(shown, "symlink loop" if exc.errno == errno.ELOOP else "broken symlink")
-                        continue
-                    if not _inside(os.path.realpath(entry.path), root_real):
-                        if is_dir or source_name:
-                            self.skip(shown, "symlink points outside the scanned root")
-                        continue
-                if is_dir:
-                    subdirs.append((entry.path, rel + "/", layers))
-                else:
-                    self.consider_file(entry.path, shown, prefix, name, lang)
+            subdirs = [(e.path, rel_dir + e.name + "/", layers) for e in entries
+                       if self.consider_entry(e, rel_dir, prefix, layers, root_real)]  # fmt: skip
             stack.extend(reversed(subdirs))
+
+    def entries(self, directory: str, shown_dir: str, seen_dirs: set[tuple[int, int]]) -> list[os.DirEntry[str]] | None:
+        """A folder's entries by name, or None (recorded as a skip) when unreadable or already walked."""
+        try:
+            st = os.stat(directory)
+        except OSError as exc:
+            self.skip(shown_dir, f"unreadable directory ({exc.strerror})")
+            return None
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            self.skip(shown_dir, "symlink loop (directory already scanned)")
+            return None
+        seen_dirs.add(key)
+        try:
+            with os.scandir(directory) as it:
+                return sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.skip(shown_dir, f"unreadable directory ({exc.strerror})")
+            return None
+
+    def consider_entry(self, entry: os.DirEntry[str], rel_dir: str, prefix: str, layers: tuple[_Layer, ...],
+                       root_real: str) -> bool:  # fmt: skip
+        """Take a file, skip (and maybe record) an entry; True for a folder to walk."""
+        name = entry.name
+        rel = rel_dir + name
+        try:
+            is_link = entry.is_symlink()
+        except OSError:
+            is_link = False
+        try:
+            is_dir = entry.is_dir()  # follows links; False for a broken link or a loop
+        except OSError:
+            is_dir = False
+        if self.ignored(rel, is_dir, layers):
+            return False
+        shown = _join(prefix, rel)
+        lang = languages.language_for(name)
+        source_name = lang is not None
+        unsafe = _unsafe_name(name)
+        if unsafe is not None:
+            if is_dir or source_name or "." not in name:
+                self.skip(shown, unsafe)
+            return False
+        if is_link:
+            try:
+                os.stat(entry.path)
+            except OSError as exc:
+                if source_name:
+                    self.skip(shown, "symlink loop" if exc.errno == errno.ELOOP else "broken symlink")
+                return False
+            if not _inside(os.path.realpath(entry.path), root_real):
+                if is_dir or source_name:
+                    self.skip(shown, "symlink points outside the scanned root")
+                return False
+        if is_dir:
+            return True
+        self.consider_file(entry.path, shown, prefix, name, lang)
+        return False
 
     def read_gitignore(
         self, directory: str, rel_dir: str, prefix: str, layers: tuple[_Layer, ...]

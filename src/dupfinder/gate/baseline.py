@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -300,13 +300,6 @@ class BaselineHistory:
         if any(self.cluster_of.get(i.fingerprint) == cid for i in old):
             return True
         return any(self._cluster.get(m.key) == cid for m in matched)
-
-
-def units_by_path(units: Iterable[Unit]) -> Mapping[str, tuple[Unit, ...]]:
-    grouped: dict[str, list[Unit]] = defaultdict(list)
-    for u in units:
-        grouped[u.path].append(u)
-    return {p: tuple(us) for p, us in grouped.items()}
 
 
 __all__ = [

@@ -34,11 +34,8 @@ Evidence
 from __future__ import annotations
 
 import base64
-import difflib
 import hashlib
 import json
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -60,92 +57,12 @@ from dupfinder.reporters.common import (
     opportunity_label,
     summary,
 )
+from dupfinder.reporters.html_charts import trend_charts
+from dupfinder.reporters.html_diff import line_diff
 from dupfinder.reporters.markdown import score_breakdown
 
 if TYPE_CHECKING:
-    from dupfinder.model import TrendPoint
-
-_MAX_INTRALINE_CHARS = 400  #: longer changed lines are marked whole
-_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
-_TREND_TEAMS = 6
-
-
-# ---------------------------------------------------------------- evidence
-
-
-# Lines are aligned by their *shape* (identifiers -> $, literals -> #, keywords and punctuation kept), as the
-# scanner compares code, so a renamed copy lines up with its original; words that differ are then marked.
-_SHAPE_TOKEN = re.compile(r"\"(?:\\.|[^\"\\])*\"?|'(?:\\.|[^'\\])*'?|`[^`]*`?|\w+|\S")
-_WORD = re.compile(r"\w+|\s+|[^\w\s]")
-# one string reads better than seventy list items
-_KEYWORDS = frozenset(
-    """
-    and as assert async await break case catch class const continue def default defer del do elif else enum except
-    export extends false False final finally for from func function go if implements import in instanceof interface
-    is let new nil None not null of or package pass private protected public raise return select static struct super
-    switch this throw throws true True try type typeof var void while with yield
-    """.split()  # noqa: SIM905
-)
-
-
-def line_shape(line: str) -> str:
-    """``line`` with identifiers as ``$`` and literals as ``#`` (keywords and punctuation kept)."""
-    out: list[str] = []
-    for tok in _SHAPE_TOKEN.findall(line):
-        if tok[0] in "\"'`" or tok[0].isdigit():
-            out.append("#")
-        elif tok[0].isalpha() or tok[0] == "_":
-            out.append(tok if tok in _KEYWORDS else "$")
-        else:
-            out.append(tok)
-    return " ".join(out)
-
-
-def word_spans(a: str, b: str) -> tuple[list[list[int]], list[list[int]]]:
-    """Character spans of the words of ``a`` and of ``b`` that differ between them (whole words, merged)."""
-    if len(a) > _MAX_INTRALINE_CHARS or len(b) > _MAX_INTRALINE_CHARS:
-        return [[0, len(a)]] if a else [], [[0, len(b)]] if b else []
-    wa, wb = _WORD.findall(a), _WORD.findall(b)
-    offsets_a = [0]
-    for w in wa:
-        offsets_a.append(offsets_a[-1] + len(w))
-    offsets_b = [0]
-    for w in wb:
-        offsets_b.append(offsets_b[-1] + len(w))
-    spans_a: list[list[int]] = []
-    spans_b: list[list[int]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        for spans, offsets, lo, hi in ((spans_a, offsets_a, i1, i2), (spans_b, offsets_b, j1, j2)):
-            if hi > lo:
-                start, end = offsets[lo], offsets[hi]
-                if spans and spans[-1][1] == start:
-                    spans[-1][1] = end
-                else:
-                    spans.append([start, end])
-    return spans_a, spans_b
-
-
-def line_diff(left: Sequence[str], right: Sequence[str]) -> dict[str, Any]:
-    """Opcodes aligning ``left`` with ``right`` by line shape, and the differing words of each paired line.
-
-    ``ops`` are :meth:`difflib.SequenceMatcher.get_opcodes` with the tag cut to
-    its first letter (e, r, d, i); ``marks`` are ``[left line, right line, left
-    spans, right spans]`` for paired lines whose text differs.
-    """
-    sm = difflib.SequenceMatcher(None, [line_shape(s) for s in left], [line_shape(s) for s in right], autojunk=False)
-    ops = sm.get_opcodes()
-    marks: list[list[Any]] = []
-    for tag, i1, i2, j1, j2 in ops:
-        if tag not in ("equal", "replace"):
-            continue
-        for k in range(min(i2 - i1, j2 - j1)):
-            a, b = left[i1 + k], right[j1 + k]
-            if a.strip() != b.strip():
-                sa, sb = word_spans(a, b)
-                marks.append([i1 + k, j1 + k, sa, sb])
-    return {"ops": [[tag[0], i1, i2, j1, j2] for tag, i1, i2, j1, j2 in ops], "marks": marks}
+    pass
 
 
 def _code_lines(code: str, limit: int) -> tuple[list[str], bool]:
@@ -281,127 +198,6 @@ def script_json(data: object) -> str:
 
 
 # ---------------------------------------------------------------- charts (geometry only; text escaped by Jinja)
-
-
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if step * magnitude >= value:
-            return float(step * magnitude)
-    return float(10 * magnitude)
-
-
-def _segments(xy: Sequence[tuple[float, float] | None]) -> list[str]:
-    """SVG ``points`` of the unbroken runs of a series (a missing value breaks the line)."""
-    runs: list[list[str]] = [[]]
-    for p in xy:
-        if p is None:
-            if runs[-1]:
-                runs.append([])
-        else:
-            runs[-1].append(f"{p[0]:.1f},{p[1]:.1f}")
-    return [" ".join(r) for r in runs if r]
-
-
-def _line_chart(
-    points: Sequence[TrendPoint], series: Sequence[tuple[str, list[float | None]]], y_max: float, percent: bool
-) -> dict[str, Any]:
-    width, height, left, right, top, bottom = 780, 270, 64, 190, 16, 50
-    plot_w, plot_h = width - left - right, height - top - bottom
-    n = len(points)
-
-    def x(k: int) -> float:
-        return round(left + (plot_w * k / (n - 1) if n > 1 else plot_w / 2), 1)
-
-    def y(v: float) -> float:
-        return round(top + plot_h * (1 - v / y_max), 1)
-
-    def show(v: float) -> str:
-        return f"{v:.0%}" if percent else f"{v:,.0f}"
-
-    ticks = [y_max * k / 4 for k in range(5)]
-    label_every = max(1, math.ceil(n / 6))
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "top": top,
-        "plot_w": plot_w,
-        "bottom_y": top + plot_h,
-        "y_ticks": [{"y": y(t), "label": show(t)} for t in ticks],
-        "x_labels": [
-            {"x": x(k), "label": p.date[:10], "rev": p.rev[:7]}
-            for k, p in enumerate(points)
-            # every few points, and the last one, never two labels closer than 80 px
-            if k == n - 1 or (k % label_every == 0 and x(n - 1) - x(k) >= 80)
-        ],
-        "series": [
-            {
-                "name": name,
-                "color": _PALETTE[s % len(_PALETTE)],
-                "segments": _segments([None if v is None else (x(k), y(v)) for k, v in enumerate(values)]),
-                "dots": [
-                    {"x": x(k), "y": y(v), "title": f"{points[k].date[:10]} {points[k].rev[:10]}: {name} {show(v)}"}
-                    for k, v in enumerate(values)
-                    if v is not None
-                ],
-                "legend_y": top + 14 + 18 * s,
-            }
-            for s, (name, values) in enumerate(series)
-        ],
-        "legend_x": width - right + 12,
-    }
-
-
-def _team_lines(p: TrendPoint, team: str) -> int:
-    return next((x.copy_lines for x in p.teams if x.team == team), 0)
-
-
-def _rate(p: TrendPoint, platform: str) -> float | None:
-    """Adoption rate of ``platform`` at ``p``; None when no team has code in its category (nothing to adopt yet)."""
-    a = next((a for a in p.adoption if a.platform == platform), None)
-    if a is None or not (a.adopters or a.rolling_their_own):
-        return None
-    return a.rate
-
-
-def trend_charts(points: Sequence[TrendPoint]) -> dict[str, Any] | None:
-    """Geometry of the duplication and adoption charts (None without points)."""
-    if not points:
-        return None
-    from dupfinder.reporters.trend import top_teams
-
-    teams = top_teams(points, _TREND_TEAMS)
-    dup: list[tuple[str, list[float | None]]] = [("duplicated lines", [float(p.duplicated_lines) for p in points])]
-    dup.extend((t, [float(_team_lines(p, t)) for p in points]) for t in teams)
-    dup_max = _nice_max(max(v for _, values in dup for v in values if v is not None))
-    platforms = sorted({a.platform for p in points for a in p.adoption})
-    adoption = [(pl, [_rate(p, pl) for p in points]) for pl in platforms]
-
-    def rate_text(p: TrendPoint, pl: str) -> str:
-        r = _rate(p, pl)
-        return "–" if r is None else f"{r:.0%}"
-
-    return {
-        "duplication": _line_chart(points, dup, dup_max, percent=False),
-        "adoption": _line_chart(points, adoption, 1.0, percent=True) if adoption else None,
-        "rows": [
-            {
-                "rev": p.rev[:10],
-                "date": p.date[:10],
-                "files": p.files,
-                "clusters": p.clusters,
-                "dup": p.duplicated_lines,
-                "teams": [_team_lines(p, t) for t in teams],
-                "rates": [rate_text(p, pl) for pl in platforms],
-            }
-            for p in points
-        ],
-        "teams": teams,
-        "platforms": platforms,
-    }
 
 
 def adoption_rows(result: ScanResult) -> list[dict[str, Any]]:

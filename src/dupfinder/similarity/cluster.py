@@ -195,6 +195,14 @@ def _groups(
         for c in link[a]:
             heapq.heappush(heap, key(a, c))
 
+    return _with_centres(nodes, members, centres, weight, near)
+
+
+def _with_centres(nodes: Sequence[Sequence[Unit]], members: dict[int, set[int]], centres: dict[int, set[int]],
+                  weight: Sequence[int], near: _Near) -> Groups:  # fmt: skip
+    """Each group of more than one node with its centre: of the nodes every member is close to, the one
+    with the most copy-weighted similarity to the others (ties by fingerprint)."""
+
     def centre_weight(c: int, group: set[int]) -> float:
         return weight[c] + sum(near.similarity(c, m) * weight[m] for m in group if m != c)
 

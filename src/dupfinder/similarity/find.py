@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -36,15 +37,21 @@ from dupfinder.similarity.verify import Verifier
 Signatures = npt.NDArray[np.uint32]
 
 
-def _clusters(
-    units: Sequence[Unit],
-    unit_signatures: Signatures | None,
-    config: ScanConfig,
-    storage_config: dict[str, object] | None,
-    cache: cache_mod.Cache | None,
-    runners: Runners | None,
-    snapshot_name: Sequence[str],
-) -> tuple[Cluster, ...]:
+Edge = tuple[int, int, float]
+
+
+@dataclass(frozen=True, slots=True)
+class _Nodes:
+    """Units with the same language and fingerprint are one node; each node's representative and signature."""
+
+    groups: dict[tuple[str, str], list[int]]  #: (language, fingerprint) -> the units' positions
+    keys: list[tuple[str, str]]  #: the nodes, sorted
+    reps: list[Unit]  #: each node's first unit
+    signatures: Signatures  #: each node's MinHash row
+    language: npt.NDArray[np.int64]  #: each node's language, numbered
+
+
+def _nodes(units: Sequence[Unit], unit_signatures: Signatures | None, config: ScanConfig) -> _Nodes:
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for n, u in enumerate(units):
         groups[(u.language, u.fingerprint)].append(n)
@@ -55,64 +62,84 @@ def _clusters(
     else:
         sigs = signatures.signatures_of([units[n].token_hashes for n in first], config.shingle, config.num_perm,
                                         words=[vocabulary(units[n].identifiers) for n in first])  # fmt: skip
-    reps = [units[n] for n in first]
     language_names = sorted({lang for lang, _ in keys})
     language = np.array([language_names.index(lang) for lang, _ in keys], dtype=np.int64)
+    return _Nodes(groups, keys, [units[n] for n in first], sigs, language)
 
-    # the last scan's graph: its edges between nodes still here are reused, only new nodes are queried
-    snapshot: cache_mod.Snapshot | None = None
-    digests: list[bytes] = []
-    key = b""
-    if cache is not None and snapshot_name and not cache.disabled:
-        scope = cache_mod.pair_scope(config)
-        digests = [cache_mod.unit_digest(scope, rep) for rep in reps]
-        key = cache_mod.snapshot_key(scope, snapshot_name[0], snapshot_name[1:])
-        snapshot = cache.get_snapshot(key)
-    kept: list[tuple[int, int, float]] = []
-    only: npt.NDArray[np.int64] | None = None
-    if snapshot is not None:
-        position = {d: k for k, d in enumerate(digests)}
-        now = [position.get(d) for d in snapshot.digests]
-        for a, c, sim in snapshot.edges:
-            x, y = now[a], now[c]
-            if x is not None and y is not None:
-                kept.append((min(x, y), max(x, y), sim))
-        before = set(snapshot.digests)
-        only = np.array([k for k, d in enumerate(digests) if d not in before], dtype=np.int64)
 
-    fresh: list[tuple[int, int, float]] = []
-    everyone: Verifier | None = None  # prepared for every node, when a full scan built one
-    if len(reps) >= 2 and (only is None or len(only)):
-        bands_rows = lsh_params(lsh_threshold(config.threshold), config.num_perm)
-        codes: Pairs | None = None
-        bands: Bands | None = None
-        if storage_config is None or storage_config.get("type", "dict") == "dict":
-            bands = Bands(sigs, *bands_rows)
-            if only is not None:
-                codes = bands.pairs_with(only)
-        else:
-            names = [f"{lang}:{fp}" for lang, fp in keys]
-            codes = candidate_pair_codes(names, sigs, config.threshold, storage_config=storage_config, only=only)
-        if codes is None:
-            assert bands is not None
-            everyone = Verifier(reps)
-            graph = Graph(sigs, language, config.threshold, bands_rows, everyone)
-            fresh = verified(graph, bands, None, runners)
-        else:  # only the units in these pairs are prepared for verification
-            n = len(reps)
-            involved = np.union1d(codes // n, codes % n)
-            graph = Graph(sigs, language, config.threshold, bands_rows, Verifier.only(reps, involved))
-            fresh = verified(graph, None, codes, runners)
-    edges = sorted(kept + fresh)
-    if key:
-        assert cache is not None
-        cache.put_snapshot(key, cache_mod.Snapshot(tuple(digests), tuple(edges)))
+@dataclass(frozen=True, slots=True)
+class _LastGraph:
+    """What the last scan of the same roots left: its edges among nodes still here, and the new nodes."""
 
-    # only repeated or linked nodes can form clusters; renumbering keeps their order
+    key: bytes = b""  #: where this scan's graph is kept (b"": not kept)
+    digests: tuple[bytes, ...] = ()  #: each node's digest
+    kept: tuple[Edge, ...] = ()  #: the last graph's edges between nodes that are still here
+    only: npt.NDArray[np.int64] | None = None  #: the nodes the last graph did not have (None: no last graph)
+
+
+def _last_graph(nodes: _Nodes, config: ScanConfig, cache: cache_mod.Cache | None,
+                snapshot_name: Sequence[str]) -> _LastGraph:  # fmt: skip
+    if cache is None or not snapshot_name or cache.disabled:
+        return _LastGraph()
+    scope = cache_mod.pair_scope(config)
+    digests = tuple(cache_mod.unit_digest(scope, rep) for rep in nodes.reps)
+    key = cache_mod.snapshot_key(scope, snapshot_name[0], snapshot_name[1:])
+    snapshot = cache.get_snapshot(key)
+    if snapshot is None:
+        return _LastGraph(key, digests)
+    position = {d: k for k, d in enumerate(digests)}
+    now = [position.get(d) for d in snapshot.digests]
+    kept: list[Edge] = []
+    for a, c, sim in snapshot.edges:
+        x, y = now[a], now[c]
+        if x is not None and y is not None:
+            kept.append((min(x, y), max(x, y), sim))
+    before = set(snapshot.digests)
+    only = np.array([k for k, d in enumerate(digests) if d not in before], dtype=np.int64)
+    return _LastGraph(key, digests, tuple(kept), only)
+
+
+def _fresh_edges(
+    nodes: _Nodes,
+    config: ScanConfig,
+    storage_config: dict[str, object] | None,
+    runners: Runners | None,
+    only: npt.NDArray[np.int64] | None,
+) -> tuple[list[Edge], Verifier | None]:
+    """Verified edges of the candidate pairs (all of them, or those with a node in ``only``), and the
+    verifier prepared for every node when a full scan built one."""
+    reps, sigs = nodes.reps, nodes.signatures
+    if len(reps) < 2 or (only is not None and not len(only)):
+        return [], None
+    bands_rows = lsh_params(lsh_threshold(config.threshold), config.num_perm)
+    codes: Pairs | None = None
+    bands: Bands | None = None
+    if storage_config is None or storage_config.get("type", "dict") == "dict":
+        bands = Bands(sigs, *bands_rows)
+        if only is not None:
+            codes = bands.pairs_with(only)
+    else:
+        names = [f"{lang}:{fp}" for lang, fp in nodes.keys]
+        codes = candidate_pair_codes(names, sigs, config.threshold, storage_config=storage_config, only=only)
+    if codes is None:
+        assert bands is not None
+        everyone = Verifier(reps)
+        return verified(
+            Graph(sigs, nodes.language, config.threshold, bands_rows, everyone), bands, None, runners
+        ), everyone
+    # only the units in these pairs are prepared for verification
+    involved = np.union1d(codes // len(reps), codes % len(reps))
+    graph = Graph(sigs, nodes.language, config.threshold, bands_rows, Verifier.only(reps, involved))
+    return verified(graph, None, codes, runners), None
+
+
+def _grouped(units: Sequence[Unit], nodes: _Nodes, edges: Sequence[Edge], config: ScanConfig,
+             cache: cache_mod.Cache | None, everyone: Verifier | None) -> tuple[Cluster, ...]:  # fmt: skip
+    """Clusters of the verified graph; only repeated or linked nodes can form them (renumbered in order)."""
     linked = {i for i, _, _ in edges} | {j for _, j, _ in edges}
-    keep = sorted(linked | {n for n, k in enumerate(keys) if len(groups[k]) > 1})
+    keep = sorted(linked | {n for n, k in enumerate(nodes.keys) if len(nodes.groups[k]) > 1})
     index = {old: new for new, old in enumerate(keep)}
-    nodes = [[units[n] for n in groups[keys[old]]] for old in keep]
+    members = [[units[n] for n in nodes.groups[nodes.keys[old]]] for old in keep]
     store = None
     if cache is not None and not cache.disabled:  # the groups of unchanged components are reused
         store = cache_mod.GroupCache(cache, cache_mod.pair_scope(config))
@@ -121,7 +148,9 @@ def _clusters(
 
     def prepare(needed: Sequence[int]) -> Measure:
         """The similarity of pairs among ``needed`` nodes that were not verified (0 below the floor)."""
-        verifier = everyone if everyone is not None else Verifier.only(reps, old[np.asarray(needed, dtype=np.int64)])
+        verifier = (
+            everyone if everyone is not None else Verifier.only(nodes.reps, old[np.asarray(needed, dtype=np.int64)])
+        )
 
         def measure(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
             x, y = old[a], old[b]
@@ -134,8 +163,8 @@ def _clusters(
 
     edges_now = [(index[i], index[j], sim) for i, j, sim in edges]
     if floor >= config.threshold:  # the default: members are verified pairs with the centre, nothing to measure
-        return build_clusters(nodes, edges_now, store)
-    return build_clusters(nodes, edges_now, store, floor=floor, prepare=prepare)
+        return build_clusters(members, edges_now, store)
+    return build_clusters(members, edges_now, store, floor=floor, prepare=prepare)
 
 
 def find_clusters(
@@ -158,4 +187,11 @@ def find_clusters(
     """
     if runners is None and executor is not None:
         runners = Runners(executor, config.jobs, None)
-    return _clusters(units, unit_signatures, config, storage_config, cache, runners, snapshot_name)
+    nodes = _nodes(units, unit_signatures, config)
+    last = _last_graph(nodes, config, cache, snapshot_name)
+    fresh, everyone = _fresh_edges(nodes, config, storage_config, runners, last.only)
+    edges = sorted([*last.kept, *fresh])
+    if last.key:
+        assert cache is not None
+        cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
+    return _grouped(units, nodes, edges, config, cache, everyone)

@@ -216,12 +216,6 @@ def _runs_of_equal_rows(block: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.i
     return order.astype(np.int64), starts.astype(np.int64)
 
 
-def band_pairs(signatures: npt.NDArray[np.uint32], b: int, r: int) -> Pairs:
-    """Sorted unique codes ``i * n + j`` (i < j) of rows that agree on all ``r`` values of some band."""
-    bands = Bands(signatures, b, r)
-    return bands.pairs_from(0, bands.n)
-
-
 def candidate_pair_codes(
     keys: Sequence[str],
     signatures: npt.NDArray[np.uint32],
