@@ -46,15 +46,12 @@ Entries not used for :data:`KEEP_DAYS` days are deleted, at most once a day.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
-import importlib
 import json
 import logging
 import os
 import sqlite3
 import struct
-import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -63,8 +60,21 @@ from typing import Generic, TypeVar
 
 import orjson
 
-from dupfinder import __version__
-from dupfinder.config import ScanConfig
+from dupfinder.cache.keys import (
+    category_key,
+    category_scope,
+    code_version,
+    content_digest,
+    default_dir,
+    derived_key,
+    file_key,
+    file_scope,
+    pair_scope,
+    result_digest,
+    result_key,
+    snapshot_key,
+    unit_digest,
+)
 from dupfinder.model import Cluster, ClusterId, FileResult, Fingerprint, Instance, ScanStats, Skip, Unit
 from dupfinder.rules import Evidence
 
@@ -83,98 +93,6 @@ _BUSY_SECONDS = 60.0  #: how long a writer waits for another scan's transaction
 
 #: skip reasons that depend on the moment, not on the file: never cached
 _TRANSIENT = ("timed out", "unreadable")
-
-
-def default_dir() -> str:
-    """``$DUPFINDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/dupfinder``, else ``~/.cache/dupfinder``."""
-    explicit = os.environ.get("DUPFINDER_CACHE_DIR")
-    if explicit:
-        return explicit
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(xdg, "dupfinder")
-
-
-@functools.cache
-def code_version() -> str:
-    """dupfinder's version and a digest of every source file of the package."""
-    package = Path(__file__).resolve().parents[1]  # the dupfinder package
-    h = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for path in sorted(package.rglob("*.py")):
-        h.update(path.relative_to(package).as_posix().encode() + b"\0")
-        h.update(path.read_bytes())
-    return f"{__version__}+{h.hexdigest()}"
-
-
-@functools.cache
-def _language_version(language: str) -> str:
-    """For a third-party language plug-in: its module and a digest of its source file."""
-    from dupfinder import languages
-
-    try:
-        module = sys.modules.get(type(languages.get(language)).__module__) or importlib.import_module(
-            type(languages.get(language)).__module__
-        )
-    except (KeyError, ImportError):
-        return ""
-    if module.__name__.startswith("dupfinder."):
-        return ""  # covered by code_version()
-    try:
-        return f"{module.__name__}:{hashlib.blake2b(Path(str(module.__file__)).read_bytes()).hexdigest()}"
-    except (OSError, TypeError):
-        return module.__name__
-
-
-def file_scope(config: ScanConfig) -> bytes:
-    """Digest of everything besides the file that a file's result depends on."""
-    settings = dict(config.signature_settings())
-    settings["max_file_bytes"] = config.max_file_bytes
-    text = json.dumps({"code": code_version(), "settings": settings}, sort_keys=True, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
-def file_key(scope: bytes, path: str, root: str, language: str, content_digest: bytes) -> bytes:
-    h = hashlib.blake2b(scope, digest_size=20)
-    for part in (path, root, language, _language_version(language)):
-        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    h.update(content_digest)
-    return h.digest()
-
-
-def content_digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=20).digest()
-
-
-def pair_scope(config: ScanConfig) -> bytes:
-    """Digest of everything besides two nodes that their candidacy and verified similarity depend on."""
-    settings = {
-        "threshold": config.threshold,
-        "member": config.member_floor,
-        "shingle": config.shingle,
-        "num_perm": config.num_perm,
-    }
-    text = json.dumps({"code": code_version(), "settings": settings}, sort_keys=True)
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
-def snapshot_key(scope: bytes, base: str, roots: Sequence[str]) -> bytes:
-    """Where the similarity graph of a scan of ``roots`` (relative to ``base``) is kept."""
-    text = "\0".join([base, *roots]).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(scope + text, digest_size=16).digest()
-
-
-def result_key(config: ScanConfig, base: str, roots: Sequence[str]) -> bytes:
-    """Where the last result of a scan of ``roots`` (relative to ``base``) is kept, beside its graph."""
-    return hashlib.blake2b(b"result\0" + snapshot_key(pair_scope(config), base, roots), digest_size=16).digest()
-
-
-def unit_digest(scope: bytes, unit: Unit) -> bytes:
-    """Digest of a unit's location-free content (all that verification may look at), within ``scope``."""
-    h = hashlib.blake2b(scope, digest_size=16)
-    h.update(unit.token_hashes)
-    fields = [unit.language, unit.name or "", unit.kind, str(len(unit.identifiers)), *unit.identifiers,
-              str(len(unit.calls)), *unit.calls, str(len(unit.imports)), *unit.imports]  # fmt: skip
-    h.update("\0".join(fields).encode("utf-8", "surrogatepass"))
-    return h.digest()
 
 
 # -- records --------------------------------------------------------------------------
@@ -355,17 +273,6 @@ class ScanMemo:
 
 
 _RESULT_MAGIC = b"DFR1"
-
-
-def result_digest(config: ScanConfig, file_keys: Sequence[bytes], skipped: Sequence[Skip]) -> bytes:
-    """Digest of everything a scan's clusters depend on: each file's key (its path, root, language and
-    content, and the per-file settings), discovery's skips, the similarity settings and dupfinder's code."""
-    h = hashlib.blake2b(pair_scope(config) + file_scope(config), digest_size=32)
-    for key in file_keys:
-        h.update(key)
-    for skip in skipped:
-        h.update(f"\0{skip.path}\0{skip.reason}".encode("utf-8", "surrogatepass"))
-    return h.digest()
 
 
 class _Strings:
@@ -725,7 +632,7 @@ class _Derived(Generic[V]):
         self.cache, self.scope = cache, scope
 
     def _key(self, key: bytes) -> bytes:
-        return hashlib.blake2b(self.namespace + b"\0" + self.scope + key, digest_size=20).digest()
+        return derived_key(self.namespace, self.scope, key)
 
     def _encode(self, value: V) -> bytes:
         raise NotImplementedError
@@ -765,14 +672,10 @@ class CategoryCache(_Derived[tuple[str | None, float, Evidence]]):
     namespace = b"categories"
 
     def __init__(self, cache: Cache, categories: Sequence[object]) -> None:
-        super().__init__(cache, hashlib.blake2b((code_version() + repr(tuple(categories))).encode()).digest())
+        super().__init__(cache, category_scope(categories))
 
     def key(self, cluster: Cluster) -> bytes:
-        text = "\x1e".join(
-            "\x1f".join((inst.name or "", *inst.identifiers, "\x1d", *inst.calls, "\x1d", *inst.imports))
-            for inst in cluster.instances
-        )
-        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        return category_key(cluster)
 
     def _encode(self, value: tuple[str | None, float, Evidence]) -> bytes:
         return encode_category(value)
