@@ -46,19 +46,13 @@ Entries not used for :data:`KEEP_DAYS` days are deleted, at most once a day.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
 import sqlite3
-import struct
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
-
-import orjson
 
 from dupfinder.cache.keys import (
     category_key,
@@ -75,287 +69,35 @@ from dupfinder.cache.keys import (
     snapshot_key,
     unit_digest,
 )
-from dupfinder.model import Cluster, ClusterId, FileResult, Fingerprint, Instance, ScanStats, Skip, Unit
-from dupfinder.rules import Evidence
+from dupfinder.cache.memo import ScanMemo, decode_result, encode_result
+from dupfinder.cache.records import (
+    CachedFile,
+    Categorized,
+    Groups,
+    Snapshot,
+    cacheable,
+    decode,
+    decode_category,
+    decode_groups,
+    decode_snapshot,
+    encode,
+    encode_category,
+    encode_groups,
+    encode_snapshot,
+)
+from dupfinder.model import Cluster
 
 log = logging.getLogger("dupfinder.cache")
 V = TypeVar("V")
 
 #: bump when the tables or the record format change
-SCHEMA = 3
+SCHEMA = 4
 DB_NAME = "dupfinder-cache.sqlite"
 LOCK_NAME = "dupfinder-cache.lock"
 KEEP_DAYS = 30
 KEEP_SNAPSHOTS = 16  #: similarity graphs and results of the last scans of different roots
-_MAGIC = b"DFC1"
 _CHUNK = 500  #: keys per SELECT ... IN (...)
 _BUSY_SECONDS = 60.0  #: how long a writer waits for another scan's transaction
-
-#: skip reasons that depend on the moment, not on the file: never cached
-_TRANSIENT = ("timed out", "unreadable")
-
-
-# -- records --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CachedFile:
-    """What a file's entry holds."""
-
-    result: FileResult
-    signatures: bytes  #: one little-endian uint32 row of ``num_perm`` values per unit
-
-
-def cacheable(result: FileResult) -> bool:
-    """Whether a result may be reused: not a skip that depends on the moment."""
-    return result.skip is None or not result.skip.reason.startswith(_TRANSIENT)
-
-
-def encode(result: FileResult, signatures: bytes) -> bytes:
-    units = [
-        [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, u.fingerprint, u.n_tokens,
-         list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports)]
-        for u in result.units
-    ]  # fmt: skip
-    header = json.dumps(
-        {
-            "lines": result.lines,
-            "skip": None if result.skip is None else result.skip.reason,
-            "imports": list(result.imports),
-            "units": units,
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode("utf-8", "surrogatepass")
-    body = struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures
-    return _MAGIC + hashlib.blake2b(body, digest_size=8).digest() + body
-
-
-class _Bad(Exception):
-    """A record that fails validation."""
-
-
-def _str(value: object) -> str:
-    if not isinstance(value, str):
-        raise _Bad
-    return value
-
-
-def _strs(value: object) -> tuple[str, ...]:
-    if type(value) is not list:
-        raise _Bad
-    try:
-        "".join(value)  # every element a string, checked in C (a million per rescan)
-    except TypeError:
-        raise _Bad from None
-    return tuple(value)
-
-
-def _int(value: object) -> int:
-    if type(value) is not int or value < 0:
-        raise _Bad
-    return value
-
-
-def decode(blob: bytes, path: str, num_perm: int) -> CachedFile | None:
-    """The entry in ``blob`` for the file at ``path``, or None if the record is damaged in any way."""
-    try:
-        if len(blob) < 16 or blob[:4] != _MAGIC:
-            raise _Bad
-        body = memoryview(blob)[12:]
-        if hashlib.blake2b(body, digest_size=8).digest() != blob[4:12]:
-            raise _Bad
-        (header_len,) = struct.unpack_from("<I", body)
-        header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
-        if not isinstance(header, dict):
-            raise _Bad
-        imports = _strs(header["imports"])
-        skip_reason = header["skip"]
-        raw_units = header["units"]
-        if not isinstance(raw_units, list):
-            raise _Bad
-        offset = 4 + header_len
-        units: list[Unit] = []
-        for raw in raw_units:
-            if not isinstance(raw, list) or len(raw) != 11:
-                raise _Bad
-            root, language, name, kind, start, end, fp, n_tokens, ids, calls, own_imports = raw
-            n = _int(n_tokens)
-            token_hashes = bytes(body[offset : offset + 4 * n])
-            if len(token_hashes) != 4 * n:
-                raise _Bad
-            offset += 4 * n
-            if name is not None:
-                _str(name)
-            units.append(
-                Unit(
-                    path=path,
-                    root=_str(root),
-                    language=_str(language),
-                    name=name,
-                    kind=_str(kind),
-                    start_line=_int(start),
-                    end_line=_int(end),
-                    fingerprint=Fingerprint(_str(fp)),
-                    token_hashes=token_hashes,
-                    identifiers=_strs(ids),
-                    calls=_strs(calls),
-                    imports=imports if own_imports is None else _strs(own_imports),
-                )
-            )
-        signatures = bytes(body[offset:])
-        if len(signatures) != 4 * num_perm * len(units):
-            raise _Bad
-        if skip_reason is not None:
-            if units:
-                raise _Bad
-            skip: Skip | None = Skip(path, _str(skip_reason))
-        else:
-            skip = None
-        result = FileResult(path, units=tuple(units), lines=_int(header["lines"]), skip=skip, imports=imports)
-        return CachedFile(result, signatures)
-    except (_Bad, KeyError, ValueError, TypeError, UnicodeError, struct.error, RecursionError):
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """A scan's similarity graph: node digests and verified edges between them (indices into ``digests``)."""
-
-    digests: tuple[bytes, ...]  #: 16 bytes each, see :func:`unit_digest`
-    edges: tuple[tuple[int, int, float], ...]
-
-
-_SNAPSHOT_MAGIC = b"DFS1"
-
-
-def encode_snapshot(snapshot: Snapshot) -> bytes:
-    edges = snapshot.edges
-    body = (
-        struct.pack("<II", len(snapshot.digests), len(edges))
-        + b"".join(snapshot.digests)
-        + struct.pack(f"<{2 * len(edges)}I", *(x for i, j, _ in edges for x in (i, j)))
-        + struct.pack(f"<{len(edges)}d", *(sim for _, _, sim in edges))
-    )
-    return _SNAPSHOT_MAGIC + hashlib.blake2b(body, digest_size=8).digest() + body
-
-
-def decode_snapshot(blob: bytes) -> Snapshot | None:
-    """The snapshot in ``blob``, or None if it is damaged in any way."""
-    try:
-        if len(blob) < 20 or blob[:4] != _SNAPSHOT_MAGIC:
-            return None
-        body = memoryview(blob)[12:]
-        if hashlib.blake2b(body, digest_size=8).digest() != blob[4:12]:
-            return None
-        n, e = struct.unpack_from("<II", body)
-        if len(body) != 8 + 16 * n + 8 * e + 8 * e:
-            return None
-        raw = bytes(body[8 : 8 + 16 * n])
-        digests = tuple(raw[k : k + 16] for k in range(0, len(raw), 16))
-        ends = struct.unpack_from(f"<{2 * e}I", body, 8 + 16 * n)
-        sims = struct.unpack_from(f"<{e}d", body, 8 + 16 * n + 8 * e)
-        if any(x >= n for x in ends):
-            return None
-        return Snapshot(digests, tuple(zip(ends[0::2], ends[1::2], sims, strict=True)))
-    except (struct.error, ValueError):
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class ScanMemo:
-    """What a whole scan found before teams and categories, kept with the digest of all its input: a
-    rescan of the same files with the same settings and code takes it as it is."""
-
-    stats: ScanStats
-    clusters: tuple[Cluster, ...]
-    file_imports: dict[str, tuple[str, ...]]
-
-
-_RESULT_MAGIC = b"DFR1"
-
-
-class _Strings:
-    """A table of the distinct strings of a record: identifiers, calls and imports repeat across copies
-    and files, so a record stores each once and lists of their numbers (a third of the size)."""
-
-    def __init__(self) -> None:
-        self.number: dict[str, int] = {}
-
-    def of(self, values: Iterable[str]) -> list[int]:
-        number = self.number
-        return [number.setdefault(v, len(number)) for v in values]
-
-
-def _instance_row(i: Instance, strings: _Strings) -> list[object]:
-    return [i.path, i.start_line, i.end_line, i.name, i.language, i.root, i.fingerprint, i.similarity, i.team,
-            i.code, strings.of(i.identifiers), strings.of(i.calls), strings.of(i.imports)]  # fmt: skip
-
-
-def encode_result(digest: bytes, memo: ScanMemo) -> bytes:
-    st = memo.stats
-    strings = _Strings()
-    clusters = [[c.id, c.similarity, [_instance_row(i, strings) for i in c.instances], c.category,
-                 c.category_confidence, list(c.evidence)] for c in memo.clusters]  # fmt: skip
-    imports = [[path, strings.of(imports)] for path, imports in memo.file_imports.items()]
-    payload = [[st.files, st.units, st.lines, [[s.path, s.reason] for s in st.skipped]], list(strings.number),
-               clusters, imports]  # fmt: skip
-    try:
-        body = orjson.dumps(payload)
-    except TypeError:  # a lone surrogate (an undecodable file name): the standard library escapes it
-        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
-    return _RESULT_MAGIC + digest + hashlib.blake2b(body, digest_size=8).digest() + body
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else _str(value)
-
-
-def _instance_of(row: object, table: tuple[str, ...]) -> Instance:
-    if not isinstance(row, list) or len(row) != 13:
-        raise _Bad
-    path, start, end, name, language, root, fp, sim, team, code, ids, calls, imports = row
-    return Instance(path=_str(path), start_line=_int(start), end_line=_int(end), name=_opt_str(name),
-                    language=_str(language), root=_str(root), fingerprint=Fingerprint(_str(fp)),
-                    similarity=_float(sim), team=_opt_str(team), code=_str(code),
-                    identifiers=_looked_up(ids, table), calls=_looked_up(calls, table),
-                    imports=_looked_up(imports, table))  # fmt: skip
-
-
-def _looked_up(numbers: object, table: tuple[str, ...]) -> tuple[str, ...]:
-    if type(numbers) is not list or (numbers and not 0 <= min(numbers) <= max(numbers) < len(table)):
-        raise _Bad
-    return tuple(map(table.__getitem__, numbers))
-
-
-def decode_result(blob: bytes, digest: bytes) -> ScanMemo | None:
-    """The memo in ``blob`` if it was made from input with ``digest``; None if not, or if damaged."""
-    head = len(_RESULT_MAGIC) + len(digest)
-    if len(blob) < head + 8 or blob[: len(_RESULT_MAGIC)] != _RESULT_MAGIC or blob[len(_RESULT_MAGIC) : head] != digest:
-        return None
-    body = memoryview(blob)[head + 8 :]
-    if hashlib.blake2b(body, digest_size=8).digest() != blob[head : head + 8]:
-        return None
-    try:
-        try:
-            raw = orjson.loads(body)
-        except orjson.JSONDecodeError:  # an escaped lone surrogate (an undecodable file name), which orjson refuses
-            raw = json.loads(bytes(body).decode("utf-8"))
-        (files, units, lines, skipped), raw_table, raw_clusters, raw_imports = raw
-        stats = ScanStats(files=_int(files), units=_int(units), lines=_int(lines),
-                          skipped=tuple(Skip(_str(p), _str(r)) for p, r in skipped))  # fmt: skip
-        table = _strs(raw_table)
-        clusters = []
-        for cid, sim, instances, category, confidence, evidence in raw_clusters:
-            clusters.append(Cluster(id=ClusterId(_str(cid)), similarity=_float(sim),
-                                    instances=tuple(_instance_of(i, table) for i in instances),
-                                    category=_opt_str(category), category_confidence=_float(confidence),
-                                    evidence=_strs(evidence)))  # fmt: skip
-        file_imports = {_str(path): _looked_up(imports, table) for path, imports in raw_imports}
-        return ScanMemo(stats, tuple(clusters), file_imports)
-    except (ValueError, TypeError, _Bad):
-        return None
-
 
 # -- the store ----------------------------------------------------------------------
 
@@ -567,61 +309,6 @@ class Cache:
         self.close()
 
 
-def encode_groups(groups: Sequence[tuple[int, Sequence[int], Sequence[float]]]) -> bytes:
-    return json.dumps([[c, list(m), list(sims)] for c, m, sims in groups], separators=(",", ":")).encode()
-
-
-def decode_groups(blob: bytes) -> list[tuple[int, list[int], list[float]]] | None:
-    """The groups in ``blob``, or None if it is damaged in any way."""
-    try:
-        raw = json.loads(blob)
-        out: list[tuple[int, list[int], list[float]]] = []
-        for centre, members, sims in raw:
-            members = [_int(m) for m in members]
-            sims = [_float(x) for x in sims]
-            if _int(centre) not in members or len(members) < 2 or len(sims) != len(members):
-                return None
-            out.append((centre, members, sims))
-        return out
-    except (ValueError, TypeError, _Bad):
-        return None
-
-
-def encode_category(found: tuple[str | None, float, Evidence]) -> bytes:
-    category, confidence, e = found
-    evidence = [e.confidence, list(e.names), list(e.calls), list(e.identifiers), list(e.imports), e.named,
-                [[cid, conf] for cid, conf in e.candidates]]  # fmt: skip
-    return json.dumps([category, confidence, evidence], separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _float(value: object) -> float:
-    if type(value) not in (int, float) or not 0.0 <= value <= 1.0:  # type: ignore[operator]
-        raise _Bad
-    return float(value)  # type: ignore[arg-type]
-
-
-def decode_category(blob: bytes) -> tuple[str | None, float, Evidence] | None:
-    """What :func:`dupfinder.rules.categorize` returned, or None if ``blob`` is damaged in any way."""
-    try:
-        category, confidence, (conf, names, calls, idents, imports, named, candidates) = json.loads(blob)
-        if category is not None:
-            _str(category)
-        if type(named) is not bool:
-            raise _Bad
-        evidence = Evidence(
-            confidence=_float(conf),
-            names=_strs(names),
-            calls=_strs(calls),
-            identifiers=_strs(idents),
-            imports=_strs(imports),
-            named=named,
-            candidates=tuple((_str(cid), _float(c)) for cid, c in candidates),
-        )
-        return category, _float(confidence), evidence
-    except (ValueError, TypeError, _Bad):
-        return None
-
-
 class _Derived(Generic[V]):
     """Values computed from content, kept in the ``derived`` table under digests of their inputs and
     a scope (the code and settings they also depend on); damaged entries read as missing."""
@@ -653,19 +340,19 @@ class _Derived(Generic[V]):
         self.cache.put_derived([(self._key(k), self._encode(v)) for k, v in items])
 
 
-class GroupCache(_Derived[list[tuple[int, list[int], list[float]]]]):
+class GroupCache(_Derived[Groups]):
     """:class:`dupfinder.similarity.cluster.GroupStore` on the cache: the groups of each connected component."""
 
     namespace = b"groups"
 
-    def _encode(self, value: list[tuple[int, list[int], list[float]]]) -> bytes:
+    def _encode(self, value: Groups) -> bytes:
         return encode_groups(value)
 
-    def _decode(self, blob: bytes) -> list[tuple[int, list[int], list[float]]] | None:
+    def _decode(self, blob: bytes) -> Groups | None:
         return decode_groups(blob)
 
 
-class CategoryCache(_Derived[tuple[str | None, float, Evidence]]):
+class CategoryCache(_Derived[Categorized]):
     """Each cluster's category (:func:`dupfinder.rules.categorize`), remembered by what it is computed from:
     the copies' names, identifiers, calls and imports, the categories' rules and dupfinder's code."""
 
@@ -677,10 +364,10 @@ class CategoryCache(_Derived[tuple[str | None, float, Evidence]]):
     def key(self, cluster: Cluster) -> bytes:
         return category_key(cluster)
 
-    def _encode(self, value: tuple[str | None, float, Evidence]) -> bytes:
+    def _encode(self, value: Categorized) -> bytes:
         return encode_category(value)
 
-    def _decode(self, blob: bytes) -> tuple[str | None, float, Evidence] | None:
+    def _decode(self, blob: bytes) -> Categorized | None:
         return decode_category(blob)
 
 
