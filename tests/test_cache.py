@@ -19,6 +19,7 @@ from dupfinder import cache as cache_mod
 from dupfinder import pipeline as scan_mod
 from dupfinder import reporters
 from dupfinder.analyse import batch
+from dupfinder.cache import keys as cache_keys
 from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
 from dupfinder.model import FileResult, ScanResult
@@ -95,7 +96,7 @@ def test_new_settings_or_new_code_never_reuse_entries(tmp_path: Path, monkeypatc
     assert len(counting.paths) == 6
     assert result == no_cache(root, other)
     counting.paths.clear()
-    monkeypatch.setattr(cache_mod, "code_version", lambda: "99.0+another-build")
+    monkeypatch.setattr(cache_keys, "code_version", lambda: "99.0+another-build")
     scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
     assert len(counting.paths) == 6  # a new dupfinder parses everything again
 

@@ -1,0 +1,222 @@
+"""The records of the cache's values, each in the frame of :mod:`dupfinder.cache.codec`.
+
+* a file's entry (``DFC1``): a JSON header (lines, skip, imports, units' fields), then the units'
+  token hashes and MinHash signatures as raw little-endian uint32 arrays;
+* a similarity graph (``DFS1``): node and edge counts, the 16-byte node digests, the edges' ends as
+  uint32 and their similarities as float64;
+* a component's groups (``DFG1``) and a cluster's category (``DFK1``): JSON.
+
+Each decoder checks every field and returns None for a record that fails any check; decoding costs
+one pass over the record.  The scan result's record is in :mod:`dupfinder.cache.memo`.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
+from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, Unit
+
+FILE = Kind(b"C", 1)
+SNAPSHOT = Kind(b"S", 1)
+GROUPS = Kind(b"G", 1)
+CATEGORY = Kind(b"K", 1)
+
+#: skip reasons that depend on the moment, not on the file: never cached
+_TRANSIENT = ("timed out", "unreadable")
+
+Groups = list[tuple[int, list[int], list[float]]]  #: a component's groups: (centre, members, similarities)
+Categorized = tuple[str | None, float, Evidence]  #: what :func:`dupfinder.rules.categorize` returns
+
+
+# -- a file's entry -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CachedFile:
+    """What a file's entry holds."""
+
+    result: FileResult
+    signatures: bytes  #: one little-endian uint32 row of ``num_perm`` values per unit
+
+
+def cacheable(result: FileResult) -> bool:
+    """Whether a result may be reused: not a skip that depends on the moment."""
+    return result.skip is None or not result.skip.reason.startswith(_TRANSIENT)
+
+
+def encode(result: FileResult, signatures: bytes) -> bytes:
+    units = [
+        [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, u.fingerprint, u.n_tokens,
+         list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports)]
+        for u in result.units
+    ]  # fmt: skip
+    header = json.dumps(
+        {
+            "lines": result.lines,
+            "skip": None if result.skip is None else result.skip.reason,
+            "imports": list(result.imports),
+            "units": units,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8", "surrogatepass")
+    body = struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures
+    return frame(FILE, body)
+
+
+def decode(blob: bytes, path: str, num_perm: int) -> CachedFile | None:
+    """The entry in ``blob`` for the file at ``path``, or None if the record is damaged in any way."""
+    return read(FILE, blob, lambda body: _file_of(body, path, num_perm))
+
+
+def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
+    (header_len,) = struct.unpack_from("<I", body)
+    header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
+    if not isinstance(header, dict):
+        raise Bad
+    imports = strs(header["imports"])
+    skip_reason = header["skip"]
+    raw_units = header["units"]
+    if not isinstance(raw_units, list):
+        raise Bad
+    offset = 4 + header_len
+    units: list[Unit] = []
+    for raw in raw_units:
+        if not isinstance(raw, list) or len(raw) != 11:
+            raise Bad
+        n = int_(raw[7])
+        token_hashes = bytes(body[offset : offset + 4 * n])
+        if len(token_hashes) != 4 * n:
+            raise Bad
+        offset += 4 * n
+        units.append(_unit_of(raw, path, imports, token_hashes))
+    signatures = bytes(body[offset:])
+    if len(signatures) != 4 * num_perm * len(units):
+        raise Bad
+    if skip_reason is not None:
+        if units:
+            raise Bad
+        skip: Skip | None = Skip(path, str_(skip_reason))
+    else:
+        skip = None
+    result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports)
+    return CachedFile(result, signatures)
+
+
+def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashes: bytes) -> Unit:
+    root, language, name, kind, start, end, fp, _, ids, calls, own_imports = raw
+    return Unit(
+        path=path,
+        root=str_(root),
+        language=str_(language),
+        name=opt_str(name),
+        kind=str_(kind),
+        start_line=int_(start),
+        end_line=int_(end),
+        fingerprint=Fingerprint(str_(fp)),
+        token_hashes=token_hashes,
+        identifiers=strs(ids),
+        calls=strs(calls),
+        imports=imports if own_imports is None else strs(own_imports),
+    )
+
+
+# -- a similarity graph ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A scan's similarity graph: node digests and verified edges between them (indices into ``digests``)."""
+
+    digests: tuple[bytes, ...]  #: 16 bytes each, see :func:`dupfinder.cache.keys.unit_digest`
+    edges: tuple[tuple[int, int, float], ...]
+
+
+def encode_snapshot(snapshot: Snapshot) -> bytes:
+    edges = snapshot.edges
+    body = (
+        struct.pack("<II", len(snapshot.digests), len(edges))
+        + b"".join(snapshot.digests)
+        + struct.pack(f"<{2 * len(edges)}I", *(x for i, j, _ in edges for x in (i, j)))
+        + struct.pack(f"<{len(edges)}d", *(sim for _, _, sim in edges))
+    )
+    return frame(SNAPSHOT, body)
+
+
+def decode_snapshot(blob: bytes) -> Snapshot | None:
+    """The snapshot in ``blob``, or None if it is damaged in any way."""
+    return read(SNAPSHOT, blob, _snapshot_of)
+
+
+def _snapshot_of(body: memoryview) -> Snapshot:
+    n, e = struct.unpack_from("<II", body)
+    if len(body) != 8 + 16 * n + 8 * e + 8 * e:
+        raise Bad
+    raw = bytes(body[8 : 8 + 16 * n])
+    digests = tuple(raw[k : k + 16] for k in range(0, len(raw), 16))
+    ends = struct.unpack_from(f"<{2 * e}I", body, 8 + 16 * n)
+    sims = struct.unpack_from(f"<{e}d", body, 8 + 16 * n + 8 * e)
+    if any(x >= n for x in ends):
+        raise Bad
+    return Snapshot(digests, tuple(zip(ends[0::2], ends[1::2], sims, strict=True)))
+
+
+# -- a component's groups, a cluster's category -----------------------------------------
+
+
+def encode_groups(groups: Sequence[tuple[int, Sequence[int], Sequence[float]]]) -> bytes:
+    return frame(
+        GROUPS, json.dumps([[c, list(m), list(sims)] for c, m, sims in groups], separators=(",", ":")).encode()
+    )
+
+
+def decode_groups(blob: bytes) -> Groups | None:
+    """The groups in ``blob``, or None if it is damaged in any way."""
+    return read(GROUPS, blob, _groups_of)
+
+
+def _groups_of(body: memoryview) -> Groups:
+    out: Groups = []
+    for centre, raw_members, raw_sims in json.loads(bytes(body)):
+        members = [int_(m) for m in raw_members]
+        sims = [fraction(x) for x in raw_sims]
+        if int_(centre) not in members or len(members) < 2 or len(sims) != len(members):
+            raise Bad
+        out.append((centre, members, sims))
+    return out
+
+
+def encode_category(found: Categorized) -> bytes:
+    category, confidence, e = found
+    evidence = [e.confidence, list(e.names), list(e.calls), list(e.identifiers), list(e.imports), e.named,
+                [[cid, conf] for cid, conf in e.candidates]]  # fmt: skip
+    return frame(
+        CATEGORY, json.dumps([category, confidence, evidence], separators=(",", ":"), ensure_ascii=False).encode()
+    )
+
+
+def decode_category(blob: bytes) -> Categorized | None:
+    """What :func:`dupfinder.rules.categorize` returned, or None if ``blob`` is damaged in any way."""
+    return read(CATEGORY, blob, _category_of)
+
+
+def _category_of(body: memoryview) -> Categorized:
+    category, confidence, (conf, names, calls, idents, imports, named, candidates) = json.loads(bytes(body))
+    if category is not None:
+        str_(category)
+    if type(named) is not bool:
+        raise Bad
+    evidence = Evidence(
+        confidence=fraction(conf),
+        names=strs(names),
+        calls=strs(calls),
+        identifiers=strs(idents),
+        imports=strs(imports),
+        named=named,
+        candidates=tuple((str_(cid), fraction(c)) for cid, c in candidates),
+    )
+    return category, fraction(confidence), evidence
