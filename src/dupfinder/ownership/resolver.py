@@ -219,28 +219,21 @@ def _find_codeowners(base: str, d: str) -> tuple[Path, str] | None:
     return None
 
 
-def build_resolver(
-    base: str,
-    roots: Sequence[str],
-    teams_file: str | None,
-    fallback: str,
-    *,
-    normalize_owner: Callable[[str], str] = default_owner_name,
-) -> TeamResolver:
-    """Find and parse every owner file for ``roots`` under ``base``; see the module docstring.
+@dataclass(frozen=True, slots=True)
+class _OwnerFiles:
+    """What one walk of the roots found: repositories, CODEOWNERS sites and catalog files."""
 
-    ``fallback`` is ``root``, ``repo``, ``depth:N`` or ``none``. Raises ConfigError
-    for a malformed teams file or an unknown fallback.
-    """
-    _parse_fallback(fallback)
-    base_abs = os.path.abspath(base)
-    norm_roots = tuple(sorted({_norm(r) for r in roots} or {""}))
-    teams = load_teams_file(teams_file) if teams_file else ()
+    repos: frozenset[str]  #: folders holding .git
+    sites: frozenset[str]  #: folders where a CODEOWNERS file may live
+    catalog_files: Mapping[str, tuple[Path, str]]  #: folder -> (its catalog file, the path shown)
 
+
+def _find_owner_files(base_abs: str, roots: Sequence[str]) -> _OwnerFiles:
+    """Walk every root once, noting repositories, CODEOWNERS sites and catalog files."""
     repos: set[str] = set()
     catalog_files: dict[str, tuple[Path, str]] = {}
-    sites: set[str] = {""}  # folders where a CODEOWNERS file may live
-    for root in norm_roots:
+    sites: set[str] = {""}
+    for root in roots:
         # the folders between the base and the root (and the root itself)
         parts = root.split("/") if root else []
         for i in range(len(parts) + 1):
@@ -258,8 +251,11 @@ def build_resolver(
             for name in CATALOG_FILES:
                 if name in filenames and rel not in catalog_files:
                     catalog_files[rel] = (Path(dirpath, name), _join(rel, name))
+    return _OwnerFiles(frozenset(repos), frozenset(sites), MappingProxyType(catalog_files))
 
-    warnings: list[str] = []
+
+def _load_codeowners(base_abs: str, sites: Iterable[str], warnings: list[str]) -> dict[str, CodeOwners]:
+    """Site -> its parsed CODEOWNERS file, sites in sorted order; adds read and parse warnings."""
     codeowners: dict[str, CodeOwners] = {}
     for d in sorted(sites):
         found = _find_codeowners(base_abs, d)
@@ -274,7 +270,11 @@ def build_resolver(
         co = parse_codeowners(text, shown)
         codeowners[d] = co
         warnings.extend(co.warnings)
+    return codeowners
 
+
+def _load_catalogs(catalog_files: Mapping[str, tuple[Path, str]], warnings: list[str]) -> dict[str, CatalogOwner]:
+    """Folder -> the owner its catalog file declares, folders in sorted order; adds skip warnings."""
     catalogs: dict[str, CatalogOwner] = {}
     for d, (path, shown) in sorted(catalog_files.items()):
         owner, warning = parse_catalog_info(path, shown)
@@ -282,7 +282,30 @@ def build_resolver(
             warnings.append(warning)
         if owner is not None:
             catalogs[d] = owner
+    return catalogs
 
+
+def build_resolver(
+    base: str,
+    roots: Sequence[str],
+    teams_file: str | None,
+    fallback: str,
+    *,
+    normalize_owner: Callable[[str], str] = default_owner_name,
+) -> TeamResolver:
+    """Find and parse every owner file for ``roots`` under ``base``; see the module docstring.
+
+    ``fallback`` is ``root``, ``repo``, ``depth:N`` or ``none``. Raises ConfigError
+    for a malformed teams file or an unknown fallback.
+    """
+    _parse_fallback(fallback)
+    base_abs = os.path.abspath(base)
+    norm_roots = tuple(sorted({_norm(r) for r in roots} or {""}))
+    teams = load_teams_file(teams_file) if teams_file else ()
+    found = _find_owner_files(base_abs, norm_roots)
+    warnings: list[str] = []
+    codeowners = _load_codeowners(base_abs, found.sites, warnings)
+    catalogs = _load_catalogs(found.catalog_files, warnings)
     return TeamResolver(
         base=base_abs,
         roots=norm_roots,
@@ -291,7 +314,7 @@ def build_resolver(
         teams=teams,
         codeowners=MappingProxyType(codeowners),
         catalogs=MappingProxyType(catalogs),
-        repos=frozenset(repos),
+        repos=found.repos,
         root_teams=MappingProxyType(_root_teams(base_abs, norm_roots)),
         normalize_owner=normalize_owner,
         warnings=tuple(warnings),
