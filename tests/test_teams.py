@@ -9,16 +9,11 @@ from pathlib import Path
 import pytest
 
 from dupfinder.errors import ConfigError
-from dupfinder.ownership.resolver import (
-    Attribution,
-    TeamResolver,
-    build_resolver,
-    compile_codeowners_pattern,
-    default_owner_name,
-    load_teams_file,
-    parse_codeowners,
-    verbatim_owner,
-)
+from dupfinder.model import Attribution
+from dupfinder.ownership.codeowners import compile_codeowners_pattern, parse_codeowners
+from dupfinder.ownership.names import default_owner_name, verbatim_owner
+from dupfinder.ownership.resolver import TeamResolver, build_resolver
+from dupfinder.ownership.teamsfile import load_teams_file
 
 
 def write(root: Path, rel: str, text: str = "") -> Path:

@@ -4,41 +4,19 @@ Every path (POSIX, relative to the scan base) gets an :class:`Attribution`:
 a team (or ``None``) and the source that said so. Sources, in order of
 precedence -- the first one that speaks wins:
 
-1. **teams file** (``--teams FILE``): YAML ``{teams: {name: [globs]}}`` or plain
-   ``{name: [globs]}``. Globs are gitignore-style (``pathspec``), matched against
-   the path relative to the scan base (the path shown in reports); ``!glob``
-   excludes within a team. The first team, in file order, whose globs match wins.
-2. **CODEOWNERS**, looked up per repository: the scan base, each scanned root,
-   every folder between the base and a root, and every git repository (a folder
-   holding ``.git``) under a root. At each such folder the first of
-   ``.github/CODEOWNERS``, ``CODEOWNERS``, ``docs/CODEOWNERS``,
-   ``.gitlab/CODEOWNERS`` that exists is its file. A path uses the file of its
-   nearest enclosing such folder that has one, never looking past the nearest
-   git repository that encloses it (a nested repository is a boundary). Patterns
-   are relative to the folder holding the repository. Semantics (GitHub's, which
-   differ from ``.gitignore``, so ``pathspec`` is not used here): a leading ``/``
-   anchors to the repository root; a pattern with a slash elsewhere (not only at
-   its end) is anchored too; one without matches at any depth; a trailing ``/``
-   means the folder and everything below it; a pattern also matches everything
-   below a folder it names, except when its last segment is a lone ``*``
-   (``docs/*`` owns ``docs/a.md`` but not ``docs/sub/b.md``); ``*`` and ``?`` do
-   not cross ``/``; ``**`` spans folders; ``\\`` escapes the next character
-   (``\\#`` for a leading hash, ``\\ `` for a space); ``#`` starts a comment; paths
-   are case-sensitive; the **last matching line wins**, and a matching line with
-   no owners leaves the path **unowned** (the chain stops there: CODEOWNERS said
-   so explicitly). ``!`` negation and ``***`` are not supported by GitHub: such
-   lines are skipped with a warning, as are lines whose owners are not
-   ``@user``, ``@org/team`` or an e-mail. GitLab sections (``[Section]``,
-   ``^[Optional]``, ``[Section][2]``) are read with their default owners, which
-   apply to the section's lines that name none; GitLab combines the owners of
-   every section, but one team is needed here, so the last matching line of the
-   whole file wins. With several owners, **the first owner is the team**.
-3. **catalog-info.yaml** (Backstage; ``.yml`` too): a file in any folder applies
-   to everything below it, the nearest one wins, and like CODEOWNERS it is not
-   inherited across a git repository boundary. Of its YAML documents, the first
-   ``kind: Component`` with a ``spec.owner`` is used, else the first document
-   with one. A malformed catalog file belongs to the scanned code, not to the
-   user's configuration: it is skipped with a warning instead of stopping the scan.
+1. **teams file** (``--teams FILE``, :mod:`.teamsfile`): the first team, in
+   file order, whose globs match the path relative to the scan base.
+2. **CODEOWNERS** (:mod:`.codeowners`), looked up per repository: the scan base,
+   each scanned root, every folder between the base and a root, and every git
+   repository (a folder holding ``.git``) under a root. A path uses the file of
+   its nearest enclosing such folder that has one, never looking past the
+   nearest git repository that encloses it (a nested repository is a boundary).
+   Patterns are relative to the folder holding the repository; the last
+   matching line wins, and a matching line with no owners leaves the path
+   **unowned** (the chain stops there: CODEOWNERS said so explicitly).
+3. **catalog-info.yaml** (Backstage, :mod:`.catalog`): a file in any folder
+   applies to everything below it, the nearest one wins, and like CODEOWNERS it
+   is not inherited across a git repository boundary.
 4. **fallback**, chosen by the user: ``root`` (the scanned root is the team,
    named by its folder -- the base's folder for ``.`` -- or by its relative path
    when two roots share a folder name), ``repo`` (the nearest git repository,
@@ -49,9 +27,7 @@ precedence -- the first one that speaks wins:
    reported as such, never dropped.
 
 Owner names from CODEOWNERS and catalog files go through a normaliser
-(:func:`default_owner_name` unless another is given): ``@acme/identity`` ->
-``identity``, ``group:default/identity`` -> ``identity``, ``user:default/ann``
--> ``user:ann``; ``@alice`` and e-mail addresses are kept as written.
+(:mod:`.names`).
 
 Cost: building walks every folder under the roots once (``os.walk``, pruning
 VCS, dependency and cache folders) -- O(folders) -- and parses the few owner
@@ -70,12 +46,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-import pathspec
-
 from dupfinder.errors import ConfigError
 from dupfinder.model import Attribution
+from dupfinder.ownership.catalog import CATALOG_FILES, CatalogOwner, parse_catalog_info
+from dupfinder.ownership.codeowners import CODEOWNERS_LOCATIONS, CodeOwners, parse_codeowners
+from dupfinder.ownership.names import default_owner_name
+from dupfinder.ownership.teamsfile import TeamGlobs, load_teams_file
 from dupfinder.support import git
-from dupfinder.support.yamlfile import config_error, key_node, line_of, read_documents, read_single
 
 SOURCE_TEAMS_FILE = "teams-file"
 SOURCE_CODEOWNERS = "codeowners"
@@ -85,10 +62,6 @@ SOURCE_UNOWNED = "unowned"
 #: Every value :attr:`Attribution.source` can take, in order of precedence.
 SOURCES = (SOURCE_TEAMS_FILE, SOURCE_CODEOWNERS, SOURCE_CATALOG, SOURCE_FALLBACK, SOURCE_UNOWNED)
 
-#: Where a repository keeps its CODEOWNERS file; the first that exists is used
-#: (GitHub's order, then GitLab's extra location).
-CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
-CATALOG_FILES = ("catalog-info.yaml", "catalog-info.yml")
 FALLBACKS = ("root", "repo", "depth:N", "none")
 
 #: Folders never walked while looking for repositories and catalog files.
@@ -109,291 +82,6 @@ _PRUNE = frozenset(
         ".dupfinder-cache",
     }
 )
-
-
-# ---------------------------------------------------------------- owner names
-
-_ENTITY_REF = re.compile(r"(?:(?P<kind>[A-Za-z][\w-]*):)?(?:(?P<ns>[^/:@\s]+)/)?(?P<name>[^/:@\s]+)")
-
-
-def default_owner_name(owner: str) -> str:
-    """``@org/team`` -> ``team``; Backstage ``group:ns/name`` -> ``name``; users and e-mails as written."""
-    o = owner.strip()
-    if o.startswith("@") and not o.startswith("@@") and "/" in o:
-        return o.rsplit("/", 1)[1]
-    m = _ENTITY_REF.fullmatch(o)
-    if m is None:
-        return o
-    kind = (m["kind"] or "group").lower()
-    return m["name"] if kind == "group" else f"{kind}:{m['name']}"
-
-
-def verbatim_owner(owner: str) -> str:
-    """Keep owners exactly as written (``@acme/identity`` stays ``@acme/identity``)."""
-    return owner.strip()
-
-
-def _is_owner(token: str) -> bool:
-    # GitHub accepts @user, @org/team and e-mail addresses; anything else makes the line invalid.
-    return "@" in token
-
-
-# ---------------------------------------------------------------- CODEOWNERS
-
-
-def _segment_regex(seg: str) -> str:
-    out: list[str] = []
-    escape = False
-    for ch in seg:
-        if escape:
-            out.append(re.escape(ch))
-            escape = False
-        elif ch == "\\":
-            escape = True
-        elif ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        else:  # CODEOWNERS has no [ranges]: brackets are literal
-            out.append(re.escape(ch))
-    return "".join(out)
-
-
-def compile_codeowners_pattern(pattern: str) -> re.Pattern[str]:
-    """A regex matching the file paths (relative to the repository root) that ``pattern`` owns.
-
-    Raises ValueError for patterns GitHub rejects (negation, ``***``, empty).
-    """
-    if not pattern or pattern.startswith("!"):
-        raise ValueError("negation (!) is not supported in CODEOWNERS")
-    if "***" in pattern:
-        raise ValueError("three consecutive asterisks are not a valid pattern")
-    if pattern == "/":
-        return re.compile(r"(?!)")  # matches nothing
-    anchored = pattern.startswith("/")
-    body = pattern[1:] if anchored else pattern
-    dir_only = body.endswith("/")
-    segs = [s for s in body.split("/") if s != ""]
-    if not segs:
-        return re.compile(r"(?!)")
-    # "/" only at the end (or nowhere) -> the pattern matches at any depth
-    if not anchored and len(segs) == 1 and segs[0] != "**":
-        segs = ["**", *segs]
-    if dir_only:
-        segs.append("**")
-    collapsed: list[str] = []
-    for s in segs:  # "a/**/**/b" is "a/**/b"
-        if not (s == "**" and collapsed and collapsed[-1] == "**"):
-            collapsed.append(s)
-    segs = collapsed
-
-    out = ["^"]
-    need_sep = False
-    last = len(segs) - 1
-    for i, seg in enumerate(segs):
-        if seg == "**":
-            if last == 0:
-                out.append(".+")
-            elif i == 0:
-                out.append("(?:.+/)?")
-                need_sep = False
-            elif i == last:
-                out.append("/.+")
-            else:
-                out.append("(?:/.+)?")
-                need_sep = True
-            continue
-        if need_sep:
-            out.append("/")
-        if seg == "*":
-            out.append("[^/]+")
-            # a trailing lone "*" owns direct children only (GitHub: docs/* is not recursive)
-        else:
-            out.append(_segment_regex(seg))
-            if i == last:
-                out.append("(?:/.*)?")  # a named folder owns everything below it
-        need_sep = True
-    out.append("$")
-    return re.compile("".join(out))
-
-
-def _tokens(line: str) -> list[str]:
-    """Split on unescaped whitespace, keeping backslash escapes inside tokens."""
-    tokens: list[str] = []
-    cur: list[str] = []
-    escape = False
-    for ch in line:
-        if escape:
-            cur.append(ch)
-            escape = False
-        elif ch == "\\":
-            cur.append(ch)
-            escape = True
-        elif ch.isspace():
-            if cur:
-                tokens.append("".join(cur))
-                cur = []
-        else:
-            cur.append(ch)
-    if cur:
-        tokens.append("".join(cur))
-    return tokens
-
-
-def _owners(tokens: Sequence[str]) -> tuple[list[str], bool]:
-    """Owners up to an inline comment; the flag is False when a token is not an owner."""
-    owners: list[str] = []
-    for tok in tokens:
-        if tok.startswith("#"):
-            break
-        if not _is_owner(tok):
-            return owners, False
-        owners.append(tok)
-    return owners, True
-
-
-_SECTION = re.compile(r"^\^?\[(?P<name>[^\]]*)\](?:\[\d+\])?(?P<rest>.*)$")
-
-
-@dataclass(frozen=True, slots=True)
-class CodeOwnersRule:
-    """One line of a CODEOWNERS file."""
-
-    pattern: str  #: as written (escapes kept)
-    owners: tuple[str, ...]  #: as written; empty means "no owner"
-    line: int  #: 1-indexed line in the file
-    section: str | None  #: GitLab section name, None before any section
-    regex: re.Pattern[str] = field(compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class CodeOwners:
-    """A parsed CODEOWNERS file."""
-
-    file: str  #: path shown in evidence and warnings
-    rules: tuple[CodeOwnersRule, ...]
-    warnings: tuple[str, ...] = ()
-
-    def match(self, path: str) -> CodeOwnersRule | None:
-        """The last rule matching ``path`` (relative to the repository root), or None."""
-        for rule in reversed(self.rules):
-            if rule.regex.match(path):
-                return rule
-        return None
-
-
-def parse_codeowners(text: str, file: str = "CODEOWNERS") -> CodeOwners:
-    """Parse CODEOWNERS text; invalid lines become warnings (``file:line: what``), as GitHub skips them."""
-    rules: list[CodeOwnersRule] = []
-    warnings: list[str] = []
-    section: str | None = None
-    section_owners: tuple[str, ...] = ()
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        sec = _SECTION.match(line)
-        if sec is not None and not line.startswith("\\"):
-            section = sec["name"].strip()
-            owners, ok = _owners(_tokens(sec["rest"]))
-            if not ok:
-                warnings.append(f"{file}:{lineno}: section default owners must be @user, @group or e-mails")
-            section_owners = tuple(owners)
-            continue
-        tokens = _tokens(line)
-        pattern, rest = tokens[0], tokens[1:]
-        if pattern.startswith("\\#"):
-            pattern = pattern[1:]  # "\#file" names a file starting with "#"
-        owners, ok = _owners(rest)
-        if not ok:
-            warnings.append(f"{file}:{lineno}: owners must be @user, @org/team or e-mails; line skipped")
-            continue
-        try:
-            regex = compile_codeowners_pattern(pattern)
-        except ValueError as exc:
-            warnings.append(f"{file}:{lineno}: {exc}; line skipped")
-            continue
-        rules.append(CodeOwnersRule(pattern, tuple(owners) or section_owners, lineno, section, regex))
-    return CodeOwners(file, tuple(rules), tuple(warnings))
-
-
-# ---------------------------------------------------------------- teams file
-
-
-@dataclass(frozen=True, slots=True)
-class TeamGlobs:
-    """One team of a teams file."""
-
-    name: str
-    globs: tuple[str, ...]
-    line: int  #: 1-indexed line of the team's key
-    spec: pathspec.GitIgnoreSpec = field(compare=False, repr=False)
-
-
-def load_teams_file(path: str) -> tuple[TeamGlobs, ...]:
-    """Parse a teams file; ConfigError ``<file>:<line>: <what>`` when malformed."""
-    doc = read_single(Path(path), path)
-    if doc is None:
-        raise config_error(path, 1, "empty teams file: expected a mapping of team name to a list of path globs")
-    data, root = doc.data, doc.node
-    prefix: list[str | int] = []
-    if isinstance(data, dict) and list(data) == ["teams"] and isinstance(data["teams"], dict):
-        data = data["teams"]
-        prefix = ["teams"]
-    if not isinstance(data, dict):
-        raise config_error(path, line_of(root, prefix), "expected a mapping of team name to a list of path globs")
-    teams: list[TeamGlobs] = []
-    for name, globs in data.items():
-        key_line = key_node(root, prefix, str(name)).start_mark.line + 1
-        if not isinstance(name, str) or not name.strip():
-            raise config_error(path, key_line, f"team name must be a non-empty string, got {name!r}")
-        here = [*prefix, name]
-        if not isinstance(globs, list) or not globs:
-            raise config_error(path, line_of(root, here), f"team {name!r}: expected a non-empty list of path globs")
-        for i, glob in enumerate(globs):
-            if not isinstance(glob, str) or not glob.strip():
-                raise config_error(path, line_of(root, [*here, i]), f"team {name!r}: glob must be a string")
-        try:
-            spec = pathspec.GitIgnoreSpec.from_lines(globs)
-        except ValueError as exc:
-            raise config_error(path, line_of(root, here), f"team {name!r}: invalid glob: {exc}") from None
-        teams.append(TeamGlobs(name.strip(), tuple(globs), key_line, spec))
-    return tuple(teams)
-
-
-# ---------------------------------------------------------------- catalog-info.yaml
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogOwner:
-    owner: str  #: spec.owner as written
-    file: str  #: path shown in evidence
-    line: int
-
-
-def parse_catalog_info(path: Path, file: str) -> tuple[CatalogOwner | None, str | None]:
-    """The owner of a Backstage catalog file, and a warning when it cannot be read."""
-    try:
-        docs = read_documents(path, file)
-    except ConfigError as exc:
-        return None, f"{exc}; catalog file skipped"
-    found: list[tuple[bool, CatalogOwner]] = []
-    for doc in docs:
-        data = doc.data
-        if not isinstance(data, dict):
-            continue
-        spec = data.get("spec")
-        owner = spec.get("owner") if isinstance(spec, dict) else None
-        if isinstance(owner, str) and owner.strip():
-            line = line_of(doc.node, ["spec", "owner"])
-            found.append((data.get("kind") == "Component", CatalogOwner(owner.strip(), file, line)))
-    for is_component, owner_ in found:
-        if is_component:
-            return owner_, None
-    return (found[0][1], None) if found else (None, None)
-
-
-# ---------------------------------------------------------------- the resolver
 
 
 def _norm(path: str) -> str:
@@ -531,28 +219,21 @@ def _find_codeowners(base: str, d: str) -> tuple[Path, str] | None:
     return None
 
 
-def build_resolver(
-    base: str,
-    roots: Sequence[str],
-    teams_file: str | None,
-    fallback: str,
-    *,
-    normalize_owner: Callable[[str], str] = default_owner_name,
-) -> TeamResolver:
-    """Find and parse every owner file for ``roots`` under ``base``; see the module docstring.
+@dataclass(frozen=True, slots=True)
+class _OwnerFiles:
+    """What one walk of the roots found: repositories, CODEOWNERS sites and catalog files."""
 
-    ``fallback`` is ``root``, ``repo``, ``depth:N`` or ``none``. Raises ConfigError
-    for a malformed teams file or an unknown fallback.
-    """
-    _parse_fallback(fallback)
-    base_abs = os.path.abspath(base)
-    norm_roots = tuple(sorted({_norm(r) for r in roots} or {""}))
-    teams = load_teams_file(teams_file) if teams_file else ()
+    repos: frozenset[str]  #: folders holding .git
+    sites: frozenset[str]  #: folders where a CODEOWNERS file may live
+    catalog_files: Mapping[str, tuple[Path, str]]  #: folder -> (its catalog file, the path shown)
 
+
+def _find_owner_files(base_abs: str, roots: Sequence[str]) -> _OwnerFiles:
+    """Walk every root once, noting repositories, CODEOWNERS sites and catalog files."""
     repos: set[str] = set()
     catalog_files: dict[str, tuple[Path, str]] = {}
-    sites: set[str] = {""}  # folders where a CODEOWNERS file may live
-    for root in norm_roots:
+    sites: set[str] = {""}
+    for root in roots:
         # the folders between the base and the root (and the root itself)
         parts = root.split("/") if root else []
         for i in range(len(parts) + 1):
@@ -570,8 +251,11 @@ def build_resolver(
             for name in CATALOG_FILES:
                 if name in filenames and rel not in catalog_files:
                     catalog_files[rel] = (Path(dirpath, name), _join(rel, name))
+    return _OwnerFiles(frozenset(repos), frozenset(sites), MappingProxyType(catalog_files))
 
-    warnings: list[str] = []
+
+def _load_codeowners(base_abs: str, sites: Iterable[str], warnings: list[str]) -> dict[str, CodeOwners]:
+    """Site -> its parsed CODEOWNERS file, sites in sorted order; adds read and parse warnings."""
     codeowners: dict[str, CodeOwners] = {}
     for d in sorted(sites):
         found = _find_codeowners(base_abs, d)
@@ -586,7 +270,11 @@ def build_resolver(
         co = parse_codeowners(text, shown)
         codeowners[d] = co
         warnings.extend(co.warnings)
+    return codeowners
 
+
+def _load_catalogs(catalog_files: Mapping[str, tuple[Path, str]], warnings: list[str]) -> dict[str, CatalogOwner]:
+    """Folder -> the owner its catalog file declares, folders in sorted order; adds skip warnings."""
     catalogs: dict[str, CatalogOwner] = {}
     for d, (path, shown) in sorted(catalog_files.items()):
         owner, warning = parse_catalog_info(path, shown)
@@ -594,7 +282,30 @@ def build_resolver(
             warnings.append(warning)
         if owner is not None:
             catalogs[d] = owner
+    return catalogs
 
+
+def build_resolver(
+    base: str,
+    roots: Sequence[str],
+    teams_file: str | None,
+    fallback: str,
+    *,
+    normalize_owner: Callable[[str], str] = default_owner_name,
+) -> TeamResolver:
+    """Find and parse every owner file for ``roots`` under ``base``; see the module docstring.
+
+    ``fallback`` is ``root``, ``repo``, ``depth:N`` or ``none``. Raises ConfigError
+    for a malformed teams file or an unknown fallback.
+    """
+    _parse_fallback(fallback)
+    base_abs = os.path.abspath(base)
+    norm_roots = tuple(sorted({_norm(r) for r in roots} or {""}))
+    teams = load_teams_file(teams_file) if teams_file else ()
+    found = _find_owner_files(base_abs, norm_roots)
+    warnings: list[str] = []
+    codeowners = _load_codeowners(base_abs, found.sites, warnings)
+    catalogs = _load_catalogs(found.catalog_files, warnings)
     return TeamResolver(
         base=base_abs,
         roots=norm_roots,
@@ -603,7 +314,7 @@ def build_resolver(
         teams=teams,
         codeowners=MappingProxyType(codeowners),
         catalogs=MappingProxyType(catalogs),
-        repos=frozenset(repos),
+        repos=found.repos,
         root_teams=MappingProxyType(_root_teams(base_abs, norm_roots)),
         normalize_owner=normalize_owner,
         warnings=tuple(warnings),
@@ -611,21 +322,8 @@ def build_resolver(
 
 
 __all__ = [
-    "CATALOG_FILES",
-    "CODEOWNERS_LOCATIONS",
     "FALLBACKS",
     "SOURCES",
-    "Attribution",
-    "CatalogOwner",
-    "CodeOwners",
-    "CodeOwnersRule",
-    "TeamGlobs",
     "TeamResolver",
     "build_resolver",
-    "compile_codeowners_pattern",
-    "default_owner_name",
-    "load_teams_file",
-    "parse_catalog_info",
-    "parse_codeowners",
-    "verbatim_owner",
 ]
