@@ -78,7 +78,15 @@ class Walk(Names):
     # -- the walk -----------------------------------------------------------
 
     def run(self, tree: ts.Tree) -> ParsedFile:
-        """The hot loop: kept flat, one pass, no recursion."""
+        """The hot loop: one pass, no recursion.
+
+        One flat loop on purpose: writing each leaf's token through a method
+        (one call per leaf, which brings this function under 60 lines) costs
+        9% of the walk's instructions and 6% of parse plus walk (callgrind
+        over 300 BigCloneBench functions), and a cold
+        ``dupfinder scan ../shared/bigclonebench/functions --no-cache -q -j 1``
+        took 8.4 s instead of 7.9 s (mean of 4 runs each).
+        """
         roles = self.grammar.roles
         anon = self.grammar.anon
         n_kinds = len(roles)
