@@ -216,13 +216,26 @@ def parse_structure(source: str) -> Structure:
     """Units (without tokens), calls, imports and the first syntax error of one file."""
     root = _parser().parse(source.encode("utf-8", "surrogatepass")).root_node
     caps: dict[str, list[ts.Node]] = ts.QueryCursor(_grammar()[1]).captures(root)
+    return Structure(
+        units=_found_units(_events(caps)),
+        imports=tuple(name for _, name in _imports(caps)),
+        error_line=_first_error_line(root) if root.has_error else 0,
+    )
+
+
+#: (start byte, order, node, outer node): order 0 opens a scope (a ``def`` or a
+#: ``class``, its outer node the decorated definition around it, if any), 1 is a call
+_Event = tuple[int, int, ts.Node, ts.Node | None]
+
+
+def _events(caps: dict[str, list[ts.Node]]) -> list[_Event]:
+    """The captures that open scopes or name callees, in source order; a scope opens at its first decorator."""
     decorated: dict[int, ts.Node] = {}
     for node in caps.get("decorated", ()):
         inner = node.child_by_field_name("definition")
         if inner is not None:
             decorated[inner.start_byte] = node
-    # (start byte, order, node, outer node): a scope opens at its first decorator
-    events: list[tuple[int, int, ts.Node, ts.Node | None]] = []
+    events: list[_Event] = []
     for key in ("def", "class"):
         for node in caps.get(key, ()):
             opening = decorated.get(node.start_byte, node)
@@ -234,7 +247,11 @@ def parse_structure(source: str) -> Structure:
         if _CALL_OF_TYPE.match(node.text or b""):
             events.append((node.start_byte, 1, node, None))
     events.sort(key=lambda e: (e[0], e[1]))
+    return events
 
+
+def _found_units(events: list[_Event]) -> tuple[FoundUnit, ...]:
+    """The clean ``def`` units, named by the scopes open around them, each with the calls inside it."""
     # open scopes: (end byte, is_class, name, calls of a clean unit or None)
     scopes: list[tuple[int, bool, str, list[str] | None]] = []
     found: list[tuple[str, str, int, int, list[str]]] = []
@@ -269,11 +286,7 @@ def parse_structure(source: str) -> Structure:
                       _last_code_row(node), unit_calls))  # fmt: skip
         scopes.append((outer.end_byte, False, name, unit_calls))
         open_units += 1
-    return Structure(
-        units=tuple(FoundUnit(k, q, s, e, tuple(c)) for k, q, s, e, c in found),
-        imports=tuple(name for _, name in _imports(caps)),
-        error_line=_first_error_line(root) if root.has_error else 0,
-    )
+    return tuple(FoundUnit(k, q, s, e, tuple(c)) for k, q, s, e, c in found)
 
 
 def raw_units(source: str, structure: Structure) -> tuple[RawUnit, ...]:
