@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from dupfinder.languages import BUILTINS
-from dupfinder.languages.base import Language
+from dupfinder.languages.base import Language, UnitParser
 from dupfinder.languages.go import LANGUAGE as GO
 from dupfinder.languages.java import LANGUAGE as JAVA
 from dupfinder.languages.javascript import LANGUAGE as JS
@@ -616,6 +616,28 @@ def test_builtin_language_contract(name: str) -> None:
     assert all(ext.startswith(".") and ext == ext.lower() for ext in lang.extensions)
     for ext in lang.extensions:
         assert lang.parse("", "empty" + ext) == ParsedFile(units=())
+
+
+class _ParseOnly:
+    """A third-party language as the entry point may give it: ``parse`` and nothing more."""
+
+    name = "plain"
+    extensions: tuple[str, ...] = (".plain",)
+
+    def parse(self, source: str, path: str) -> ParsedFile:
+        return ParsedFile(units=())
+
+
+class _OptedOut(_ParseOnly):
+    parse_units = None
+
+
+def test_the_fast_path_is_an_optional_capability() -> None:
+    assert isinstance(load("python"), UnitParser)
+    assert not any(isinstance(load(name), UnitParser) for name in TREE_SITTER)
+    assert isinstance(_ParseOnly(), Language)
+    assert not isinstance(_ParseOnly(), UnitParser)
+    assert not isinstance(_OptedOut(), UnitParser)
 
 
 def test_extensions() -> None:

@@ -50,9 +50,8 @@ def analyse_text(text: str, source: SourceFile, config: ScanConfig) -> FileResul
     if not text.strip():  # empty or blank (many __init__.py): nothing to parse
         return FileResult(source.path, lines=lines)
     language = languages.get(source.language)
-    parse_units = getattr(language, "parse_units", None)
-    if parse_units is not None:  # a language's fast path: the same units without Token objects
-        fast_units, imports, error = parse_units(
+    if isinstance(language, languages.UnitParser):  # a language's fast path: the same units without Token objects
+        fast_units, imports, error = language.parse_units(
             text, source.path, root=source.root, language=source.language, min_tokens=config.min_tokens
         )
         if error is not None and not fast_units:

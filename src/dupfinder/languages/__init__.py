@@ -2,7 +2,8 @@
 
 A third-party package adds a language by exposing an object that satisfies
 :class:`dupfinder.languages.base.Language` under the entry-point group
-``dupfinder.languages``.
+``dupfinder.languages``; one that can also give normalised units directly
+implements :class:`dupfinder.languages.base.UnitParser` as well.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib
 from functools import cache
 from importlib.metadata import entry_points
 
-from dupfinder.languages.base import Language
+from dupfinder.languages.base import Language, UnitParser
 
 #: name -> "module:attribute" of the built-in languages (imported lazily).
 BUILTINS: dict[str, str] = {
@@ -73,4 +74,4 @@ def get(name: str) -> Language:
     return registry()[name]
 
 
-__all__ = ["BUILTINS", "Language", "by_extension", "get", "language_for", "registry"]
+__all__ = ["BUILTINS", "Language", "UnitParser", "by_extension", "get", "language_for", "registry"]

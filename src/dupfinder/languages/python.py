@@ -20,6 +20,7 @@ import keyword
 import tokenize
 
 from dupfinder.languages import python_treesitter as fast
+from dupfinder.languages.base import Language, UnitParser
 from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, Token, Unit
 from dupfinder.similarity.normalize import to_unit
 
@@ -149,7 +150,9 @@ def _fast_structure(source: str) -> fast.Structure | None:
         return None
 
 
-class PythonLanguage:
+class PythonLanguage(Language, UnitParser):
+    """Python, with the fast path of :class:`~dupfinder.languages.base.UnitParser`."""
+
     name = "python"
     extensions: tuple[str, ...] = (".py", ".pyi", ".pyw")
 

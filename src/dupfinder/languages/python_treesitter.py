@@ -17,15 +17,11 @@ produces (see :mod:`dupfinder.languages.python`), and nothing slower:
    ``get_full_name_for_node`` (``a.b(c).d[0].e`` -> ``a.b.d.e``, a base that is
    no name -> ``None``) and count for every enclosing unit.
 2. **Tokens**: a unit's lines are split by one compiled regular expression
-   (the stdlib tokenizer's own token grammar, whole-text, with comments, blank
-   lines, continuations and layout consumed between tokens), so ``findall``
-   returns the code tokens as strings without a Python-level loop.  Names,
-   keywords, literals (strings whole, f-strings included, numbers, True and
-   False) and punctuation are classified exactly as the tokenizer path does.
+   (:mod:`dupfinder.languages.python_tokens`), classified exactly as the
+   tokenizer path does.
 3. **Normalisation** (:func:`units`): each distinct token text is classified
-   and hashed once per process through :func:`dupfinder.similarity.normalize.normalise_token`
-   and :func:`~dupfinder.similarity.normalize.token_hash`, then a unit's hash stream is a
-   dict look-up per token.  The result is the same ``Unit`` that
+   and hashed once per process (:func:`~dupfinder.languages.python_tokens.hashes_and_names`).
+   The result is the same ``Unit`` that
    :func:`dupfinder.similarity.normalize.to_unit` makes from the ``Token`` objects
    (tests compare the two), without building a ``Token`` per token.
 
@@ -39,95 +35,18 @@ nested unit's lines are read again by each enclosing unit).
 
 from __future__ import annotations
 
-import keyword
 import re
 import threading
-import tokenize
-from array import array
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import tree_sitter as ts
 import tree_sitter_python
 
-from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, RawUnit, Token, Unit
-from dupfinder.similarity.normalize import fingerprint, normalise_token, token_hash
+from dupfinder.languages.python_tokens import hashes_and_names, token_texts, tokens_with_lines
+from dupfinder.model import RawUnit, Unit
+from dupfinder.similarity.normalize import fingerprint
 
 __all__ = ["Structure", "parse_structure", "raw_units", "token_texts", "tokens_with_lines", "units"]
-
-# -- the token grammar ----------------------------------------------------------
-
-_PREFIX = r"(?:[bB][rR]?|[rR][bBfF]?|[uU]|[fF][rR]?)?"
-# triple-quoted strings may hold newlines and backslash escapes of anything
-_TRIPLE = _PREFIX + (
-    r"(?:'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
-    r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*""")'
-)
-# one-quote strings end at their line, unless a backslash continues them
-_SINGLE = _PREFIX + r"""(?:'[^\n'\\]*(?:\\[\s\S][^\n'\\]*)*'|"[^\n"\\]*(?:\\[\s\S][^\n"\\]*)*")"""
-# the tokenizer's own number grammar, its groups made non-capturing
-_NUMBER = re.sub(r"\((?!\?)", "(?:", tokenize.Number)
-#: brackets, commas and semicolons begin no longer operator: one character class, tried early
-_BRACKETS = r"[()\[\]{},;~]"
-_OPERATORS = "|".join(
-    re.escape(t) for t in sorted(tokenize.EXACT_TOKEN_TYPES, key=len, reverse=True) if t not in "()[]{},;~"
-)
-#: what lies between tokens: white space, comments, newlines and backslash
-#: continuations (possessive: a token never starts inside a comment)
-_GAP = r"(?:[^\S\n]+|#[^\n]*|\\?\n)*+"
-#: names first (most tokens; possessive, and never a string prefix), then
-#: brackets, numbers, strings, operators (longest first), and any other
-#: visible character alone (the tokenizer's ERRORTOKEN)
-_TOKEN = rf"(?:[^\W\d]\w*+(?!['\"])|{_BRACKETS}|{_NUMBER}|{_TRIPLE}|{_SINGLE}|{_OPERATORS}|\S)"
-# after a gap comes a token or the end (an empty match, dropped): a match
-# always succeeds where the last one ended, so scanning never restarts inside
-# a comment or a string
-_TOKEN_RE = re.compile(_GAP + "(" + _TOKEN + r"|\Z)")
-#: the same with a group for the gap, to count the newlines in it
-_TOKEN_GAP_RE = re.compile("(" + _GAP + ")(" + _TOKEN + r"|\Z)")
-
-_KEYWORDS = frozenset(keyword.kwlist)  # soft keywords (match, case, type, _) stay names
-_BOOLEANS = frozenset({"True", "False"})
-_QUOTES = frozenset("'\"")
-
-
-def classify(text: str) -> str:
-    """The token kind of one token text, as the stdlib-tokenizer path classifies it."""
-    first = text[0]
-    if first.isdigit() or (first == "." and len(text) > 1 and text[1].isdigit()):
-        return LITERAL
-    if len(text) > 1 and text[-1] in _QUOTES:
-        return LITERAL  # a string, prefixed or not
-    if text in _BOOLEANS:
-        return LITERAL
-    if text in _KEYWORDS:
-        return KEYWORD
-    if first == "_" or first.isalnum():
-        return NAME
-    return PUNCT
-
-
-def token_texts(segment: str) -> list[str]:
-    """Code token texts of ``segment`` (whole lines), comments and layout dropped."""
-    texts: list[str] = _TOKEN_RE.findall(segment)
-    while texts and not texts[-1]:  # the end, once after a gap and once more without
-        texts.pop()
-    return texts
-
-
-def tokens_with_lines(segment: str, first_line: int) -> list[Token]:
-    """Classified ``Token`` objects of ``segment``, whose first line is ``first_line``."""
-    out: list[Token] = []
-    line = first_line
-    for gap, text in _TOKEN_GAP_RE.findall(segment):
-        if not text:  # the end
-            break
-        line += gap.count("\n")
-        out.append(Token(classify(text), text, line))
-        if "\n" in text:  # a string over several lines
-            line += text.count("\n")
-    return out
-
 
 # -- structure from tree-sitter -------------------------------------------------
 
@@ -297,13 +216,26 @@ def parse_structure(source: str) -> Structure:
     """Units (without tokens), calls, imports and the first syntax error of one file."""
     root = _parser().parse(source.encode("utf-8", "surrogatepass")).root_node
     caps: dict[str, list[ts.Node]] = ts.QueryCursor(_grammar()[1]).captures(root)
+    return Structure(
+        units=_found_units(_events(caps)),
+        imports=tuple(name for _, name in _imports(caps)),
+        error_line=_first_error_line(root) if root.has_error else 0,
+    )
+
+
+#: (start byte, order, node, outer node): order 0 opens a scope (a ``def`` or a
+#: ``class``, its outer node the decorated definition around it, if any), 1 is a call
+_Event = tuple[int, int, ts.Node, ts.Node | None]
+
+
+def _events(caps: dict[str, list[ts.Node]]) -> list[_Event]:
+    """The captures that open scopes or name callees, in source order; a scope opens at its first decorator."""
     decorated: dict[int, ts.Node] = {}
     for node in caps.get("decorated", ()):
         inner = node.child_by_field_name("definition")
         if inner is not None:
             decorated[inner.start_byte] = node
-    # (start byte, order, node, outer node): a scope opens at its first decorator
-    events: list[tuple[int, int, ts.Node, ts.Node | None]] = []
+    events: list[_Event] = []
     for key in ("def", "class"):
         for node in caps.get(key, ()):
             opening = decorated.get(node.start_byte, node)
@@ -315,7 +247,11 @@ def parse_structure(source: str) -> Structure:
         if _CALL_OF_TYPE.match(node.text or b""):
             events.append((node.start_byte, 1, node, None))
     events.sort(key=lambda e: (e[0], e[1]))
+    return events
 
+
+def _found_units(events: list[_Event]) -> tuple[FoundUnit, ...]:
+    """The clean ``def`` units, named by the scopes open around them, each with the calls inside it."""
     # open scopes: (end byte, is_class, name, calls of a clean unit or None)
     scopes: list[tuple[int, bool, str, list[str] | None]] = []
     found: list[tuple[str, str, int, int, list[str]]] = []
@@ -350,11 +286,7 @@ def parse_structure(source: str) -> Structure:
                       _last_code_row(node), unit_calls))  # fmt: skip
         scopes.append((outer.end_byte, False, name, unit_calls))
         open_units += 1
-    return Structure(
-        units=tuple(FoundUnit(k, q, s, e, tuple(c)) for k, q, s, e, c in found),
-        imports=tuple(name for _, name in _imports(caps)),
-        error_line=_first_error_line(root) if root.has_error else 0,
-    )
+    return tuple(FoundUnit(k, q, s, e, tuple(c)) for k, q, s, e, c in found)
 
 
 def raw_units(source: str, structure: Structure) -> tuple[RawUnit, ...]:
@@ -373,38 +305,6 @@ def raw_units(source: str, structure: Structure) -> tuple[RawUnit, ...]:
     )
 
 
-# -- normalised units without Token objects -------------------------------------
-
-#: token text -> hash of its normalised form (bounded: literals are mostly unique)
-_NORMALISED: dict[str, int] = {}
-_NAMES: set[str] = set()  #: texts known to be names, for the identifier sets
-_CACHE_LIMIT = 500_000
-
-
-def _normalised_hash(text: str) -> int:
-    kind = classify(text)
-    value = token_hash(normalise_token(Token(kind, text, 0)))
-    if len(_NORMALISED) < _CACHE_LIMIT:
-        _NORMALISED[text] = value
-        if kind == NAME:
-            _NAMES.add(text)
-    return value
-
-
-def _stream(texts: Sequence[str]) -> tuple[bytes, tuple[str, ...]]:
-    """(little-endian uint32 normalised hashes, sorted unique names) of a token list."""
-    found = list(map(_NORMALISED.get, texts))
-    hashes: list[int] = (
-        [h if h is not None else _normalised_hash(t) for h, t in zip(found, texts, strict=True)]
-        if None in found
-        else found  # type: ignore[assignment]  # no None left
-    )
-    names = _NAMES.intersection(texts)
-    if len(_NORMALISED) >= _CACHE_LIMIT:  # names the bounded cache could not keep
-        names.update(t for t in texts if t not in _NAMES and classify(t) == NAME)
-    return array("I", hashes).tobytes(), tuple(sorted(names))
-
-
 def units(
     source: str, structure: Structure, *, path: str, root: str, language: str, min_tokens: int
 ) -> tuple[Unit, ...]:
@@ -416,7 +316,7 @@ def units(
         texts = token_texts("\n".join(lines[u.start_line - 1 : u.end_line]))
         if len(texts) < min_tokens:
             continue
-        hashes, names = _stream(texts)
+        hashes, names = hashes_and_names(texts)
         out.append(
             Unit(
                 path=path,
