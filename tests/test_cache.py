@@ -20,6 +20,7 @@ from dupfinder import pipeline as scan_mod
 from dupfinder import reporters
 from dupfinder.analyse import batch
 from dupfinder.cache import keys as cache_keys
+from dupfinder.cache.memo import RESULT
 from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
 from dupfinder.model import FileResult, ScanResult
@@ -343,7 +344,7 @@ def test_baseline_uses_the_cache_and_writes_the_same_file(tmp_path: Path) -> Non
 def result_rows(cache_dir: Path) -> list[tuple[bytes, bytes]]:
     with sqlite3.connect(db_path(cache_dir)) as conn:
         rows = conn.execute("SELECT key, value FROM snapshots").fetchall()
-    return [(k, v) for k, v in rows if v.startswith(b"DFR1")]
+    return [(k, v) for k, v in rows if v.startswith(RESULT.magic)]
 
 
 def test_an_unchanged_rescan_takes_the_last_result_and_a_changed_one_does_not(

@@ -21,7 +21,6 @@ from conftest import write
 from dupfinder import reporters
 from dupfinder.cli.app import cli
 from dupfinder.cli.ci import FORMATS as GATE_FORMATS
-from dupfinder.config import DEFAULT_THRESHOLD
 from dupfinder.languages import get as get_language
 from dupfinder.model import Cluster, ClusterId, Finding, GateReport, Sibling, Unit
 from dupfinder.similarity.normalize import to_unit
@@ -139,25 +138,38 @@ def load_profile(client, user_id, fields=None):
     return profile
 """
 
-# ... and the same function after an edit that keeps half of it and makes it a copy of the retry helper
-PROFILE_EDITED = """import requests
+# ... and the same function after an edit that keeps its own half and pastes the retry helper's loop into it
+PROFILE_EDITED = """import time
+
+import requests
 
 
 def load_profile(client, user_id, fields=None):
     profile = client.cache.get(user_id)
     if profile is None:
+        url, attempts, backoff = client.url, 3, 0.5
         last = None
-        for attempt in range(3):
+        for attempt in range(attempts):
             try:
-                resp = requests.get(client.url, timeout=10)
+                resp = requests.get(url, timeout=10)
                 if resp.status_code >= 500:
                     raise RuntimeError("server error %d" % resp.status_code)
-                profile = resp.json()
+                return resp.json()
             except requests.RequestException as exc:
                 last = exc
-                time.sleep(0.5 * (2 ** attempt))
+                time.sleep(backoff * (2 ** attempt))
+        raise RuntimeError(f"giving up on {url}") from last
     if fields:
         profile = {k: v for k, v in profile.items() if k in fields}
+    for key, value in list(profile.items()):
+        if isinstance(value, str) and value.startswith("ref:"):
+            profile[key] = client.refs.resolve(value[4:], owner=user_id)
+        elif value is None and key in client.defaults:
+            profile[key] = client.defaults[key]
+    if client.audit_enabled:
+        client.audit.record("profile.read", user_id, sorted(profile))
+    display = profile.get("display_name") or profile.get("email", "").split("@")[0]
+    profile["initials"] = "".join(part[:1].upper() for part in display.split()[:2])
     metrics.increment("profile.loaded", tags={"user": user_id})
     return profile
 """
@@ -354,17 +366,40 @@ def unit_of(source: str) -> Unit:
 
 
 @needs_git
-def test_editing_a_unique_function_into_a_copy_fails(repo: Path, baseline: Path) -> None:
-    # the fixture's premise, in the scan's own measure: before the edit load_profile was no copy of the
-    # retry helper; after it, it is one, and still close enough to its earlier self to be its next version
+def test_a_block_pasted_into_an_existing_function_fails_at_the_pasted_lines(
+    repo: Path, baseline: Path, tmp_path: Path
+) -> None:
+    # load_profile keeps its own half: as a whole it is no copy of anything, but lines 10-20 are the
+    # retry helper's loop, pasted
     before, after, retry = unit_of(PROFILE), unit_of(PROFILE_EDITED), unit_of(RETRY)
-    assert similarity(before, retry) < DEFAULT_THRESHOLD <= min(similarity(after, before), similarity(after, retry))
-    # the earlier version of load_profile was no copy of anything: the edit adds duplication
+    assert max(similarity(before, retry), similarity(after, retry)) < 0.7
     write(repo, "services/identity/profile.py", PROFILE_EDITED)
-    commit(repo, "profile errors")
-    for code, out in both(repo, baseline):
+    commit(repo, "profile retries")
+    for mode in (("--base", "main"), ("--baseline", str(baseline))):
+        code, out = run(str(repo), *mode)
         assert code == 1, out
-        assert "services/identity/profile.py:4:1: error: new duplicate [http-retry]: `load_profile`" in out
+        lines = [line for line in out.splitlines() if ": error: new duplicate" in line]
+        assert len(lines) == 1 and lines[0].startswith("services/identity/profile.py:10:1: error: new duplicate"), out
+        assert "a block in `load_profile`" in lines[0], out
+        # the pointer names the function to call, not the lines inside it
+        assert "= reuse services/billing/http.py:1-16 `fetch_with_retry` [billing]" in out, out
+        (res,) = results(sarif(repo, *mode, out=tmp_path / "out.sarif"))
+        region = res["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] == 10 and region["endLine"] >= 19
+        related = {r["physicalLocation"]["artifactLocation"]["uri"] for r in res["relatedLocations"]}
+        assert "services/billing/http.py" in related
+
+
+@needs_git
+def test_editing_around_an_old_block_copy_passes(repo: Path, baseline: Path) -> None:
+    write(repo, "services/identity/profile.py", PROFILE_EDITED)
+    commit(repo, "profile retries")
+    git(repo, "checkout", "-q", "-b", "later")
+    # a later change edits the function around the pasted loop, and leaves the loop as it is
+    write(repo, "services/identity/profile.py", PROFILE_EDITED.replace('tags={"user": user_id}', 'tags={"u": user_id}'))
+    commit(repo, "profile tags")
+    code, out = run(str(repo), "--base", "feature")
+    assert code == 0, out
 
 
 @needs_git

@@ -73,7 +73,7 @@ def libcst_units(source: str, path: str) -> tuple[tuple[Unit, ...], tuple[str, .
 
 
 def fast_units(source: str, path: str) -> tuple[tuple[Unit, ...], tuple[str, ...]]:
-    units, imports, error = PY.parse_units(source, path, root=".", language="python", min_tokens=1)
+    units, imports, error, _ = PY.parse_units(source, path, root=".", language="python", min_tokens=1)
     assert error is None
     return units, imports
 
@@ -108,7 +108,7 @@ def test_real_modules_give_the_same_units_both_ways(path: Path) -> None:
 
 def test_a_file_only_tree_sitter_can_read_keeps_its_clean_units() -> None:
     source = 'def py2():\n    print "old"\n    return 1\n\n\ndef broken(:\n    pass\n\n\ndef fine(a):\n    return a\n'
-    units, _, error = PY.parse_units(source, "m.py", root=".", language="python", min_tokens=1)
+    units, _, error, _ = PY.parse_units(source, "m.py", root=".", language="python", min_tokens=1)
     assert error is None
     assert [u.name for u in units] == ["py2", "fine"]
     assert PY.parse("def broken(:\n    pass\n", "m.py").error == "syntax error at line 1"

@@ -7,8 +7,10 @@
 reporter on the same folder (paths relative to it, or absolute under it).  A jscpd pair counts as
 held when one dupfinder cluster has a copy overlapping each side (same file, overlapping lines).
 Pairs whose fragment is only strings, comments and docstrings (no code token) are left out, as are
-pairs whose sides overlap each other.  Prints the recall overall, the share held by unit and by
-block clusters, and a sample of missed pairs.  Standard library only.
+pairs whose sides overlap each other and pairs in a file dupfinder did not analyse (listed in the
+report's ``stats.skipped`` with its reason, e.g. an ignore rule for migrations or generated code).
+Prints the recall overall, the share held by unit and by block clusters, and a sample of missed
+pairs.  Standard library only.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def main() -> int:
     for n, c in enumerate(report["clusters"]):
         for i in c["instances"]:
             spans[i["path"]].append((i["start_line"], i["end_line"], n, c.get("kind", "unit")))
+    skipped = {s["path"] for s in report["stats"]["skipped"]}
     root = str(a.corpus.resolve()) + "/"
     prefix = a.corpus.resolve().name + "/"
 
@@ -59,7 +62,7 @@ def main() -> int:
         # dupfinder's paths are relative to the corpus folder's parent when it scanned the folder itself
         return name if any(p.startswith(prefix) for p in spans) is False else prefix + name
 
-    total = held = skipped = 0
+    total = held = left_out = not_analysed = 0
     by_kind: dict[str, int] = defaultdict(int)
     missed: list[str] = []
     for d in json.loads(Path(a.jscpd).read_text(encoding="utf-8"))["duplicates"]:
@@ -67,8 +70,11 @@ def main() -> int:
         fa, fb = rel(first["name"]), rel(second["name"])
         sa = (first["startLoc"]["line"], first["endLoc"]["line"])
         sb = (second["startLoc"]["line"], second["endLoc"]["line"])
+        if fa in skipped or fb in skipped:
+            not_analysed += 1
+            continue
         if code_free(d.get("fragment", "")) or (fa == fb and sa[0] <= sb[1] and sb[0] <= sa[1]):
-            skipped += 1
+            left_out += 1
             continue
         total += 1
         at_a = {(n, k) for s, e, n, k in spans.get(fa, ()) if s <= sa[1] and sa[0] <= e}
@@ -79,7 +85,8 @@ def main() -> int:
             by_kind["unit" if any(k == "unit" for _, k in both) else "block"] += 1
         elif len(missed) < a.show:
             missed.append(f"  {fa}:{sa[0]}-{sa[1]}  ~  {fb}:{sb[0]}-{sb[1]}")
-    print(f"jscpd 5 pairs with code: {total} ({skipped} left out: only strings/comments/docstrings, or self-overlap)")
+    print(f"jscpd 5 pairs with code: {total} ({left_out} left out: only strings/comments/docstrings, or self-overlap;"
+          f" {not_analysed} in files dupfinder skips with a reason)")  # fmt: skip
     print(f"held by a dupfinder cluster: {held} ({held / max(total, 1):.3f})")
     for kind in ("unit", "block"):
         print(f"  by {kind} clusters: {by_kind[kind]} ({by_kind[kind] / max(total, 1):.3f})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from dupfinder.errors import DupfinderError
 
@@ -146,6 +146,15 @@ class ScanConfig:
         return d
 
 
+class ScanKwargs(TypedDict):
+    """The keyword arguments of :func:`dupfinder.pipeline.scan` a :class:`Runtime` gives."""
+
+    cache_dir: str | None
+    executor: str
+    scheduler: str | None
+    lsh_storage: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Runtime:
     """Where a scan runs and what it keeps; none of it changes the result."""
@@ -155,7 +164,7 @@ class Runtime:
     scheduler: str | None = None  #: a Dask scheduler's address (None: a local Dask cluster)
     lsh_storage: str | None = None  #: redis://... to keep the LSH index in Redis (None: in memory)
 
-    def scan_kwargs(self) -> dict[str, str | None]:
+    def scan_kwargs(self) -> ScanKwargs:
         """The keyword arguments of :func:`dupfinder.pipeline.scan` for this runtime."""
         return {"cache_dir": self.cache_dir, "executor": self.executor, "scheduler": self.scheduler,
                 "lsh_storage": self.lsh_storage}  # fmt: skip

@@ -33,8 +33,9 @@ from dupfinder.config import ScanConfig
 from dupfinder.discover.distributed import discover_distributed
 from dupfinder.discover.walk import Discovery, discover
 from dupfinder.executors import DaskExecutor, Executor, Runners, make_executor
-from dupfinder.model import RuleSet, ScanResult, ScanStats, Skip, TeamOptions, Unit
+from dupfinder.model import RuleSet, ScanResult, ScanStats, Skip, TeamOptions, TokenStream, Unit
 from dupfinder.rules.loading import load_ruleset
+from dupfinder.similarity.block_clusters import FileStream, find_block_clusters
 from dupfinder.similarity.find import find_clusters
 from dupfinder.similarity.index import check_storage, redis_storage_config
 
@@ -75,6 +76,7 @@ class _Gathered:
     signatures: list[bytes]
     skipped: list[Skip]
     file_imports: dict[str, tuple[str, ...]]
+    streams: list[FileStream]
     files: int = 0
     lines: int = 0
     reusable: bool = True  #: every result came from the cache or may be stored in it
@@ -82,7 +84,8 @@ class _Gathered:
 
 def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runners: Runners,
             cache: cache_mod.Cache | None, memo: _Memo, units: list[Unit]) -> _Gathered:  # fmt: skip
-    got = _Gathered(units, [], list(disc.skipped), {})
+    got = _Gathered(units, [], list(disc.skipped), {}, [])
+    languages = {f.path: (f.root, f.language) for f in disc.files}
     for res, sigs, ok in analysed(disc.files, config, progress, runners, cache, memo.keyed):
         got.reusable = got.reusable and ok
         if res.skip is not None:
@@ -94,6 +97,9 @@ def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runn
         got.signatures.append(sigs)
         if res.imports:
             got.file_imports[res.path] = res.imports
+        if res.stream is not None and len(res.stream):
+            root, language = languages[res.path]
+            got.streams.append(FileStream(res.path, root, language, res.stream, res.imports))
     return got
 
 
@@ -107,16 +113,18 @@ def scan_discovered(
     scheduler: str | None = None,
     lsh_storage: str | Mapping[str, object] | None = None,
     units_out: list[Unit] | None = None,
+    streams_out: dict[str, TokenStream] | None = None,
 ) -> ScanResult:
     """Analyse and cluster discovered files; see :func:`scan` for the keyword arguments.
 
-    ``units_out``: a list that receives every unit of the scan (the baseline records them all).
+    ``units_out``: a list that receives every unit of the scan (the baseline records them all);
+    ``streams_out``: a dict that receives every file's token stream, by path (the gate reads them).
     """
     storage_config = _storage(lsh_storage)
     runners = Runners(executor, config.jobs, scheduler)
     cache = cache_mod.Cache(cache_dir) if cache_dir else None
     memo = _Memo()
-    if cache is not None and not cache.disabled and units_out is None:
+    if cache is not None and not cache.disabled and units_out is None and streams_out is None:
         memo, last = _remembered(disc, config, cache)
         if last is not None:
             cache.finish()
@@ -126,6 +134,10 @@ def scan_discovered(
         unit_sigs = np.frombuffer(b"".join(got.signatures), dtype="<u4").reshape(-1, config.num_perm)
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
                               snapshot_name=(disc.base, *disc.roots), runners=runners)  # fmt: skip
+        blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold)
+        if streams_out is not None:
+            streams_out.update((f.path, f.stream) for f in got.streams)
+        found = tuple(sorted((*found, *blocks), key=lambda c: (-len(c.instances), -c.lines, c.id)))
         stats = ScanStats(files=got.files, units=len(got.units), lines=got.lines,
                           skipped=tuple(sorted(got.skipped, key=lambda s: (s.path, s.reason))))  # fmt: skip
         result = cache_mod.ScanMemo(stats, attach_code(found, disc.base), got.file_imports)

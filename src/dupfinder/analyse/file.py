@@ -17,8 +17,8 @@ from dupfinder import languages
 from dupfinder.analyse.limits import FileTimeout, time_limit
 from dupfinder.analyse.read import decode, read_bytes
 from dupfinder.config import ScanConfig
-from dupfinder.model import FileResult, Skip, SourceFile, Unit
-from dupfinder.similarity.normalize import to_unit
+from dupfinder.model import FileResult, Skip, SourceFile
+from dupfinder.similarity.normalize import to_unit, token_stream, with_literals
 
 _MAX_REASON = 300  #: characters of a skip reason (parser messages can quote whole lines)
 
@@ -51,12 +51,14 @@ def analyse_text(text: str, source: SourceFile, config: ScanConfig) -> FileResul
         return FileResult(source.path, lines=lines)
     language = languages.get(source.language)
     if isinstance(language, languages.UnitParser):  # a language's fast path: the same units without Token objects
-        fast_units, imports, error = language.parse_units(
+        fast_units, imports, error, stream = language.parse_units(
             text, source.path, root=source.root, language=source.language, min_tokens=config.min_tokens
         )
         if error is not None and not fast_units:
             return _skip(source.path, f"unparseable: {error}")
-        return FileResult(source.path, units=fast_units, lines=lines, imports=imports)
+        if stream is not None:
+            fast_units = with_literals(fast_units, stream)
+        return FileResult(source.path, units=fast_units, lines=lines, imports=imports, stream=stream)
     parsed = language.parse(text, source.path)
     if parsed.error is not None and not parsed.units:
         return _skip(source.path, f"unparseable: {parsed.error}")
@@ -68,7 +70,10 @@ def analyse_text(text: str, source: SourceFile, config: ScanConfig) -> FileResul
         )
         if unit.n_tokens >= config.min_tokens
     )
-    return FileResult(source.path, units=units, lines=lines, imports=tuple(sorted(set(parsed.imports))))
+    stream = token_stream(parsed.tokens) if parsed.tokens else None
+    if stream is not None:
+        units = with_literals(units, stream)
+    return FileResult(source.path, units=units, lines=lines, imports=tuple(sorted(set(parsed.imports))), stream=stream)
 
 
 def ignore_reason(path: str, text: str, config: ScanConfig) -> str | None:
@@ -110,20 +115,21 @@ def _analyse_file(source: SourceFile, config: ScanConfig) -> FileResult:
         return _skip(source.path, f"internal error while parsing: {type(exc).__name__}: {exc}")
 
 
-def analyse_bytes(data: bytes, path: str, language: str, config: ScanConfig) -> tuple[Unit, ...]:
-    """Units of a file's content (e.g. read from git); problems give no units, never an exception."""
+def analyse_bytes(data: bytes, path: str, language: str, config: ScanConfig) -> FileResult:
+    """A file's content (e.g. read from git) analysed; problems give a result without units, never an exception."""
+    empty = FileResult(path)
     if len(data) > config.max_file_bytes:
-        return ()
+        return empty
     text, _ = decode(data, language)
     if text is None:
-        return ()
+        return empty
     if config.ignore_rules and ignore_reason(path, text, config):
-        return ()
+        return empty
     source = SourceFile(path=path, abspath="", root=".", language=language, size=len(data))
     try:
         result = analyse_text(text, source, config)
     except RecursionError:
-        return ()
+        return empty
     except Exception:  # a parser bug must cost one file, not the gate
-        return ()
-    return () if result.skip is not None else result.units
+        return empty
+    return empty if result.skip is not None else result

@@ -1,4 +1,4 @@
-"""The record of a whole scan's result before teams and categories (``DFR1``), kept beside its graph.
+"""The record of a whole scan's result before teams and categories (``DFR2``), kept beside its graph.
 
 The frame of :mod:`dupfinder.cache.codec` with the digest of the scan's input as its head, so a
 record made from other input is refused before its payload is read.  The payload is JSON (orjson):
@@ -18,7 +18,7 @@ import orjson
 from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
 from dupfinder.model import Cluster, ClusterId, Fingerprint, Instance, ScanStats, Skip
 
-RESULT = Kind(b"R", 1)
+RESULT = Kind(b"R", 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ def encode_result(digest: bytes, memo: ScanMemo) -> bytes:
     st = memo.stats
     strings = _Strings()
     clusters = [[c.id, c.similarity, [_instance_row(i, strings) for i in c.instances], c.category,
-                 c.category_confidence, list(c.evidence)] for c in memo.clusters]  # fmt: skip
+                 c.category_confidence, list(c.evidence), c.weakest, c.kind] for c in memo.clusters]  # fmt: skip
     imports = [[path, strings.of(imports)] for path, imports in memo.file_imports.items()]
     payload = [[st.files, st.units, st.lines, [[s.path, s.reason] for s in st.skipped]], list(strings.number),
                clusters, imports]  # fmt: skip
@@ -77,11 +77,13 @@ def _memo_of(body: memoryview) -> ScanMemo:
                       skipped=tuple(Skip(str_(p), str_(r)) for p, r in skipped))  # fmt: skip
     table = strs(raw_table)
     clusters = []
-    for cid, sim, instances, category, confidence, evidence in raw_clusters:
+    for cid, sim, instances, category, confidence, evidence, weakest, kind in raw_clusters:
+        if kind not in ("unit", "block"):
+            raise Bad
         clusters.append(Cluster(id=ClusterId(str_(cid)), similarity=fraction(sim),
                                 instances=tuple(_instance_of(i, table) for i in instances),
                                 category=opt_str(category), category_confidence=fraction(confidence),
-                                evidence=strs(evidence)))  # fmt: skip
+                                evidence=strs(evidence), weakest=fraction(weakest), kind=kind))  # fmt: skip
     file_imports = {str_(path): _looked_up(imports, table) for path, imports in raw_imports}
     return ScanMemo(stats, tuple(clusters), file_imports)
 

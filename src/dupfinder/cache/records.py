@@ -1,7 +1,8 @@
 """The records of the cache's values, each in the frame of :mod:`dupfinder.cache.codec`.
 
-* a file's entry (``DFC1``): a JSON header (lines, skip, imports, units' fields), then the units'
-  token hashes and MinHash signatures as raw little-endian uint32 arrays;
+* a file's entry (``DFC2``): a JSON header (lines, skip, imports, units' fields, the stream's length),
+  then the units' token hashes, MinHash signatures and the file's token stream (normalised hashes, raw
+  hashes, lines) as raw little-endian uint32 arrays;
 * a similarity graph (``DFS1``): node and edge counts, the 16-byte node digests, the edges' ends as
   uint32 and their similarities as float64;
 * a component's groups (``DFG1``) and a cluster's category (``DFK1``): JSON.
@@ -18,17 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
-from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, Unit
+from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, TokenStream, Unit
 
-FILE = Kind(b"C", 1)
+FILE = Kind(b"C", 2)
 SNAPSHOT = Kind(b"S", 1)
-GROUPS = Kind(b"G", 1)
+GROUPS = Kind(b"G", 2)
 CATEGORY = Kind(b"K", 1)
 
 #: skip reasons that depend on the moment, not on the file: never cached
 _TRANSIENT = ("timed out", "unreadable")
 
-Groups = list[tuple[int, list[int], list[float]]]  #: a component's groups: (centre, members, similarities)
+Groups = list[
+    tuple[int, list[int], list[float], float]
+]  #: a component's groups: (centre, members, similarities, weakest)
 Categorized = tuple[str | None, float, Evidence]  #: what :func:`dupfinder.rules.categorize` returns
 
 
@@ -51,7 +54,8 @@ def cacheable(result: FileResult) -> bool:
 def encode(result: FileResult, signatures: bytes) -> bytes:
     units = [
         [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, u.fingerprint, u.n_tokens,
-         list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports)]
+         list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports),
+         list(u.literals)]
         for u in result.units
     ]  # fmt: skip
     header = json.dumps(
@@ -60,11 +64,15 @@ def encode(result: FileResult, signatures: bytes) -> bytes:
             "skip": None if result.skip is None else result.skip.reason,
             "imports": list(result.imports),
             "units": units,
+            "stream": None if result.stream is None else len(result.stream),
         },
         separators=(",", ":"),
         ensure_ascii=False,
     ).encode("utf-8", "surrogatepass")
-    body = struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures
+    stream = b"" if result.stream is None else result.stream.norm + result.stream.raw + result.stream.lines
+    body = (
+        struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures + stream
+    )
     return frame(FILE, body)
 
 
@@ -86,7 +94,7 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     offset = 4 + header_len
     units: list[Unit] = []
     for raw in raw_units:
-        if not isinstance(raw, list) or len(raw) != 11:
+        if not isinstance(raw, list) or len(raw) != 12:
             raise Bad
         n = int_(raw[7])
         token_hashes = bytes(body[offset : offset + 4 * n])
@@ -94,21 +102,35 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
             raise Bad
         offset += 4 * n
         units.append(_unit_of(raw, path, imports, token_hashes))
-    signatures = bytes(body[offset:])
+    signatures = bytes(body[offset : offset + 4 * num_perm * len(units)])
     if len(signatures) != 4 * num_perm * len(units):
         raise Bad
+    offset += len(signatures)
+    stream = _stream_of(body[offset:], header["stream"])
     if skip_reason is not None:
         if units:
             raise Bad
         skip: Skip | None = Skip(path, str_(skip_reason))
     else:
         skip = None
-    result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports)
+    result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports,
+                        stream=stream)  # fmt: skip
     return CachedFile(result, signatures)
 
 
+def _stream_of(rest: memoryview, count: object) -> TokenStream | None:
+    if count is None:
+        if len(rest):
+            raise Bad
+        return None
+    n = int_(count)
+    if len(rest) != 12 * n:
+        raise Bad
+    return TokenStream(bytes(rest[: 4 * n]), bytes(rest[4 * n : 8 * n]), bytes(rest[8 * n :]))
+
+
 def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashes: bytes) -> Unit:
-    root, language, name, kind, start, end, fp, _, ids, calls, own_imports = raw
+    root, language, name, kind, start, end, fp, _, ids, calls, own_imports, literals = raw
     return Unit(
         path=path,
         root=str_(root),
@@ -122,6 +144,7 @@ def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashe
         identifiers=strs(ids),
         calls=strs(calls),
         imports=imports if own_imports is None else strs(own_imports),
+        literals=strs(literals),
     )
 
 
@@ -168,9 +191,9 @@ def _snapshot_of(body: memoryview) -> Snapshot:
 # -- a component's groups, a cluster's category -----------------------------------------
 
 
-def encode_groups(groups: Sequence[tuple[int, Sequence[int], Sequence[float]]]) -> bytes:
+def encode_groups(groups: Sequence[tuple[int, Sequence[int], Sequence[float], float]]) -> bytes:
     return frame(
-        GROUPS, json.dumps([[c, list(m), list(sims)] for c, m, sims in groups], separators=(",", ":")).encode()
+        GROUPS, json.dumps([[c, list(m), list(sims), w] for c, m, sims, w in groups], separators=(",", ":")).encode()
     )
 
 
@@ -181,12 +204,12 @@ def decode_groups(blob: bytes) -> Groups | None:
 
 def _groups_of(body: memoryview) -> Groups:
     out: Groups = []
-    for centre, raw_members, raw_sims in json.loads(bytes(body)):
+    for centre, raw_members, raw_sims, weakest in json.loads(bytes(body)):
         members = [int_(m) for m in raw_members]
         sims = [fraction(x) for x in raw_sims]
         if int_(centre) not in members or len(members) < 2 or len(sims) != len(members):
             raise Bad
-        out.append((centre, members, sims))
+        out.append((centre, members, sims, fraction(weakest)))
     return out
 
 

@@ -29,7 +29,7 @@ log = logging.getLogger("dupfinder.cache")
 T = TypeVar("T")
 
 #: bump when the tables or the record format change
-SCHEMA = 4
+SCHEMA = 5
 DB_NAME = "dupfinder-cache.sqlite"
 LOCK_NAME = "dupfinder-cache.lock"
 KEEP_DAYS = 30

@@ -62,6 +62,7 @@ class Baseline:
     clusters: tuple[tuple[ClusterId, tuple[Fingerprint, ...]], ...]  #: sorted by id
     settings: dict[str, object] = field(default_factory=dict)
     version: str = __version__  #: dupfinder version that wrote it
+    blocks: tuple[tuple[str, Fingerprint], ...] = ()  #: (path, shape digest) of every block clone's copy, sorted
 
 
 def settings_of(config: ScanConfig) -> dict[str, object]:
@@ -77,7 +78,11 @@ def build(units: Iterable[Unit], clusters: Iterable[Cluster], config: ScanConfig
     """The baseline of a scan: every unit, and the clusters by fingerprint."""
     cluster_of: dict[str, ClusterId] = {}
     members: dict[ClusterId, set[Fingerprint]] = defaultdict(set)
+    blocks: set[tuple[str, Fingerprint]] = set()
     for c in clusters:
+        if c.kind == "block":
+            blocks.update((i.path, i.fingerprint) for i in c.instances)
+            continue
         for i in c.instances:
             cluster_of[i.fingerprint] = c.id
             members[c.id].add(i.fingerprint)
@@ -89,6 +94,7 @@ def build(units: Iterable[Unit], clusters: Iterable[Cluster], config: ScanConfig
         units=tuple(recorded),
         clusters=tuple((cid, tuple(sorted(fps))) for cid, fps in sorted(members.items())),
         settings=settings_of(config),
+        blocks=tuple(sorted(blocks)),
     )
 
 
@@ -112,7 +118,14 @@ def write(baseline: Baseline, out: TextIO) -> None:
         for m, u in enumerate(by_file[path]):
             out.write(f"{',' if m else ''}\n      {dump([u.fingerprint, u.name], ensure_ascii=False)}")
         out.write("\n    ]")
-    out.write("\n  }\n}\n" if by_file else "}\n}\n")
+    out.write("\n  },\n" if by_file else "},\n")
+    by_block_file: dict[str, list[str]] = defaultdict(list)
+    for path, fp in baseline.blocks:
+        by_block_file[path].append(fp)
+    out.write('  "blocks": {')
+    for n, path in enumerate(sorted(by_block_file)):
+        out.write(f"{',' if n else ''}\n    {dump(path, ensure_ascii=False)}: {dump(by_block_file[path])}")
+    out.write("\n  }\n}\n" if by_block_file else "}\n}\n")
 
 
 def _bad(file: str, what: str) -> InputError:
@@ -150,7 +163,20 @@ def parse(data: Any, file: str) -> Baseline:
     tool = data.get("tool")
     version = str(tool.get("version", "")) if isinstance(tool, dict) else ""
     units.sort(key=lambda b: (b.path, b.fingerprint, b.name or ""))
-    return Baseline(tuple(units), tuple(sorted(parsed_clusters)), dict(settings), version)
+    return Baseline(tuple(units), tuple(sorted(parsed_clusters)), dict(settings), version, _blocks(data, file))
+
+
+def _blocks(data: dict[str, Any], file: str) -> tuple[tuple[str, Fingerprint], ...]:
+    """The block copies a baseline records (none in a baseline written before block clones)."""
+    raw = data.get("blocks", {})
+    if not isinstance(raw, dict):
+        raise _bad(file, "'blocks' must be an object")
+    out: list[tuple[str, Fingerprint]] = []
+    for path, fps in raw.items():
+        if not isinstance(fps, list) or not all(isinstance(f, str) for f in fps):
+            raise _bad(file, f"blocks of {path!r}: expected a list of digests")
+        out.extend((path, Fingerprint(f)) for f in fps)
+    return tuple(sorted(out))
 
 
 def load(file: str) -> Baseline:
@@ -213,6 +239,11 @@ class BaselineHistory:
             self._cluster[e.key] = u.cluster
         self._old = self._known_instances(clusters)
         self._gone: dict[str, frozenset[str]] = {}
+        #: block copies the baseline holds: a block at the same path with the same shape is old
+        self._blocks = frozenset(baseline.blocks)
+        self._block_instances = frozenset(
+            (i.path, i.start_line, i.end_line) for c in clusters if c.kind == "block" for i in c.instances
+        )
 
     def _known_instances(self, clusters: Sequence[Cluster]) -> frozenset[tuple[str, int, int]]:
         """Instances whose (path, fingerprint) the baseline holds: the same name first, then by line."""
@@ -240,7 +271,22 @@ class BaselineHistory:
 
     def changed(self, instance: Instance) -> bool:
         """Whether the baseline does not hold this instance at its path."""
+        if (instance.path, instance.start_line, instance.end_line) in self._block_instances:
+            return not self._old_block(instance)
         return (instance.path, instance.start_line, instance.end_line) not in self._old
+
+    def _old_block(self, instance: Instance) -> bool:
+        """Whether a block copy was there already: the baseline holds it, or it overlaps units the baseline
+        holds unchanged and no unit the change rewrote (the rest of it is module-level code around them)."""
+        if (instance.path, instance.fingerprint) in self._blocks:
+            return True
+        known = {u.fingerprint for _, u in self._by_path.get(instance.path, ())}
+        overlapping = [
+            u
+            for u in self._units_at(instance.path)
+            if u.start_line <= instance.end_line and instance.start_line <= u.end_line
+        ]
+        return bool(overlapping) and all(u.fingerprint in known for u in overlapping)
 
     def _disappeared(self, path: str) -> frozenset[str]:
         """Keys of the baseline units of ``path`` that the file no longer holds."""
@@ -265,6 +311,8 @@ class BaselineHistory:
         return found
 
     def versions(self, instance: Instance, cluster: Cluster) -> Sequence[Version]:
+        if cluster.kind == "block":
+            return ()  # a block the baseline held at its path is not changed; any other one is new
         candidates: dict[str, Earlier] = {}
         for e, _ in self._by_path.get(instance.path, ()):
             candidates[e.key] = e

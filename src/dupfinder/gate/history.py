@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from dupfinder.model import Cluster, Earlier, Instance, Unit, Version
+import numpy as np
+
+from dupfinder.model import Cluster, Earlier, Instance, TokenStream, Unit, Version
 from dupfinder.similarity.verify import similarity as verify_similarity
 from dupfinder.support.spans import nests
 
@@ -50,6 +52,32 @@ class UnitSimilarity:
         return found
 
 
+class BlockHistory:
+    """Whether a block (a region of a file, no unit of its own) was in its file before the change.
+
+    ``now`` and ``before``: the token streams of the files after the change and, for the files the
+    change touched, at the base revision (by their path after the change).  A block instance is a
+    later version of itself when the same normalised tokens were in its file before: the change
+    only moved it, or edited around it.
+    """
+
+    def __init__(self, now: Mapping[str, TokenStream], before: Mapping[str, TokenStream]) -> None:
+        self._now, self._before = now, before
+
+    def existed(self, instance: Instance) -> bool:
+        stream, earlier = self._now.get(instance.path), self._before.get(instance.path)
+        if stream is None or earlier is None:
+            return False
+        lines = np.frombuffer(stream.lines, dtype="<u4")
+        lo = int(np.searchsorted(lines, instance.start_line, side="left"))
+        hi = int(np.searchsorted(lines, instance.end_line, side="right"))
+        region = stream.norm[4 * lo : 4 * hi]
+        at = earlier.norm.find(region)
+        while at != -1 and at % 4:  # tokens are 4 bytes: only an aligned match is the same tokens
+            at = earlier.norm.find(region, at + 1)
+        return bool(region) and at != -1
+
+
 class RevisionHistory:
     """History from the base revision's version of the changed files (``--base``).
 
@@ -59,8 +87,10 @@ class RevisionHistory:
     same in both, so an old instance stands for itself before the change.
     """
 
-    def __init__(self, earlier: Sequence[Unit], current: Mapping[str, Unit], threshold: float) -> None:
+    def __init__(self, earlier: Sequence[Unit], current: Mapping[str, Unit], threshold: float,
+                 blocks: BlockHistory | None = None) -> None:  # fmt: skip
         self._threshold = threshold
+        self._blocks = blocks
         self._current = current
         self._sh = UnitSimilarity()
         self._earlier: dict[str, tuple[Earlier, Unit]] = {}
@@ -72,6 +102,13 @@ class RevisionHistory:
         return self._current.get(instance_key(inst.path, inst.start_line, inst.end_line))
 
     def versions(self, instance: Instance, cluster: Cluster) -> Sequence[Version]:
+        if cluster.kind == "block":
+            if self._blocks is None or not self._blocks.existed(instance):
+                return ()
+            key = f"{instance.path}:block:{instance.fingerprint}"
+            return (
+                Version(Earlier(key, instance.path, instance.name, instance.fingerprint, instance.language), 1.0, True),
+            )
         unit = self._unit(instance)
         out: list[Version] = []
         for e, eu in self._earlier.values():
@@ -86,6 +123,10 @@ class RevisionHistory:
         return out
 
     def was_copy(self, earlier: Earlier, old: Sequence[Instance], matched: Sequence[Earlier]) -> bool:
+        if earlier.key not in self._earlier:  # a block that was there: a copy when an old copy has its shape
+            return any(i.fingerprint == earlier.fingerprint for i in old) or any(
+                m.fingerprint == earlier.fingerprint for m in matched
+            )
         _, eu = self._earlier[earlier.key]
         span = (eu.start_line, eu.end_line)
         for inst in old:

@@ -24,9 +24,20 @@ from dupfinder.discover.walk import discover
 from dupfinder.errors import InputError
 from dupfinder.gate import gitdiff
 from dupfinder.gate.baseline import Baseline, BaselineHistory, build, check_settings, load
-from dupfinder.gate.history import History, RevisionHistory, UnitSimilarity, instance_key
+from dupfinder.gate.history import BlockHistory, History, RevisionHistory, UnitSimilarity, instance_key
 from dupfinder.gate.new import find_new, relocate
-from dupfinder.model import Cluster, FailOn, Finding, GateReport, Instance, RuleSet, ScanResult, TeamOptions, Unit
+from dupfinder.model import (
+    Cluster,
+    FailOn,
+    Finding,
+    GateReport,
+    Instance,
+    RuleSet,
+    ScanResult,
+    TeamOptions,
+    TokenStream,
+    Unit,
+)
 from dupfinder.opportunities.enrich import categorised, owned
 from dupfinder.ownership.resolver import build_resolver
 from dupfinder.pipeline import scan_discovered
@@ -51,6 +62,7 @@ class _Scanned:
 
     result: ScanResult
     units: dict[str, tuple[Unit, ...]]
+    streams: dict[str, TokenStream]
 
     def at(self, path: str) -> tuple[Unit, ...]:
         return self.units.get(path, ())
@@ -67,11 +79,13 @@ class _Scanned:
 def _scan(options: GateOptions, progress: Progress | None) -> _Scanned:
     disc = discover([options.path], options.config)
     units: list[Unit] = []
-    result = scan_discovered(disc, options.config, progress, units_out=units, **options.runtime.scan_kwargs())
+    streams: dict[str, TokenStream] = {}
+    result = scan_discovered(disc, options.config, progress, units_out=units, streams_out=streams,
+                             **options.runtime.scan_kwargs())  # fmt: skip
     by_path: dict[str, list[Unit]] = {}
     for u in units:
         by_path.setdefault(u.path, []).append(u)
-    return _Scanned(result, {p: tuple(us) for p, us in by_path.items()})
+    return _Scanned(result, {p: tuple(us) for p, us in by_path.items()}, streams)
 
 
 def similarity_of(units: dict[str, Unit]) -> Callable[[Instance, Instance], float]:
@@ -163,9 +177,10 @@ class _Change:
     def untracked(self) -> set[str]:
         return {p for u in self.diff.untracked if (p := self.scan_path(u)) is not None}
 
-    def earlier_units(self, config: ScanConfig) -> list[Unit]:
-        """The base revision's units that the change edited, moved away or deleted: those of every
-        modified, renamed or deleted file whose lines the diff touched (the rest is still there, unchanged)."""
+    def earlier(self, config: ScanConfig) -> tuple[list[Unit], dict[str, TokenStream]]:
+        """The base revision's units that the change edited, moved away or deleted -- those of every
+        modified, renamed or deleted file whose lines the diff touched (the rest is still there,
+        unchanged) -- and those files' token streams at the base revision, by their path after the change."""
         olds: dict[str, tuple[str, gitdiff.FileChange]] = {}
         for f in self.diff.files:
             if f.status in "MRTD" and f.old_path:
@@ -173,14 +188,17 @@ class _Change:
                 if shown is not None:
                     olds[f.old_path] = (shown, f)
         earlier: list[Unit] = []
+        streams: dict[str, TokenStream] = {}
         for repo_path, data in sorted(gitdiff.read_blobs(self.root, self.merge, olds).items()):
             # named by the file's path after the change, so that a renamed file's units keep their place
             path, change = olds[repo_path]
             lang = _language(path, config)
             if lang is not None:
-                units = analyse_bytes(data, path, lang, config)
-                earlier.extend(u for u in units if change.touches_old(u.start_line, u.end_line))
-        return earlier
+                analysed = analyse_bytes(data, path, lang, config)
+                earlier.extend(u for u in analysed.units if change.touches_old(u.start_line, u.end_line))
+                if analysed.stream is not None:
+                    streams[path] = analysed.stream
+        return earlier, streams
 
 
 def against_revision(options: GateOptions, rev: str, progress: Progress | None = None) -> GateReport:
@@ -197,7 +215,9 @@ def against_revision(options: GateOptions, rev: str, progress: Progress | None =
         return f is not None and f.touches(i.start_line, i.end_line)
 
     def history_for(affected: Sequence[Cluster]) -> History:
-        return RevisionHistory(change.earlier_units(options.config), scanned.by_key(affected), options.config.threshold)
+        units, streams = change.earlier(options.config)
+        return RevisionHistory(units, scanned.by_key(affected), options.config.threshold,
+                               blocks=BlockHistory(scanned.streams, streams))  # fmt: skip
 
     clusters = _without(scanned.result.clusters, change.untracked())
     report, _ = _findings(clusters, changed, history_for, scanned, options)

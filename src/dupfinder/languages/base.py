@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from dupfinder.model import ParsedFile, Unit
+from dupfinder.model import ParsedFile, TokenStream, Unit
 
 __all__ = ["Language", "UnitParser"]
 
@@ -23,7 +23,9 @@ class Language(Protocol):
 
     ``parse`` must never raise for bad input: a file it cannot parse at all
     comes back as ``ParsedFile(units=(), error="...")``; a file with local
-    syntax errors should still yield the units that parsed cleanly.
+    syntax errors should still yield the units that parsed cleanly.  Its
+    ``tokens`` are the whole file's code tokens (module-level code included),
+    for block clones; a language that leaves them empty takes no part in them.
 
     A language may also implement :class:`UnitParser` (Python does).
     """
@@ -40,11 +42,13 @@ class UnitParser(Protocol):
 
     ``parse_units`` returns what ``parse`` followed by
     :func:`dupfinder.similarity.normalize.to_unit` gives, exactly: the units
-    with at least ``min_tokens`` tokens, the file's sorted unique imports, and
-    an error, set only when the file has no unit because it could not be
-    parsed. A language that sets ``parse_units = None`` opts out.
+    with at least ``min_tokens`` tokens, the file's sorted unique imports, an
+    error, set only when the file has no unit because it could not be
+    parsed, and the whole file's token stream for block clones (None: the
+    per-file stage leaves the file out of block clones). A language that sets
+    ``parse_units = None`` opts out.
     """
 
     def parse_units(
         self, source: str, path: str, *, root: str, language: str, min_tokens: int
-    ) -> tuple[tuple[Unit, ...], tuple[str, ...], str | None]: ...
+    ) -> tuple[tuple[Unit, ...], tuple[str, ...], str | None, TokenStream | None]: ...

@@ -21,7 +21,8 @@ import tokenize
 
 from dupfinder.languages import python_treesitter as fast
 from dupfinder.languages.base import Language, UnitParser
-from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, Token, Unit
+from dupfinder.languages.python_tokens import file_tokens
+from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, Token, TokenStream, Unit
 from dupfinder.similarity.normalize import to_unit
 
 _SKIP_TYPES = {
@@ -165,14 +166,16 @@ class PythonLanguage(Language, UnitParser):
 
     def parse_units(
         self, source: str, path: str, *, root: str, language: str, min_tokens: int
-    ) -> tuple[tuple[Unit, ...], tuple[str, ...], str | None]:
-        """Normalised units with at least ``min_tokens`` tokens, the file's sorted imports, and an error.
+    ) -> tuple[tuple[Unit, ...], tuple[str, ...], str | None, TokenStream | None]:
+        """Normalised units with at least ``min_tokens`` tokens, the file's sorted imports, an error and the
+        file's token stream.
 
         The fast form of ``parse`` followed by :func:`dupfinder.similarity.normalize.to_unit`
         (same values, no ``Token`` objects).  The error is set only when the
         file has no unit at all because it could not be parsed.
         """
         structure = _fast_structure(source)
+        tokens = file_tokens(source)
         if structure is None or structure.error_line:
             parsed = self._parse_checked(source, path, structure)
             imports = tuple(sorted(set(parsed.imports)))
@@ -181,9 +184,10 @@ class PythonLanguage(Language, UnitParser):
                 for u in (to_unit(r, path=path, root=root, language=language, imports=imports) for r in parsed.units)
                 if u.n_tokens >= min_tokens
             )
-            return units, imports, parsed.error
-        units = fast.units(source, structure, path=path, root=root, language=language, min_tokens=min_tokens)
-        return units, tuple(sorted(set(structure.imports))), None
+            return units, imports, parsed.error, tokens.stream()
+        units = fast.units(source, structure, path=path, root=root, language=language, min_tokens=min_tokens,
+                           tokens=tokens)  # fmt: skip
+        return units, tuple(sorted(set(structure.imports))), None, tokens.stream()
 
     def _parse_checked(self, source: str, path: str, structure: fast.Structure | None) -> ParsedFile:
         """A file tree-sitter found a syntax error in: libcst decides, tree-sitter keeps the clean units.

@@ -26,11 +26,23 @@ import re
 import tokenize
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import compress, repeat
 
-from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, Token
-from dupfinder.similarity.normalize import normalise_token, token_hash
+import numpy as np
+import numpy.typing as npt
 
-__all__ = ["classify", "hashes_and_names", "token_texts", "tokens_with_lines"]
+from dupfinder.model import KEYWORD, LITERAL, NAME, PUNCT, Token, TokenStream
+from dupfinder.similarity.normalize import (
+    LITERAL_PLACEHOLDER,
+    NAME_PLACEHOLDER,
+    informative,
+    normalise_token,
+    raw_hash,
+    token_hash,
+)
+
+__all__ = ["FileTokens", "classify", "file_tokens", "hashes_and_names", "names_of", "token_texts", "tokens_with_lines"]
 
 # -- the token grammar ----------------------------------------------------------
 
@@ -62,6 +74,10 @@ _TOKEN = rf"(?:[^\W\d]\w*+(?!['\"])|{_BRACKETS}|{_NUMBER}|{_TRIPLE}|{_SINGLE}|{_
 _TOKEN_RE = re.compile(_GAP + "(" + _TOKEN + r"|\Z)")
 #: the same with a group for the gap, to count the newlines in it
 _TOKEN_GAP_RE = re.compile("(" + _GAP + ")(" + _TOKEN + r"|\Z)")
+#: the same again with line ends (and backslash continuations) as tokens of their own, to place every
+#: token on its line with one ``findall`` and no tuples
+_TOKEN_LINE_RE = re.compile(r"(?:[^\S\n]+|#[^\n]*)*+(\\?\n|" + _TOKEN + r"|\Z)")
+_LINE_ENDS = ("\n", "\\\n")
 
 _KEYWORDS = frozenset(keyword.kwlist)  # soft keywords (match, case, type, _) stay names
 _BOOLEANS = frozenset({"True", "False"})
@@ -136,3 +152,87 @@ def hashes_and_names(texts: Sequence[str]) -> tuple[bytes, tuple[str, ...]]:
     if len(_NORMALISED) >= _CACHE_LIMIT:  # names the bounded cache could not keep
         names.update(t for t in texts if t not in _NAMES and classify(t) == NAME)
     return array("I", hashes).tobytes(), tuple(sorted(names))
+
+
+# -- the whole file's tokens, once -------------------------------------------------
+
+#: token text -> hash of its raw text (identifiers and literals) or its normalised hash (the rest)
+_RAW: dict[str, int] = {}
+
+
+_NAME_HASH = token_hash(NAME_PLACEHOLDER)
+_LITERAL_HASH = token_hash(LITERAL_PLACEHOLDER)
+
+
+def _fill_misses(norm: list[int | None], raw: list[int | None], texts: Sequence[str]) -> None:
+    """Both hashes of the tokens the caches did not hold, in one pass over the misses only (mostly
+    literals: unique, so they are not cached, the normalised hash of every literal being the same)."""
+    misses = [k for k, (n, r) in enumerate(zip(norm, raw, strict=True)) if n is None or r is None]
+    for k in misses:
+        text = texts[k]
+        kind = classify(text)
+        if kind == LITERAL:
+            norm[k] = _LITERAL_HASH
+            raw[k] = raw_hash(text) if informative(kind, text) else _LITERAL_HASH
+            continue
+        n = _NAME_HASH if kind == NAME else token_hash(text)
+        r = raw_hash(text) if kind == NAME else n
+        norm[k], raw[k] = n, r
+        if len(_NORMALISED) < _CACHE_LIMIT:
+            _NORMALISED[text] = n
+            _RAW[text] = r
+            if kind == NAME:
+                _NAMES.add(text)
+
+
+@dataclass(frozen=True, slots=True)
+class FileTokens:
+    """A whole file's code tokens: their texts, normalised and raw hashes and lines (for slicing units)."""
+
+    texts: tuple[str, ...]
+    norm: npt.NDArray[np.uint32]
+    raw: npt.NDArray[np.uint32]
+    lines: npt.NDArray[np.uint32]  #: 1-based line each token starts on
+
+    def span(self, start_line: int, end_line: int) -> tuple[int, int]:
+        """The tokens ``[lo, hi)`` that start on lines ``start_line`` to ``end_line``."""
+        lo = int(np.searchsorted(self.lines, start_line, side="left"))
+        hi = int(np.searchsorted(self.lines, end_line, side="right"))
+        return lo, hi
+
+    def stream(self) -> TokenStream:
+        return TokenStream(self.norm.astype("<u4").tobytes(), self.raw.astype("<u4").tobytes(),
+                           self.lines.astype("<u4").tobytes())  # fmt: skip
+
+
+def file_tokens(source: str) -> FileTokens:
+    """Every code token of a source text (whole lines), classified, hashed and placed on its line.
+
+    One ``findall`` that also returns the line ends, then C-level maps and numpy for the hashes
+    and the lines; only the tokens the caches do not hold pay a Python step.
+    """
+    found: list[str] = _TOKEN_LINE_RE.findall(source)
+    while found and not found[-1]:  # the end
+        found.pop()
+    marks = np.array(found, dtype=object)
+    ends = (marks == _LINE_ENDS[0]) | (marks == _LINE_ENDS[1])
+    inner = np.fromiter(map(str.count, found, repeat("\n")), dtype=np.int64, count=len(found))
+    inner[ends] = 0
+    step = ends.astype(np.int64) + inner
+    keep = ~ends
+    lines = (1 + np.cumsum(step) - step)[keep]  # 1 + the line ends before each token (and inside earlier ones)
+    texts = tuple(compress(found, keep))
+    norm: list[int | None] = list(map(_NORMALISED.get, texts))
+    raw: list[int | None] = list(map(_RAW.get, texts))
+    if None in norm or None in raw:
+        _fill_misses(norm, raw, texts)
+    return FileTokens(texts, np.array(norm, dtype=np.uint32), np.array(raw, dtype=np.uint32),
+                      lines.astype(np.uint32))  # fmt: skip
+
+
+def names_of(texts: Sequence[str]) -> tuple[str, ...]:
+    """The sorted unique names among token texts (the identifiers of a unit)."""
+    names = _NAMES.intersection(texts)
+    if len(_NORMALISED) >= _CACHE_LIMIT:  # names the bounded cache could not keep
+        names.update(t for t in texts if t not in _NAMES and classify(t) == NAME)
+    return tuple(sorted(names))

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import tree_sitter as ts
 import tree_sitter_python
 
-from dupfinder.languages.python_tokens import hashes_and_names, token_texts, tokens_with_lines
+from dupfinder.languages.python_tokens import FileTokens, file_tokens, names_of, token_texts, tokens_with_lines
 from dupfinder.model import RawUnit, Unit
 from dupfinder.similarity.normalize import fingerprint
 
@@ -306,17 +306,22 @@ def raw_units(source: str, structure: Structure) -> tuple[RawUnit, ...]:
 
 
 def units(
-    source: str, structure: Structure, *, path: str, root: str, language: str, min_tokens: int
-) -> tuple[Unit, ...]:
-    """Normalised units with at least ``min_tokens`` tokens, equal to ``to_unit`` of :func:`raw_units`."""
-    lines = source.split("\n")
+    source: str, structure: Structure, *, path: str, root: str, language: str, min_tokens: int,
+    tokens: FileTokens | None = None,
+) -> tuple[Unit, ...]:  # fmt: skip
+    """Normalised units with at least ``min_tokens`` tokens, equal to ``to_unit`` of :func:`raw_units`.
+
+    ``tokens``: the file's tokens (:func:`~dupfinder.languages.python_tokens.file_tokens`), sliced
+    for each unit by its lines; made here when not given.
+    """
+    tokens = tokens if tokens is not None else file_tokens(source)
     imports = tuple(sorted(set(structure.imports)))
     out: list[Unit] = []
     for u in structure.units:
-        texts = token_texts("\n".join(lines[u.start_line - 1 : u.end_line]))
-        if len(texts) < min_tokens:
+        lo, hi = tokens.span(u.start_line, u.end_line)
+        if hi - lo < min_tokens:
             continue
-        hashes, names = hashes_and_names(texts)
+        hashes = tokens.norm[lo:hi].astype("<u4").tobytes()
         out.append(
             Unit(
                 path=path,
@@ -328,7 +333,7 @@ def units(
                 end_line=u.end_line,
                 fingerprint=fingerprint(hashes),
                 token_hashes=hashes,
-                identifiers=names,
+                identifiers=names_of(tokens.texts[lo:hi]),
                 calls=tuple(sorted(set(u.calls))),
                 imports=imports,
             )

@@ -22,7 +22,7 @@ from dupfinder.model.result import ScanResult, ScanStats
 from dupfinder.model.rules import Category, IgnoreRule, Platform, RuleSet, Weights
 from dupfinder.model.source import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, RawUnit, Skip, SourceFile, Token
 from dupfinder.model.trend import PlatformPoint, Revision, TeamPoint, TrendPoint, TrendSeries
-from dupfinder.model.unit import FileResult, Fingerprint, Unit
+from dupfinder.model.unit import FileResult, Fingerprint, TokenStream, Unit
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -62,6 +62,7 @@ __all__ = [
     "TeamOptions",
     "TeamPoint",
     "Token",
+    "TokenStream",
     "TrendPoint",
     "TrendSeries",
     "Unit",

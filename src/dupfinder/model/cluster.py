@@ -44,6 +44,8 @@ class Cluster:
     category: str | None = None
     category_confidence: float = 0.0  #: 0-1, how sure the category rules are
     evidence: tuple[str, ...] = ()  #: what the category was matched on, e.g. "calls bcrypt.checkpw"
+    weakest: float = 1.0  #: lowest similarity of any two members: a cluster is as good as its weakest pair
+    kind: str = "unit"  #: "unit": whole functions; "block": regions inside functions or module-level code
 
     @property
     def lines(self) -> int:

@@ -57,3 +57,4 @@ class ParsedFile:
     units: tuple[RawUnit, ...]
     imports: tuple[str, ...] = ()  #: imported modules/packages as written
     error: str | None = None  #: set when the file could not be parsed at all
+    tokens: tuple[Token, ...] = ()  #: the whole file's code tokens, for block clones (empty: not given)

@@ -27,6 +27,7 @@ class Unit:
     identifiers: tuple[str, ...] = ()  #: raw identifiers, sorted and unique
     calls: tuple[str, ...] = ()  #: called names, sorted and unique
     imports: tuple[str, ...] = ()  #: the enclosing file's imports, sorted and unique
+    literals: tuple[str, ...] = ()  #: digests of the unit's string literals (not the short ones), sorted and unique
 
     @property
     def n_tokens(self) -> int:
@@ -38,6 +39,18 @@ class Unit:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenStream:
+    """A file's code tokens in order (comments and layout dropped), as three little-endian uint32 arrays."""
+
+    norm: bytes  #: each token's normalised hash (as units use: identifiers ``$``, literals ``#``)
+    raw: bytes  #: hash of the raw text of each identifier and string literal; the normalised hash for the rest
+    lines: bytes  #: 1-based line of each token
+
+    def __len__(self) -> int:
+        return len(self.norm) // 4
+
+
+@dataclass(frozen=True, slots=True)
 class FileResult:
     """Everything the per-file stages produce for one file: the unit of caching."""
 
@@ -46,3 +59,4 @@ class FileResult:
     lines: int = 0  #: physical lines in the file
     skip: Skip | None = None
     imports: tuple[str, ...] = ()  #: the file's imports, sorted and unique
+    stream: TokenStream | None = None  #: the whole file's tokens, for block clones

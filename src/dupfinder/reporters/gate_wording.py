@@ -15,7 +15,10 @@ def where(inst: Instance) -> str:
 def headline(f: Finding) -> str:
     """One line: what the new copy is and what it duplicates."""
     inst = f.instance
-    what = f"`{inst.name}`" if inst.name else "new code"
+    if f.cluster.kind == "block":
+        what = f"a block in `{inst.name}`" if inst.name else "a block of module-level code"
+    else:
+        what = f"`{inst.name}`" if inst.name else "new code"
     existing = sum(1 for c in f.copies if not c.new)
     if existing:
         copies = f"{existing} existing cop{'y' if existing == 1 else 'ies'}"

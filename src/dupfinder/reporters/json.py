@@ -36,7 +36,9 @@ def _instance(i: Instance) -> dict[str, Any]:
 def cluster_dict(c: Cluster) -> dict[str, Any]:
     return {
         "id": c.id,
+        "kind": c.kind,
         "similarity": round(c.similarity, 4),
+        "min_similarity": round(min(c.weakest, c.similarity), 4),
         "lines": c.lines,
         "duplicated_lines": c.duplicated_lines,
         "category": c.category,

@@ -49,6 +49,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from dupfinder.config import DEFAULT_THRESHOLD
 from dupfinder.model import Cluster, ClusterId, Instance, Unit
 from dupfinder.support.spans import nests
 
@@ -93,11 +94,10 @@ def _nested_only(a: Sequence[Unit], b: Sequence[Unit]) -> bool:
 
 _SHIFT = 32  # bits per node id in a heap key
 _SCALE = 1 << 30  # average similarity is ordered to 1e-9
-_ANY_EDGE = 1e-12
 
 Ints = npt.NDArray[np.int64]
-#: (centre, members, each member's similarity to the centre) in a component's own numbering
-Groups = list[tuple[int, list[int], list[float]]]
+#: (centre, members, each member's similarity to the centre, the weakest pair) in a component's own numbering
+Groups = list[tuple[int, list[int], list[float], float]]
 #: the similarity of each pair of nodes ``(a[k], b[k])``
 Measure = Callable[[Ints, Ints], npt.NDArray[np.float64]]
 #: a :data:`Measure` for pairs among the given nodes
@@ -139,22 +139,17 @@ class _Near:
             # a closure and its enclosing function are never copies of each other
             self.known[(c, m)] = 0.0 if _nested_only(self.nodes[c], self.nodes[m]) else sim
 
-    def close_to_all(self, c: int, group: Iterable[int]) -> bool:
-        return all(self.similarity(c, m) >= self.floor for m in group)
-
 
 def _groups(
-    nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]], floor: float | None = None,
+    nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]], floor: float,
     measure: Measure | None = None,
 ) -> Groups:  # fmt: skip
-    """Star-constrained average linkage: ``(centre, members, similarities to the centre)`` of every group
-    with more than one node.  ``floor``: the member floor (None: only verified edges count; ``measure``
-    gives the similarities of other pairs)."""
+    """Complete-linkage groups in average-linkage order: ``(centre, members, similarities to the centre,
+    weakest pair)`` of every group with more than one node.  ``floor``: the least similarity of any two
+    members; ``measure`` gives the similarities of pairs that were not verified (None: they count 0)."""
     weight = [len(n) for n in nodes]
-    # without a floor, any verified edge (similarity > 0) will do and nothing else is measured
-    near = _Near(nodes, adjacency, _ANY_EDGE, None) if floor is None else _Near(nodes, adjacency, floor, measure)
+    near = _Near(nodes, adjacency, floor, measure)
     members: dict[int, set[int]] = {n: {n} for n in range(len(nodes))}
-    centres: dict[int, set[int]] = {n: {n} for n in range(len(nodes))}
     size: list[int] = list(weight)
     #: group -> neighbour group -> sum of copy-weighted similarities between them
     link: dict[int, dict[int, float]] = {n: {} for n in range(len(nodes))}
@@ -175,15 +170,12 @@ def _groups(
         a, b = (entry >> _SHIFT) & mask, entry & mask
         if a not in members or b not in members or b not in link[a] or key(a, b) != entry:
             continue  # a side merged or changed since this entry was pushed
-        options = [(c, members[b]) for c in sorted(centres[a])] + [(c, members[a]) for c in sorted(centres[b])]
-        near.measure_pairs((c, m) for c, group in options for m in group)
-        merged_centres = {c for c, group in options if near.close_to_all(c, group)}
-        if not merged_centres:
-            continue  # no node would be close to all; looked at again when a or b changes
+        cross = [(m, n) for m in sorted(members[a]) for n in sorted(members[b])]
+        near.measure_pairs(cross)
+        if not all(near.similarity(m, n) >= floor for m, n in cross):
+            continue  # some member would be unlike another; looked at again when a or b changes
         # b joins a (a < b, so the surviving id is deterministic)
         members[a] |= members.pop(b)
-        centres[a] = merged_centres
-        del centres[b]
         size[a] += size[b]
         for c, total in link.pop(b).items():
             if c == a:
@@ -195,24 +187,25 @@ def _groups(
         for c in link[a]:
             heapq.heappush(heap, key(a, c))
 
-    return _with_centres(nodes, members, centres, weight, near)
+    return _with_centres(nodes, members, weight, near)
 
 
-def _with_centres(nodes: Sequence[Sequence[Unit]], members: dict[int, set[int]], centres: dict[int, set[int]],
-                  weight: Sequence[int], near: _Near) -> Groups:  # fmt: skip
-    """Each group of more than one node with its centre: of the nodes every member is close to, the one
-    with the most copy-weighted similarity to the others (ties by fingerprint)."""
+def _with_centres(nodes: Sequence[Sequence[Unit]], members: dict[int, set[int]], weight: Sequence[int],
+                  near: _Near) -> Groups:  # fmt: skip
+    """Each group of more than one node with its centre (the node with the most copy-weighted
+    similarity to the others, ties by fingerprint) and its weakest pair."""
 
     def centre_weight(c: int, group: set[int]) -> float:
         return weight[c] + sum(near.similarity(c, m) * weight[m] for m in group if m != c)
 
     out: Groups = []
-    for gid, group in members.items():
+    for group in members.values():
         if len(group) < 2:
             continue
-        centre = min(centres[gid], key=lambda c: (-centre_weight(c, group), nodes[c][0].fingerprint))
+        centre = min(group, key=lambda c: (-centre_weight(c, group), nodes[c][0].fingerprint))
         ordered = sorted(group)
-        out.append((centre, ordered, [near.similarity(centre, m) for m in ordered]))
+        weakest = min(near.similarity(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
+        out.append((centre, ordered, [near.similarity(centre, m) for m in ordered], weakest))
     return out
 
 
@@ -307,13 +300,14 @@ def _local(measure: Measure | None, comp: list[int]) -> Measure | None:
 
 def _valid(groups: Groups, size: int) -> bool:
     return all(
-        0 <= c < size and len(m) == len(sims) and c in m and all(0 <= x < size for x in m) for c, m, sims in groups
+        0 <= c < size and len(m) == len(sims) and c in m and all(0 <= x < size for x in m) and 0.0 <= w <= 1.0
+        for c, m, sims, w in groups
     )
 
 
 def _groups_by_component(
     nodes: Sequence[Sequence[Unit]], adjacency: dict[int, dict[int, float]], store: GroupStore,
-    floor: float | None = None, prepare: Prepare | None = None,
+    floor: float, prepare: Prepare | None = None,
 ) -> Groups:  # fmt: skip
     """:func:`_groups`, one connected component at a time, reusing the components ``store`` has seen.
 
@@ -338,7 +332,7 @@ def _groups_by_component(
             fresh.append((key, groups))
         else:
             groups = known[key]
-        out.extend((comp[c], [comp[m] for m in members], sims) for c, members, sims in groups)
+        out.extend((comp[c], [comp[m] for m in members], sims, w) for c, members, sims, w in groups)
     if fresh:
         store.put(fresh)
     return out
@@ -349,15 +343,15 @@ def build_clusters(
     edges: Sequence[tuple[int, int, float]],
     store: GroupStore | None = None,
     *,
-    floor: float | None = None,
+    floor: float = DEFAULT_THRESHOLD,
     prepare: Prepare | None = None,
 ) -> tuple[Cluster, ...]:
     """Clusters from ``nodes`` (groups of identical units) and verified ``edges`` between them.
 
     ``store``: where the groups of each connected component are kept between scans (same clusters).
-    ``floor``: the least similarity of a member to its cluster's centre (None: every member must be
-    a verified pair with the centre); ``prepare(nodes)``: a measure of the similarity of pairs among
-    those nodes, for pairs that were not verified.
+    ``floor``: the least similarity of any two members of a cluster; ``prepare(nodes)``: a measure
+    of the similarity of pairs among those nodes, for pairs that were not verified (without one,
+    such pairs count 0: every two members must then be a verified edge).
     """
     adjacency: dict[int, dict[int, float]] = defaultdict(dict)
     for i, j, sim in edges:
@@ -369,28 +363,31 @@ def build_clusters(
         grouped = _groups(nodes, adjacency, floor, _lazy(prepare, sorted(adjacency)))
     else:
         grouped = _groups_by_component(nodes, adjacency, store, floor, prepare)
-    in_group = {n for _, group, _ in grouped for n in group}
+    in_group = {n for _, group, _, _ in grouped for n in group}
     # a node of identical copies that joined no group is a cluster of its own
-    grouped += [(n, [n], [1.0]) for n in range(len(nodes)) if n not in in_group and len(nodes[n]) >= 2]
-    clusters: list[Cluster] = []
-    for centre, group, similarities in grouped:
-        to_centre = dict(zip(group, similarities, strict=True))
-        others = sorted((m for m in group if m != centre), key=lambda m: nodes[m][0].fingerprint)
-        centre_units = sorted(nodes[centre], key=lambda u: (u.path, u.start_line))
-        instances = [_instance(u, 1.0) for u in centre_units]
-        instances += [_instance(u, to_centre[m]) for m in others for u in nodes[m]]
-        instances = _drop_nested(instances)
-        if len(instances) < 2:
-            continue
-        rep = _instance(centre_units[0], 1.0)
-        rest = sorted((i for i in instances if i != rep), key=lambda i: (i.path, i.start_line, i.end_line))
-        ordered = (rep, *rest) if rep in instances else tuple(sorted(instances, key=lambda i: (i.path, i.start_line)))
-        clusters.append(
-            Cluster(
-                id=cluster_id([i.fingerprint for i in ordered]),
-                similarity=min(i.similarity for i in ordered),
-                instances=ordered,
-            )
-        )
+    grouped += [(n, [n], [1.0], 1.0) for n in range(len(nodes)) if n not in in_group and len(nodes[n]) >= 2]
+    clusters = [c for c in (_cluster(nodes, *g) for g in grouped) if c is not None]
     clusters.sort(key=lambda c: (-len(c.instances), -c.lines, c.id))
     return tuple(clusters)
+
+
+def _cluster(nodes: Sequence[Sequence[Unit]], centre: int, group: list[int], similarities: list[float],
+             weakest: float) -> Cluster | None:  # fmt: skip
+    """The cluster of a group: the centre's first copy first, then the rest by path and line."""
+    to_centre = dict(zip(group, similarities, strict=True))
+    others = sorted((m for m in group if m != centre), key=lambda m: nodes[m][0].fingerprint)
+    centre_units = sorted(nodes[centre], key=lambda u: (u.path, u.start_line))
+    instances = [_instance(u, 1.0) for u in centre_units]
+    instances += [_instance(u, to_centre[m]) for m in others for u in nodes[m]]
+    instances = _drop_nested(instances)
+    if len(instances) < 2:
+        return None
+    rep = _instance(centre_units[0], 1.0)
+    rest = sorted((i for i in instances if i != rep), key=lambda i: (i.path, i.start_line, i.end_line))
+    ordered = (rep, *rest) if rep in instances else tuple(sorted(instances, key=lambda i: (i.path, i.start_line)))
+    return Cluster(
+        id=cluster_id([i.fingerprint for i in ordered]),
+        similarity=min(i.similarity for i in ordered),
+        instances=ordered,
+        weakest=round(min(weakest, min(i.similarity for i in ordered)), 4),
+    )

@@ -30,9 +30,10 @@ from dupfinder.model import Cluster, Unit
 from dupfinder.similarity import signatures
 from dupfinder.similarity.cluster import Measure, build_clusters
 from dupfinder.similarity.fanout import Graph, verified
+from dupfinder.similarity.identity import Identity, judged
 from dupfinder.similarity.index import Bands, Pairs, candidate_pair_codes, lsh_params, lsh_threshold
 from dupfinder.similarity.normalize import vocabulary
-from dupfinder.similarity.verify import Verifier
+from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, Verifier
 
 Signatures = npt.NDArray[np.uint32]
 
@@ -133,8 +134,15 @@ def _fresh_edges(
     return verified(graph, None, codes, runners), None
 
 
-def _grouped(units: Sequence[Unit], nodes: _Nodes, edges: Sequence[Edge], config: ScanConfig,
-             cache: cache_mod.Cache | None, everyone: Verifier | None) -> tuple[Cluster, ...]:  # fmt: skip
+def _grouped(
+    units: Sequence[Unit],
+    nodes: _Nodes,
+    edges: Sequence[Edge],
+    config: ScanConfig,
+    cache: cache_mod.Cache | None,
+    everyone: Verifier | None,
+    identity: Identity,
+) -> tuple[Cluster, ...]:
     """Clusters of the verified graph; only repeated or linked nodes can form them (renumbered in order)."""
     linked = {i for i, _, _ in edges} | {j for _, j, _ in edges}
     keep = sorted(linked | {n for n, k in enumerate(nodes.keys) if len(nodes.groups[k]) > 1})
@@ -156,14 +164,12 @@ def _grouped(units: Sequence[Unit], nodes: _Nodes, edges: Sequence[Edge], config
             x, y = old[a], old[b]
             out = np.zeros(len(x), dtype=np.float64)
             within, sims = verifier.at_least(x, y, floor)
-            out[within] = sims
-            return out
+            out[within] = judged(identity, x[within], y[within], sims, IDENTIFIER_WEIGHT)
+            return np.where(out >= floor, out, 0.0)
 
         return measure
 
     edges_now = [(index[i], index[j], sim) for i, j, sim in edges]
-    if floor >= config.threshold:  # the default: members are verified pairs with the centre, nothing to measure
-        return build_clusters(members, edges_now, store)
     return build_clusters(members, edges_now, store, floor=floor, prepare=prepare)
 
 
@@ -194,4 +200,17 @@ def find_clusters(
     if last.key:
         assert cache is not None
         cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
-    return _grouped(units, nodes, edges, config, cache, everyone)
+    identity = Identity(nodes.reps)
+    return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone, identity)
+
+
+def _judged_edges(edges: Sequence[Edge], identity: Identity, threshold: float) -> list[Edge]:
+    """The verified edges whose judged similarity (alignment and identity) reaches ``threshold``, with it."""
+    if not edges:
+        return []
+    a = np.fromiter((e[0] for e in edges), dtype=np.int64, count=len(edges))
+    b = np.fromiter((e[1] for e in edges), dtype=np.int64, count=len(edges))
+    verified_sims = np.fromiter((e[2] for e in edges), dtype=np.float64, count=len(edges))
+    sims = judged(identity, a, b, verified_sims, IDENTIFIER_WEIGHT)
+    keep = np.flatnonzero(sims >= threshold)
+    return list(zip(a[keep].tolist(), b[keep].tolist(), sims[keep].tolist(), strict=True))

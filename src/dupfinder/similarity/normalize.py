@@ -19,8 +19,11 @@ import hashlib
 import zlib
 from array import array
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from dupfinder.model import KEYWORD, LITERAL, NAME, Fingerprint, RawUnit, Token, Unit
+import numpy as np
+
+from dupfinder.model import KEYWORD, LITERAL, NAME, Fingerprint, RawUnit, Token, TokenStream, Unit
 from dupfinder.support.words import split_identifier, vocabulary
 
 NAME_PLACEHOLDER = "$"
@@ -84,6 +87,50 @@ def to_unit(raw: RawUnit, *, path: str, root: str, language: str, imports: Seque
         calls=_sorted_unique(raw.calls),
         imports=_sorted_unique(imports),
     )
+
+
+def raw_hash(text: str) -> int:
+    """32-bit reproducible hash of an identifier's or a literal's raw text (identity beyond shape)."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+#: shortest literal text (quotes included) that carries identity: numbers and short strings are shape
+MIN_LITERAL = 6
+
+
+def informative(kind: str, text: str) -> bool:
+    """Whether a token's raw text carries identity: an identifier, or a string literal of some length."""
+    return kind == NAME or (kind == LITERAL and len(text) >= MIN_LITERAL and not text[0].isdigit())
+
+
+def token_stream(tokens: Sequence[Token]) -> TokenStream:
+    """A file's :class:`TokenStream` from its code tokens."""
+    norm = array("I", (token_hash(normalise_token(t)) for t in tokens))
+    raw = array(
+        "I", (raw_hash(t.text) if informative(t.kind, t.text) else h for t, h in zip(tokens, norm, strict=True))
+    )
+    lines = array("I", (t.line for t in tokens))
+    return TokenStream(norm.tobytes(), raw.tobytes(), lines.tobytes())
+
+
+#: the normalised hash every literal gets (its stream position marks a literal)
+LITERAL_HASH = token_hash(LITERAL_PLACEHOLDER)
+
+
+def with_literals(units: Sequence[Unit], stream: TokenStream) -> tuple[Unit, ...]:
+    """``units`` with the digests of the informative literals on their lines (from the file's stream)."""
+    if not units or not len(stream):
+        return tuple(units)
+    norm = np.frombuffer(stream.norm, dtype="<u4")
+    raw = np.frombuffer(stream.raw, dtype="<u4")
+    lines = np.frombuffer(stream.lines, dtype="<u4")
+    out = []
+    for u in units:
+        lo = int(np.searchsorted(lines, u.start_line, side="left"))
+        hi = int(np.searchsorted(lines, u.end_line, side="right"))
+        found = np.unique(raw[lo:hi][norm[lo:hi] == LITERAL_HASH])
+        out.append(replace(u, literals=tuple(f"{h:08x}" for h in found.tolist())))
+    return tuple(out)
 
 
 def words(identifier: str) -> list[str]:

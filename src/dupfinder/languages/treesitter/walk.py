@@ -141,23 +141,20 @@ class Walk(Names):
                     parents.append(node)
                     depth += 1
                     continue
-                if open_units:
-                    template = anon[kid]
-                    if template is not None and node.end_byte > node.start_byte:
-                        tokens.append(Token(template.kind, template.text, node.start_point[0] + 1))
+                template = anon[kid]
+                if template is not None and node.end_byte > node.start_byte:
+                    tokens.append(Token(template.kind, template.text, node.start_point[0] + 1))
             elif leaf == R_NAME:
-                if open_units:
-                    tokens.append(Token(NAME, slice_(node.start_byte, node.end_byte), node.start_point[0] + 1))
+                tokens.append(Token(NAME, slice_(node.start_byte, node.end_byte), node.start_point[0] + 1))
             elif leaf == R_LITERAL:
-                if open_units:
-                    tokens.append(Token(LITERAL, slice_(node.start_byte, node.end_byte), node.start_point[0] + 1))
+                tokens.append(Token(LITERAL, slice_(node.start_byte, node.end_byte), node.start_point[0] + 1))
             elif leaf == R_COMMENT:
                 pass
             elif cursor.goto_first_child():
                 parents.append(node)
                 depth += 1
                 continue
-            elif open_units and node.end_byte > node.start_byte:
+            elif node.end_byte > node.start_byte:
                 text = slice_(node.start_byte, node.end_byte)
                 tokens.append(Token(KEYWORD if text.isalpha() else PUNCT, text, node.start_point[0] + 1))
             # this node is finished; climb until there is a next sibling
@@ -168,11 +165,11 @@ class Walk(Names):
                 if cursor.goto_next_sibling():
                     break
                 if not cursor.goto_parent():
-                    return self.result(units, imports, check_errors, first_error)
+                    return self.result(units, imports, check_errors, first_error, tokens)
                 parents.pop()
                 depth -= 1
 
-        return self.result(units, imports, check_errors, first_error)  # pragma: no cover
+        return self.result(units, imports, check_errors, first_error, tokens)  # pragma: no cover
 
     def result(
         self,
@@ -180,12 +177,13 @@ class Walk(Names):
         imports: list[str],
         has_error: bool,
         first_error: int,
+        tokens: list[Token],
     ) -> ParsedFile:
         clean = tuple(u for u in units if u is not None)
         unique_imports = tuple(dict.fromkeys(imports))
         if has_error and not clean:
             return ParsedFile(units=(), imports=unique_imports, error=f"syntax error at line {first_error or 1}")
-        return ParsedFile(units=clean, imports=unique_imports)
+        return ParsedFile(units=clean, imports=unique_imports, tokens=tuple(tokens))
 
     def close(
         self,

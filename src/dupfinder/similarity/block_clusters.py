@@ -1,0 +1,154 @@
+"""Block clusters: the block clones of :mod:`dupfinder.similarity.blocks` as clusters, minus what units report.
+
+Each file's token stream (:class:`~dupfinder.model.TokenStream`) goes through
+:func:`~dupfinder.similarity.blocks.matches`, and the matches are grouped
+(:func:`~dupfinder.similarity.blocks.block_groups`).  A group all of whose regions
+lie in the copies of one unit-level cluster is already reported there and is
+dropped (a group that links copies of two different unit-level clusters is kept);
+the rest become clusters of kind ``"block"``.  Each instance spans its region's
+lines and is named after the innermost unit around it, or the first unit it
+overlaps (None for module-level code); its
+fingerprint is a digest of the region's normalised tokens, its similarity the
+region's best identity with the others.  Cost: that of
+:func:`~dupfinder.similarity.blocks.matches`, plus a look-up of the enclosing
+unit of each region.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dupfinder.model import Cluster, Fingerprint, Instance, TokenStream, Unit
+from dupfinder.similarity.blocks import Region, Stream, block_groups, matches
+from dupfinder.similarity.cluster import cluster_id
+from dupfinder.similarity.normalize import token_hash
+
+#: share of a region's lines inside copies of one unit-level cluster (on both sides) that makes it reported there
+REPORTED = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class FileStream:
+    """A file's token stream, with what a block instance needs to know of the file."""
+
+    path: str
+    root: str
+    language: str
+    stream: TokenStream
+    imports: tuple[str, ...] = ()
+
+
+def _streams(files: Sequence[FileStream]) -> list[Stream]:
+    return [
+        Stream(f.path, f.language, np.frombuffer(f.stream.norm, dtype="<u4"), np.frombuffer(f.stream.raw, dtype="<u4"),
+               np.frombuffer(f.stream.lines, dtype="<u4"))
+        for f in files
+    ]  # fmt: skip
+
+
+class _Enclosing:
+    """The innermost unit around a span of lines, per file."""
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        self.by_path: dict[str, list[Unit]] = defaultdict(list)
+        for u in units:
+            self.by_path[u.path].append(u)
+
+    def unit(self, path: str, first: int, last: int) -> Unit | None:
+        units = self.by_path.get(path, ())
+        around = [u for u in units if u.start_line <= first and last <= u.end_line]
+        if around:
+            return min(around, key=lambda u: u.end_line - u.start_line)
+        overlapping = sorted((u for u in units if u.start_line <= last and first <= u.end_line),
+                             key=lambda u: (u.start_line, -u.end_line))  # fmt: skip
+        return overlapping[0] if overlapping else None
+
+
+def _reported(clusters: Sequence[Cluster]) -> dict[str, list[tuple[int, int, int]]]:
+    """path -> (first line, last line, cluster number) of every copy of the unit-level clusters."""
+    out: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for n, c in enumerate(clusters):
+        for i in c.instances:
+            out[i.path].append((i.start_line, i.end_line, n))
+    return out
+
+
+def _reported_group(group: Sequence[tuple[Region, float]], paths: Sequence[str],
+                    reported: dict[str, list[tuple[int, int, int]]]) -> bool:  # fmt: skip
+    """Whether most of every region of a group lies in copies of one unit-level cluster (reported there)."""
+
+    def holders(r: Region) -> set[int]:
+        size = r.last_line - r.first_line + 1
+        return {
+            n for s, e, n in reported.get(paths[r.stream], ())
+            if min(e, r.last_line) - max(s, r.first_line) + 1 >= REPORTED * size
+        }  # fmt: skip
+
+    common = holders(group[0][0])
+    for r, _ in group[1:]:
+        common &= holders(r)
+        if not common:
+            return False
+    return True
+
+
+#: first tokens of the lines of an import list (its shape is every file's; it is no copy of code)
+_IMPORT_WORDS = tuple(token_hash(w) for w in ("import", "from", "package", "using", "require", "include"))
+
+
+def _imports_only(s: Stream, r: Region) -> bool:
+    """Whether most lines of a region start with an import keyword (an import list, not code)."""
+    lines = s.lines[r.start : r.stop]
+    firsts = np.flatnonzero(np.concatenate(([True], lines[1:] != lines[:-1])))
+    starting = s.norm[r.start : r.stop][firsts]
+    return bool(np.isin(starting, _IMPORT_WORDS).mean() >= 0.5)
+
+
+def _instance(f: FileStream, s: Stream, r: Region, similarity: float, enclosing: _Enclosing) -> Instance:
+    unit = enclosing.unit(f.path, r.first_line, r.last_line)
+    digest = hashlib.blake2b(s.norm[r.start : r.stop].tobytes(), digest_size=16).hexdigest()
+    return Instance(
+        path=f.path,
+        start_line=r.first_line,
+        end_line=r.last_line,
+        name=unit.name if unit is not None else None,
+        language=f.language,
+        root=f.root,
+        fingerprint=Fingerprint(digest),
+        similarity=round(similarity, 4),
+        imports=f.imports,
+    )
+
+
+def find_block_clusters(files: Sequence[FileStream], units: Sequence[Unit], unit_clusters: Sequence[Cluster],
+                        min_tokens: int, min_identity: float) -> tuple[Cluster, ...]:  # fmt: skip
+    """The block clusters of ``files`` that the unit-level ``unit_clusters`` do not already report."""
+    streams = _streams(files)
+    reported = _reported(unit_clusters)
+    paths = [f.path for f in files]
+    found = [m for m in matches(streams, min_tokens, min_identity) if not _imports_only(streams[m.a.stream], m.a)]
+    enclosing = _Enclosing(units)
+    out: list[Cluster] = []
+    seen: set[str] = set()
+    for group in block_groups(found):
+        if _reported_group(group, paths, reported):
+            continue
+        instances = sorted(
+            (_instance(files[r.stream], streams[r.stream], r, sim, enclosing) for r, sim in group),
+            key=lambda i: (i.path, i.start_line, i.end_line),
+        )
+        weakest = min(i.similarity for i in instances)
+        # regions of one group share their shape: where they are tells groups of one shape apart
+        ident = cluster_id([f"{i.fingerprint}:{i.path}:{i.name}" for i in instances])
+        if ident in seen:
+            ident = cluster_id([f"{i.fingerprint}:{i.path}:{i.name}:{i.start_line}" for i in instances])
+        seen.add(ident)
+        out.append(Cluster(id=ident, similarity=weakest,
+                           instances=tuple(instances), weakest=weakest, kind="block"))  # fmt: skip
+    out.sort(key=lambda c: (-len(c.instances), -c.lines, c.id))
+    return tuple(out)

@@ -1,0 +1,308 @@
+"""Block clones: regions inside functions and module-level code that copy another region anywhere.
+
+A unit is a whole function, so a 20-line block pasted into the middle of a
+longer, unrelated function is not similar to anything as a unit.  Blocks are
+found on each file's whole normalised token stream (identifiers ``$``,
+literals ``#``, keywords and punctuation kept, the same hashes units use):
+
+1. **Fingerprints** (MOSS, Schleimer et al. 2003): the hashes of every
+   ``K``-token window, winnowed -- of each ``W`` consecutive window hashes the
+   smallest (the rightmost on ties) is kept, with its position.  Two streams
+   that share a run of at least ``K + W - 1`` tokens share a fingerprint.
+2. **Seeds**: fingerprints that occur in two places or more; each place is
+   paired with the next one in (file, position) order, so ``n`` places give
+   ``n - 1`` seeds and the groups are joined later (step 5), and a code base
+   that copies one file into a hundred places (locale tables, generated
+   clients) costs a hundred extensions, not five thousand.  A fingerprint
+   that occurs in more than ``MAX_PLACES`` places seeds nothing, as stop words
+   in text retrieval.
+3. **Regions**: each seed is extended, token by token, both ways, to the
+   maximal run where the two streams are equal (one extension per diagonal:
+   seeds on a run already found are skipped), then trimmed to whole lines.
+   A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines.
+4. **Identity**: as for units (:mod:`dupfinder.similarity.identity`), equal
+   shape is not enough: the two regions' identifiers and literals (their raw
+   texts' hashes) are compared by weighted Jaccard similarity, each weighted
+   by how rare it is among the scanned files; an exact copy scores 1.
+5. **Clusters**: regions that overlap by most of their lines in one file are
+   one node; matched nodes form connected components (see
+   :func:`block_groups`).  The caller drops the regions a unit-level cluster
+   already reports.
+
+Cost: O(tokens) to hash and winnow (vectorised), O(F log F) to sort the F
+fingerprints, then one extension per distinct diagonal, each O(region).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+K = 30  #: tokens per fingerprinted window
+W = 21  #: windows per winnowing window: runs of K + W - 1 = 50 tokens or more always share a fingerprint
+MAX_PLACES = 1000  #: a fingerprint in more places than this is generated or generic code and seeds nothing
+MIN_LINES = 5  #: the fewest lines a block clone spans
+#: least share of lines two regions of one file must have in common to be one node of a block cluster
+SAME_REGION = 0.5
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """A file's code tokens, in order (comments and layout dropped)."""
+
+    path: str
+    language: str  #: blocks never match across languages
+    norm: U32  #: normalised token hashes (as units use)
+    raw: U32  #: hashes of the raw texts of identifiers and literals; the normalised hash for the other tokens
+    lines: U32  #: 1-based line of each token
+
+    def __len__(self) -> int:
+        return len(self.norm)
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Tokens ``[start, stop)`` of a stream, spanning whole lines."""
+
+    stream: int  #: index of the stream
+    start: int
+    stop: int
+    first_line: int  #: 1-based, inclusive
+    last_line: int  #: 1-based, inclusive
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Two regions with equal normalised tokens, and how much identity beyond the shape they share."""
+
+    a: Region
+    b: Region
+    identity: float  #: weighted Jaccard similarity of their identifiers and literals, in [0, 1]
+
+
+def window_hashes(norm: U32, k: int = K) -> U64:
+    """A 64-bit hash of every ``k``-token window of the stream (none for a shorter stream)."""
+    n = len(norm) - k + 1
+    if n <= 0:
+        return np.empty(0, dtype=np.uint64)
+    t = norm.astype(np.uint64)
+    h = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):  # FNV-1a over the window, vectorised across all windows
+            h = (h ^ t[j : j + n]) * np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(29)
+    return h
+
+
+def winnow(hashes: U64, w: int = W) -> tuple[U64, Ints]:
+    """The winnowed fingerprints of a stream's window hashes and their positions, in order.
+
+    Of every ``w`` consecutive hashes the smallest is kept, the rightmost one on ties
+    (robust winnowing); a position kept by several windows is kept once.
+    """
+    n = len(hashes)
+    if n == 0:
+        return hashes, np.empty(0, dtype=np.int64)
+    if n <= w:
+        at = n - 1 - int(np.argmin(hashes[::-1]))
+        return hashes[at : at + 1], np.array([at], dtype=np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(hashes, w)
+    # rightmost minimum of each window: argmin of the reversed window, mapped back
+    pick = np.arange(n - w + 1, dtype=np.int64) + (w - 1 - np.argmin(windows[:, ::-1], axis=1))
+    positions = np.unique(pick)
+    return hashes[positions], positions
+
+
+def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
+    """Every stream's fingerprints: (hashes, stream index, token position), sorted by hash, stream, position."""
+    hashes: list[U64] = []
+    owners: list[Ints] = []
+    positions: list[Ints] = []
+    for s, stream in enumerate(streams):
+        h, p = winnow(window_hashes(stream.norm))
+        hashes.append(h)
+        positions.append(p)
+        owners.append(np.full(len(p), s, dtype=np.int64))
+    if not hashes:
+        empty = np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.uint64), empty, empty
+    h, o, p = np.concatenate(hashes), np.concatenate(owners), np.concatenate(positions)
+    order = np.lexsort((p, o, h))
+    return h[order], o[order], p[order]
+
+
+def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES) -> Ints:
+    """Pairs of fingerprint rows (``[n, 2]``, first < second) with the same hash: each place with the
+    next one, for hashes in at most ``max_places`` places; sorted."""
+    if len(hashes) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+    sizes = np.diff(np.append(starts, len(hashes)))
+    group = np.repeat(np.arange(len(starts)), sizes)
+    rows = np.arange(len(hashes) - 1, dtype=np.int64)
+    same = (group[:-1] == group[1:]) & (sizes[group[:-1]] <= max_places)
+    return np.stack([rows[same], rows[same] + 1], axis=1)
+
+
+def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
+    """The maximal run of equal tokens around ``a[pa] == b[pb]``: (start in a, start in b, length)."""
+    back = 0
+    step = 64
+    while True:  # backwards, a block of tokens at a time
+        lo = min(step, pa - back, pb - back)
+        if lo <= 0:
+            break
+        xa, xb = a[pa - back - lo : pa - back][::-1], b[pb - back - lo : pb - back][::-1]
+        diff = np.flatnonzero(xa != xb)
+        if len(diff):
+            back += int(diff[0])
+            break
+        back += lo
+    fwd = 0
+    while True:
+        hi = min(step, len(a) - pa - fwd, len(b) - pb - fwd)
+        if hi <= 0:
+            break
+        diff = np.flatnonzero(a[pa + fwd : pa + fwd + hi] != b[pb + fwd : pb + fwd + hi])
+        if len(diff):
+            fwd += int(diff[0])
+            break
+        fwd += hi
+    return pa - back, pb - back, back + fwd
+
+
+def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None:
+    """``[start, stop)`` shrunk to the tokens of the lines it covers completely, or None if none."""
+    lines = stream.lines
+    if start > 0 and lines[start - 1] == lines[start]:  # starts mid-line: from the next line on
+        first = lines[start]
+        start = int(np.searchsorted(lines, first, side="right"))
+    if stop < len(lines) and stop > 0 and lines[stop] == lines[stop - 1]:  # ends mid-line: up to the line before
+        stop = int(np.searchsorted(lines, lines[stop - 1], side="left"))
+    return (start, stop) if stop > start else None
+
+
+def rarity(streams: Sequence[Stream]) -> dict[int, float]:
+    """Weight of each raw identifier or literal hash: ``ln(1 + (F + 1) / (df + 1))`` over the F streams."""
+    counts: dict[int, int] = {}
+    for s in streams:
+        for h in np.unique(s.raw[s.raw != s.norm]).tolist():
+            counts[h] = counts.get(h, 0) + 1
+    f = len(streams)
+    return {h: math.log1p((f + 1) / (df + 1)) for h, df in counts.items()}
+
+
+def identity(a: Stream, ra: tuple[int, int], b: Stream, rb: tuple[int, int], weight: dict[int, float]) -> float:
+    """Weighted Jaccard similarity of the identifiers and literals of two regions (1.0 when neither has any)."""
+    xa = a.raw[ra[0] : ra[1]][a.raw[ra[0] : ra[1]] != a.norm[ra[0] : ra[1]]]
+    xb = b.raw[rb[0] : rb[1]][b.raw[rb[0] : rb[1]] != b.norm[rb[0] : rb[1]]]
+    sa, sb = set(xa.tolist()), set(xb.tolist())
+    union = sum(weight.get(h, 1.0) for h in sa | sb)
+    return 1.0 if union == 0 else sum(weight.get(h, 1.0) for h in sa & sb) / union
+
+
+def matches(streams: Sequence[Stream], min_tokens: int, min_identity: float) -> list[Match]:
+    """Every maximal pair of equal regions of at least ``min_tokens`` tokens and ``MIN_LINES`` lines
+    whose identity reaches ``min_identity``, in a fixed order."""
+    hashes, owner, position = fingerprints(streams)
+    weight = rarity(streams)
+    done: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (stream a, stream b, diagonal) -> runs
+    out: list[Match] = []
+    for x, y in seeds(hashes, owner, position).tolist():
+        sa, sb, pa, pb = int(owner[x]), int(owner[y]), int(position[x]), int(position[y])
+        if streams[sa].language != streams[sb].language:
+            continue
+        diagonal = (sa, sb, pa - pb)
+        runs = done.setdefault(diagonal, [])
+        if any(lo <= pa < hi for lo, hi in runs):
+            continue  # on a run already extended
+        a, b = streams[sa], streams[sb]
+        start_a, start_b, length = extend(a.norm, b.norm, pa, pb)
+        runs.append((start_a, start_a + length))
+        if length < min_tokens:
+            continue
+        if sa == sb and start_a < start_b + length and start_b < start_a + length:
+            continue  # a stretch of one file overlapping itself (a repeated pattern), not two copies
+        match = _region_match(streams, sa, sb, start_a, start_b, length, min_tokens, weight)
+        if match is not None and match.identity >= min_identity:
+            out.append(match)
+    return out
+
+
+def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, start_b: int, length: int,
+                  min_tokens: int, weight: dict[int, float]) -> Match | None:  # fmt: skip
+    """The regions of a run, trimmed to whole lines on both sides alike, when big enough."""
+    a, b = streams[sa], streams[sb]
+    ta = whole_lines(a, start_a, start_a + length)
+    tb = whole_lines(b, start_b, start_b + length)
+    if ta is None or tb is None:
+        return None
+    # keep the tokens both trimmed regions still pair up
+    lo = max(ta[0] - start_a, tb[0] - start_b)
+    hi = min(ta[1] - start_a, tb[1] - start_b)
+    if hi - lo < min_tokens:
+        return None
+    ra, rb = (start_a + lo, start_a + hi), (start_b + lo, start_b + hi)
+    la = (int(a.lines[ra[0]]), int(a.lines[ra[1] - 1]))
+    lb = (int(b.lines[rb[0]]), int(b.lines[rb[1] - 1]))
+    if la[1] - la[0] + 1 < MIN_LINES or lb[1] - lb[0] + 1 < MIN_LINES:
+        return None
+    return Match(Region(sa, *ra, *la), Region(sb, *rb, *lb), identity(a, ra, b, rb, weight))
+
+
+def _overlap(x: Region, y: Region) -> float:
+    """Share of the shorter region's lines both regions cover (0 for regions of different streams)."""
+    if x.stream != y.stream:
+        return 0.0
+    common = min(x.last_line, y.last_line) - max(x.first_line, y.first_line) + 1
+    return max(common, 0) / min(x.last_line - x.first_line + 1, y.last_line - y.first_line + 1)
+
+
+def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:
+    """Groups of regions that copy each other: each region with its best identity to the others.
+
+    Regions of one stream that share most of their lines (``SAME_REGION``) are one node (the
+    first seen stands for it); matches link nodes; each connected component of two or more nodes
+    is a group, its regions in node order.
+    """
+    nodes: list[Region] = []
+    by_stream: dict[int, list[int]] = {}
+
+    def node_of(r: Region) -> int:
+        for n in by_stream.get(r.stream, []):
+            if _overlap(nodes[n], r) >= SAME_REGION:
+                return n
+        nodes.append(r)
+        by_stream.setdefault(r.stream, []).append(len(nodes) - 1)
+        return len(nodes) - 1
+
+    parent: list[int] = []
+    best: list[float] = []
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for m in found:
+        x, y = node_of(m.a), node_of(m.b)
+        while len(parent) < len(nodes):
+            parent.append(len(parent))
+            best.append(0.0)
+        best[x], best[y] = max(best[x], m.identity), max(best[y], m.identity)
+        if x != y:
+            rx, ry = root(x), root(y)
+            parent[max(rx, ry)] = min(rx, ry)
+    groups: dict[int, list[int]] = {}
+    for n in range(len(nodes)):
+        groups.setdefault(root(n), []).append(n)
+    return [[(nodes[n], best[n]) for n in members] for _, members in sorted(groups.items()) if len(members) >= 2]

@@ -1,0 +1,126 @@
+"""Identity beyond shape: what two units share that is rare in the scanned code.
+
+Normalised token streams make every attribute-assigning constructor, every
+framework override and every guard-and-raise look alike.  What separates a
+copy from a look-alike is what they share *beyond* the shape: the same rare
+identifiers, the same called APIs, the same string literals.  So each unit
+gets a set of identity features -- the lower-case words of its identifiers
+(``w:``), the names it calls as written (``c:``) and the hashes of its
+literals (``l:``) -- and each feature a weight that says how rare it is among
+the scan's distinct units (their document frequency), as SourcererCC and
+Siamese weigh rare tokens::
+
+    weight(f) = ln(1 + (N + 1) / (df(f) + 1))
+
+(``N`` distinct units; never zero, so a tiny scan degrades to plain Jaccard).
+The identity of two units is the weighted Jaccard similarity of their feature
+sets, ``sum(w, shared) / sum(w, either)``, and the similarity a pair is
+judged by mixes it with the alignment of their structure (see
+:mod:`dupfinder.similarity.verify`)::
+
+    similarity = (1 - w) * alignment + w * identity
+
+where ``w`` depends on the size of the smaller unit: ``IDENTITY_WEIGHT`` (0.6)
+up to ``SHORT`` tokens, falling linearly to ``LONG_WEIGHT`` (0.3) at ``LONG``
+tokens.  A long aligned structure is evidence of its own; a short one is a
+shape every code base has, and needs shared identity to count.
+
+Shared ``self``, ``args`` or ``kwargs`` weigh almost nothing; shared
+``unacked_key`` or a log message weigh a lot.  Deliberate twins (sync code
+generated from async code, a vendored copy) share their rare names and stay
+together.  The weight and the formula were chosen on judged samples of real
+code (``benchmarks/clones/``).
+
+Cost: O(features) to count and weigh; each pair is two sparse rows
+multiplied, vectorised over many pairs at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from dupfinder.model import Unit
+from dupfinder.support.words import vocabulary
+
+#: share of the pair similarity given to identity for short units; the rest is the alignment of structure
+IDENTITY_WEIGHT = 0.6
+LONG_WEIGHT = 0.3  #: ... and for long units (measured on judged samples, see the module docstring)
+SHORT, LONG = 60, 200  #: tokens of the smaller unit where the weight starts and stops falling
+_STEP = 65_536  #: pairs per vectorised block
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+
+def features(unit: Unit) -> set[str]:
+    """The identity features of a unit: identifier words, called names, literals."""
+    out = {"w:" + w for w in vocabulary(unit.identifiers)}
+    out.update("c:" + c for c in unit.calls)
+    out.update("l:" + lit for lit in unit.literals)
+    return out
+
+
+class Identity:
+    """The identity features of some units, weighted by their rarity among those units.
+
+    ``similarity(a, b)`` is the weighted Jaccard similarity of units ``a[k]`` and ``b[k]``;
+    ``word_jaccard(a, b)`` the plain Jaccard similarity of their identifier words (what the
+    vocabulary part of the verified similarity is), so that the alignment part can be recovered.
+    """
+
+    __slots__ = ("sizes", "total", "weighted", "word_counts", "words")
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        sets = [features(u) for u in units]
+        self.sizes = np.array([u.n_tokens for u in units], dtype=np.int64)
+        df = Counter(f for s in sets for f in s)
+        names = sorted(df)
+        column = {f: k for k, f in enumerate(names)}
+        n = len(units)
+        weight = np.array([math.log1p((n + 1) / (df[f] + 1)) for f in names], dtype=np.float64)
+        rows = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in sets])
+        cols = np.fromiter((column[f] for s in sets for f in sorted(s)), dtype=np.int64, count=len(rows))
+        shape = (n, max(len(names), 1))
+        #: sqrt(weight) per present feature: a product of two rows sums the shared weight
+        self.weighted = sparse.csr_matrix((np.sqrt(weight[cols]), (rows, cols)), shape=shape)
+        self.total: Floats = np.asarray(self.weighted.multiply(self.weighted).sum(axis=1), dtype=np.float64).ravel()
+        is_word = np.array([f.startswith("w:") for f in names], dtype=bool)
+        word_cols = is_word[cols] if len(cols) else np.zeros(0, dtype=bool)
+        self.words = sparse.csr_matrix((np.ones(int(word_cols.sum())), (rows[word_cols], cols[word_cols])), shape=shape)
+        self.word_counts: Floats = np.asarray(self.words.sum(axis=1), dtype=np.float64).ravel()
+
+    def _shared(self, matrix: sparse.csr_matrix, a: Ints, b: Ints) -> Floats:
+        out = np.empty(len(a), dtype=np.float64)
+        for lo in range(0, len(a), _STEP):
+            x, y = a[lo : lo + _STEP], b[lo : lo + _STEP]
+            out[lo : lo + _STEP] = np.asarray(matrix[x].multiply(matrix[y]).sum(axis=1)).ravel()
+        return out
+
+    def similarity(self, a: Ints, b: Ints) -> Floats:
+        """Weighted Jaccard similarity of each pair ``(a[k], b[k])`` (1.0 when both have no feature)."""
+        shared = self._shared(self.weighted, a, b)
+        union = self.total[a] + self.total[b] - shared
+        return np.where(union > 0, shared / np.maximum(union, 1e-300), 1.0)
+
+    def word_jaccard(self, a: Ints, b: Ints) -> Floats:
+        """Plain Jaccard similarity of the identifier words of each pair (1.0 when both have none)."""
+        shared = self._shared(self.words, a, b)
+        union = self.word_counts[a] + self.word_counts[b] - shared
+        return np.where(union > 0, shared / np.maximum(union, 1), 1.0)
+
+
+def judged(identity: Identity, a: Ints, b: Ints, verified: Floats, identifier_weight: float) -> Floats:
+    """The similarity pairs are judged by, from their verified similarity (alignment and plain word
+    Jaccard, mixed by ``identifier_weight``) and their identity."""
+    jaccard = identity.word_jaccard(a, b)
+    alignment = np.clip((verified - identifier_weight * jaccard) / (1.0 - identifier_weight), 0.0, 1.0)
+    smaller = np.minimum(identity.sizes[a], identity.sizes[b])
+    weight = IDENTITY_WEIGHT + (LONG_WEIGHT - IDENTITY_WEIGHT) * np.clip((smaller - SHORT) / (LONG - SHORT), 0.0, 1.0)
+    out: Floats = (1.0 - weight) * alignment + weight * identity.similarity(a, b)
+    return out

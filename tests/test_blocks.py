@@ -1,0 +1,94 @@
+"""Block clones on token streams: winnowing, seeds, maximal regions on whole lines, identity, groups."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dupfinder.similarity.blocks import (
+    MIN_LINES,
+    K,
+    Stream,
+    W,
+    block_groups,
+    extend,
+    matches,
+    window_hashes,
+    winnow,
+)
+
+NAME = 7  # the normalised hash an identifier gets in these streams
+
+
+def stream(path: str, tokens: list[int], per_line: int = 6, names: dict[int, int] | None = None) -> Stream:
+    """A stream of ``tokens``, ``per_line`` to a line; ``names``: position -> raw hash of an identifier there."""
+    norm = np.array(tokens, dtype=np.uint32)
+    raw = norm.copy()
+    for at, h in (names or {}).items():
+        norm[at] = NAME
+        raw[at] = h
+    lines = (np.arange(len(tokens)) // per_line + 1).astype(np.uint32)
+    return Stream(path, "python", norm, raw, lines)
+
+
+def noise(seed: int, n: int, low: int) -> list[int]:
+    return np.random.default_rng(seed).integers(low, low + 5000, n).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=K + W, max_size=400))
+def test_every_window_of_w_hashes_keeps_its_minimum(tokens: list[int]) -> None:
+    hashes = window_hashes(np.array(tokens, dtype=np.uint32))
+    kept, positions = winnow(hashes)
+    assert list(kept) == [hashes[p] for p in positions] and list(positions) == sorted(set(positions))
+    for lo in range(len(hashes) - W + 1):  # the winnowing guarantee: each window holds a fingerprint
+        inside = [p for p in positions if lo <= p < lo + W]
+        assert inside and min(hashes[p] for p in inside) == hashes[lo : lo + W].min()
+
+
+def test_extension_finds_the_maximal_equal_run() -> None:
+    a = np.array([1, 2, 3, 4, 5, 6, 9], dtype=np.uint32)
+    b = np.array([8, 3, 4, 5, 6, 7], dtype=np.uint32)
+    assert extend(a, b, 3, 2) == (2, 1, 4)
+
+
+def test_a_block_pasted_into_an_unrelated_stream_is_found_on_whole_lines() -> None:
+    block = noise(1, 90, 0)
+    a = stream("a.py", noise(2, 123, 10_000) + block + noise(3, 200, 20_000))
+    b = stream("b.py", noise(4, 60, 30_000) + block + noise(5, 100, 40_000))
+    (m,) = matches([a, b, stream("c.py", noise(6, 400, 50_000))], min_tokens=50, min_identity=0.5)
+    assert (m.a.stream, m.b.stream) == (0, 1)
+    # a's block starts mid-line (token 123 is on line 21): the region starts on the next whole line
+    assert (m.a.first_line, m.b.first_line) == (22, 11)
+    assert m.a.stop - m.a.start == m.b.stop - m.b.start >= 50 and m.identity == 1.0
+    assert m.a.last_line - m.a.first_line + 1 >= MIN_LINES
+
+
+def test_short_runs_and_overlapping_repeats_are_no_blocks() -> None:
+    short = noise(1, 40, 0)  # under min_tokens
+    a = stream("a.py", noise(2, 100, 10_000) + short + noise(3, 100, 20_000))
+    b = stream("b.py", noise(4, 100, 30_000) + short + noise(5, 100, 40_000))
+    assert matches([a, b], min_tokens=50, min_identity=0.0) == []
+    periodic = stream("p.py", [1, 2, 3, 4, 5] * 60)  # a file matching itself one period later
+    assert matches([periodic], min_tokens=50, min_identity=0.0) == []
+
+
+def test_renamed_copies_need_shared_rare_names_to_count() -> None:
+    block = noise(1, 90, 0)
+    spots = list(range(0, 90, 9))
+    same = {at: 1_000_000 + at for at in spots}
+    renamed = {at: 2_000_000 + at for at in spots}
+    a = stream("a.py", block, names=same)
+    b = stream("b.py", block, names=same)
+    c = stream("c.py", block, names=renamed)
+    found = matches([a, b, c], min_tokens=50, min_identity=0.5)
+    assert [(m.a.stream, m.b.stream) for m in found] == [(0, 1)]
+    assert all(m.identity == 1.0 for m in found)
+
+
+def test_regions_of_three_files_form_one_group() -> None:
+    block = noise(1, 90, 0)
+    streams = [stream(f"{k}.py", noise(10 + k, 60, 10_000 * (k + 1)) + block) for k in range(3)]
+    (group,) = block_groups(matches(streams, min_tokens=50, min_identity=0.5))
+    assert sorted(r.stream for r, _ in group) == [0, 1, 2]
