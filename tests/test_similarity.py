@@ -41,6 +41,21 @@ def judged_matrix(units: list[Unit]) -> np.ndarray:
     return out
 
 
+def cluster_matrix(units: list[Unit]) -> np.ndarray:
+    """The similarity clusters are built from: the judged one for a pair that is a clone (judged and
+    verified at the threshold), the structural (verified) one for any other pair, 1 on the diagonal."""
+    n = len(units)
+    a, b = np.triu_indices(n, k=1)
+    verified = np.eye(n)
+    verified[a, b] = verified[b, a] = [
+        similarity(units[i], units[j]) for i, j in zip(a.tolist(), b.tolist(), strict=True)
+    ]
+    judged_sims = judged_matrix(units)
+    clone = (judged_sims >= DEFAULT_THRESHOLD) & (verified >= DEFAULT_THRESHOLD)
+    out: np.ndarray = np.where(clone, judged_sims, verified)
+    return out
+
+
 def lcs_reference(a: list[int], b: list[int]) -> int:
     """The textbook O(len(a) * len(b)) dynamic programme."""
     prev = [0] * (len(b) + 1)
@@ -346,18 +361,18 @@ def test_copies_edited_in_different_places_stay_in_the_original_s_cluster() -> N
         assert similarity(a, b) >= DEFAULT_THRESHOLD
     for a, b in ((head, tail), (original, both)):
         assert floor <= similarity(a, b) < DEFAULT_THRESHOLD
-    judged_sims = judged_matrix(units)  # the similarity clusters are made of: identity counts too
+    sims = cluster_matrix(units)  # clones by their judged similarity (identity counts), the rest by structure
     member_floor = 0.3
-    assert judged_sims.min() >= member_floor
+    assert sims.min() >= member_floor
     (cluster,) = find_clusters(units, ScanConfig(jobs=1, member_similarity=member_floor))
     assert sorted(i.path for i in cluster.instances) == sorted(sources)
     # every two members are at least the floor alike; the cluster is as good as its weakest pair
-    assert cluster.weakest == round(float(judged_sims.min()), 4)
+    assert cluster.weakest == round(float(sims.min()), 4)
     # the representative is the unit most similar to the rest
-    centre = int(np.argmax(judged_sims.sum(axis=1)))
+    centre = int(np.argmax(sims.sum(axis=1)))
     assert cluster.instances[0].path == units[centre].path
-    # with the floor at the threshold (the default) some member would be unlike another: they split
-    strict = find_clusters(units, ScanConfig(jobs=1))
+    # with the floor at the threshold some member would be unlike another: they split
+    strict = find_clusters(units, ScanConfig(jobs=1, member_similarity=DEFAULT_THRESHOLD))
     assert all(c.weakest >= DEFAULT_THRESHOLD for c in strict)
     assert sum(len(c.instances) for c in strict) < len(units) or len(strict) > 1
 

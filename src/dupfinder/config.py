@@ -72,12 +72,17 @@ DEFAULT_MAX_LINE_CHARS = 2_000
 DEFAULT_FILE_TIMEOUT = 30.0
 
 
+#: least structural similarity of any two members of a cluster, by default (BigCloneBench and judged
+#: samples of real code, benchmarks/README.md): a member must be alike every other, not only its neighbour
+DEFAULT_MEMBER_SIMILARITY = 0.3
+
+
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
     min_tokens: int = DEFAULT_MIN_TOKENS  #: units with fewer normalised tokens are ignored
     threshold: float = DEFAULT_THRESHOLD  #: verified similarity a pair needs to be a clone
-    #: least similarity of a cluster member to the cluster's representative (None: ``threshold``);
-    #: lower keeps more near-miss copies together but lets big loose clusters form (benchmarks/README.md)
+    #: least structural similarity of any two members of a cluster (None: ``DEFAULT_MEMBER_SIMILARITY``,
+    #: or ``threshold`` when that is lower); every member also joined by a judged pair above ``threshold``
     member_similarity: float | None = None
     shingle: int = 3  #: tokens per shingle
     num_perm: int = 128  #: MinHash permutations
@@ -119,8 +124,10 @@ class ScanConfig:
 
     @property
     def member_floor(self) -> float:
-        """The least similarity of a cluster member to its representative."""
-        return self.threshold if self.member_similarity is None else self.member_similarity
+        """The least structural similarity of any two members of a cluster."""
+        if self.member_similarity is None:
+            return min(self.threshold, DEFAULT_MEMBER_SIMILARITY)
+        return self.member_similarity
 
     @property
     def effective_jobs(self) -> int:

@@ -37,9 +37,8 @@ def _options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
         click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True,
                      help="Similarity (0-1) a pair of units needs to count as a clone."),
         click.option("--member-similarity", type=float, default=None, metavar="FLOAT",
-                     help="Least similarity of a cluster member to the cluster's representative, at most"
-                          " --threshold (lower: near-miss copies stay together, loose clusters grow)"
-                          " [default: --threshold]."),
+                     help="Least structural similarity of any two members of a cluster, at most"
+                          " --threshold (lower: heavily edited copies stay together) [default: 0.3]."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Gitignore-style pattern to skip (repeatable)."),
         click.option("--no-default-excludes", is_flag=True, help="Also scan vendored, dependency and build folders."),
         click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files."),

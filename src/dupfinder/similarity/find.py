@@ -155,7 +155,8 @@ def _grouped(
     floor = config.member_floor
 
     def prepare(needed: Sequence[int]) -> Measure:
-        """The similarity of pairs among ``needed`` nodes that were not verified (0 below the floor)."""
+        """The structural similarity of pairs among ``needed`` nodes that were not verified (0 below the
+        floor): every member of a cluster is alike every other in structure; identity decides the edges."""
         verifier = (
             everyone if everyone is not None else Verifier.only(nodes.reps, old[np.asarray(needed, dtype=np.int64)])
         )
@@ -164,7 +165,7 @@ def _grouped(
             x, y = old[a], old[b]
             out = np.zeros(len(x), dtype=np.float64)
             within, sims = verifier.at_least(x, y, floor)
-            out[within] = judged(identity, x[within], y[within], sims, IDENTIFIER_WEIGHT)
+            out[within] = sims
             return np.where(out >= floor, out, 0.0)
 
         return measure

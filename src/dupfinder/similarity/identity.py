@@ -20,10 +20,14 @@ judged by mixes it with the alignment of their structure (see
 
     similarity = (1 - w) * alignment + w * identity
 
-where ``w`` depends on the size of the smaller unit: ``IDENTITY_WEIGHT`` (0.6)
-up to ``SHORT`` tokens, falling linearly to ``LONG_WEIGHT`` (0.3) at ``LONG``
-tokens.  A long aligned structure is evidence of its own; a short one is a
-shape every code base has, and needs shared identity to count.
+where ``w`` depends on the size of the smaller unit: ``IDENTITY_WEIGHT`` (0.8)
+up to ``SHORT`` (60) tokens, falling linearly to ``LONG_WEIGHT`` (0.3) at
+``LONG`` (100) tokens.  A long aligned structure is evidence of its own; a
+short one is a shape every code base has, and needs shared identity to count.
+A pair whose structure aligns closely (``ALIGNED``, 0.7) and whose smaller unit
+has at least ``ALIGNED_MIN`` (60) tokens keeps its verified similarity: a
+renamed copy of a long function (BigCloneBench's Type-3 clones) is a copy even
+when every name changed.
 
 Shared ``self``, ``args`` or ``kwargs`` weigh almost nothing; shared
 ``unacked_key`` or a log message weigh a lot.  Deliberate twins (sync code
@@ -49,9 +53,10 @@ from dupfinder.model import Unit
 from dupfinder.support.words import vocabulary
 
 #: share of the pair similarity given to identity for short units; the rest is the alignment of structure
-IDENTITY_WEIGHT = 0.6
+IDENTITY_WEIGHT = 0.8
 LONG_WEIGHT = 0.3  #: ... and for long units (measured on judged samples, see the module docstring)
-SHORT, LONG = 60, 200  #: tokens of the smaller unit where the weight starts and stops falling
+SHORT, LONG = 60, 100  #: tokens of the smaller unit where the weight starts and stops falling
+ALIGNED, ALIGNED_MIN = 0.7, 60  #: alignment, and tokens of the smaller unit, that count without identity
 _STEP = 65_536  #: pairs per vectorised block
 
 Ints = npt.NDArray[np.int64]
@@ -123,4 +128,5 @@ def judged(identity: Identity, a: Ints, b: Ints, verified: Floats, identifier_we
     smaller = np.minimum(identity.sizes[a], identity.sizes[b])
     weight = IDENTITY_WEIGHT + (LONG_WEIGHT - IDENTITY_WEIGHT) * np.clip((smaller - SHORT) / (LONG - SHORT), 0.0, 1.0)
     out: Floats = (1.0 - weight) * alignment + weight * identity.similarity(a, b)
-    return out
+    aligned = (alignment >= ALIGNED) & (smaller >= ALIGNED_MIN)
+    return np.where(aligned, np.maximum(out, verified), out)
