@@ -92,3 +92,25 @@ def test_regions_of_three_files_form_one_group() -> None:
     streams = [stream(f"{k}.py", noise(10 + k, 60, 10_000 * (k + 1)) + block) for k in range(3)]
     (group,) = block_groups(matches(streams, min_tokens=50, min_identity=0.5))
     assert sorted(r.stream for r, _ in group) == [0, 1, 2]
+
+
+def test_a_block_pasted_after_itself_twice_pairs_its_first_two_periods() -> None:
+    block = noise(1, 84, 0)  # 14 lines of 6 tokens; three copies in a row match themselves one period on
+    a = stream("a.py", noise(2, 60, 10_000) + block * 3 + noise(3, 60, 20_000))
+    (m, *_) = matches([a], min_tokens=50, min_identity=0.5)
+    assert (m.a.stream, m.b.stream) == (0, 0)
+    assert (m.a.first_line, m.a.last_line, m.b.first_line, m.b.last_line) == (11, 24, 25, 38)
+    assert m.a.stop <= m.b.start and m.identity == 1.0
+
+
+def test_verbatim_copies_are_paired_among_many_renamed_look_alikes() -> None:
+    # twelve files hold the same shape with names of their own; files 3 and 9 are verbatim copies
+    block = noise(1, 90, 0)
+    spots = list(range(0, 90, 9))
+    streams = []
+    for k in range(12):
+        owner = 3 if k in (3, 9) else k
+        streams.append(stream(f"{k}.py", block, names={at: 1_000_000 * (owner + 1) + at for at in spots}))
+    found = matches(streams, min_tokens=50, min_identity=0.5)
+    assert (3, 9) in [(m.a.stream, m.b.stream) for m in found]
+    assert all(m.identity == 1.0 for m in found)

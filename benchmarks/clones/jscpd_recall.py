@@ -6,7 +6,8 @@
 ``DUPFINDER.json``: ``dupfinder scan CORPUS --format json``; ``JSCPD-REPORT.json``: jscpd 5's json
 reporter on the same folder (paths relative to it, or absolute under it).  A jscpd pair counts as
 held when one dupfinder cluster has a copy overlapping each side (same file, overlapping lines).
-Pairs whose fragment is only strings, comments and docstrings (no code token) are left out, as are
+Pairs whose lines hold only strings, comments and docstrings (no code token, by tokenizing the whole
+file: a fragment that starts inside a docstring is prose) are left out, as are
 pairs whose sides overlap each other and pairs in a file dupfinder did not analyse (listed in the
 report's ``stats.skipped`` with its reason, e.g. an ignore rule for migrations or generated code).
 Prints the recall overall, the share held by unit and by block clusters, and a sample of missed
@@ -27,8 +28,33 @@ _LAYOUT = {tokenize.STRING, tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tok
            tokenize.ENDMARKER, tokenize.ENCODING}  # fmt: skip
 
 
+class Code:
+    """A Python file's tokens by line: the lines a code token (a name, number or operator) lies on, and
+    how many tokens (code and strings) start on each line."""
+
+    def __init__(self, tokens: list[tokenize.TokenInfo]) -> None:
+        self.lines = frozenset(n for t in tokens if t.type not in _LAYOUT for n in range(t.start[0], t.end[0] + 1))
+        self.starts: dict[int, int] = defaultdict(int)
+        for t in tokens:
+            if t.type not in _LAYOUT or t.type == tokenize.STRING:
+                self.starts[t.start[0]] += 1
+
+    def tokens(self, first: int, last: int) -> int:
+        return sum(self.starts.get(n, 0) for n in range(first, last + 1))
+
+
+def code_lines(path: Path) -> Code | None:
+    """A Python file's tokens by line; None when the file does not tokenize."""
+    try:
+        with tokenize.open(path) as fh:
+            return Code(list(tokenize.generate_tokens(fh.readline)))
+    except (OSError, SyntaxError, tokenize.TokenError, UnicodeDecodeError):
+        return None
+
+
 def code_free(fragment: str) -> bool:
-    """Whether a Python fragment holds only strings, comments and layout (no name, number or operator)."""
+    """Whether a Python fragment holds only strings, comments and layout (no name, number or operator),
+    for a file that does not tokenize as a whole."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(fragment).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
@@ -47,6 +73,7 @@ def main() -> int:
     ap.add_argument("jscpd")
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--show", type=int, default=15, help="missed pairs to print")
+    ap.add_argument("--min-tokens", type=int, default=50, help="size of the pairs also counted apart (default 50)")
     a = ap.parse_args()
     report = json.loads(Path(a.dupfinder).read_text(encoding="utf-8"))
     spans: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)  # path -> (start, end, cluster, kind)
@@ -65,6 +92,8 @@ def main() -> int:
     total = held = left_out = not_analysed = 0
     by_kind: dict[str, int] = defaultdict(int)
     missed: list[str] = []
+    lines_of: dict[str, Code | None] = {}  # a file's tokens by line, read once
+    sized = [0, 0]  # pairs whose first side has at least --min-tokens tokens: all, held
     for d in json.loads(Path(a.jscpd).read_text(encoding="utf-8"))["duplicates"]:
         first, second = d["firstFile"], d["secondFile"]
         fa, fb = rel(first["name"]), rel(second["name"])
@@ -73,15 +102,25 @@ def main() -> int:
         if fa in skipped or fb in skipped:
             not_analysed += 1
             continue
-        if code_free(d.get("fragment", "")) or (fa == fb and sa[0] <= sb[1] and sb[0] <= sa[1]):
+        if fa not in lines_of:
+            lines_of[fa] = code_lines(a.corpus.resolve().parent / fa if fa.startswith(prefix) else a.corpus / fa)
+        code = lines_of[fa]
+        if code is not None:
+            no_code = not any(n in code.lines for n in range(sa[0], sa[1] + 1))
+        else:
+            no_code = code_free(d.get("fragment", ""))
+        if no_code or (fa == fb and sa[0] <= sb[1] and sb[0] <= sa[1]):
             left_out += 1
             continue
         total += 1
         at_a = {(n, k) for s, e, n, k in spans.get(fa, ()) if s <= sa[1] and sa[0] <= e}
         at_b = {(n, k) for s, e, n, k in spans.get(fb, ()) if s <= sb[1] and sb[0] <= e}
         both = at_a & at_b
+        big = code is not None and code.tokens(*sa) >= a.min_tokens
+        sized[0] += big
         if both:
             held += 1
+            sized[1] += big
             by_kind["unit" if any(k == "unit" for _, k in both) else "block"] += 1
         elif len(missed) < a.show:
             missed.append(f"  {fa}:{sa[0]}-{sa[1]}  ~  {fb}:{sb[0]}-{sb[1]}")
@@ -90,6 +129,8 @@ def main() -> int:
     print(f"held by a dupfinder cluster: {held} ({held / max(total, 1):.3f})")
     for kind in ("unit", "block"):
         print(f"  by {kind} clusters: {by_kind[kind]} ({by_kind[kind] / max(total, 1):.3f})")
+    print(f"of the {sized[0]} pairs with at least {a.min_tokens} tokens (Python's, on the first side's lines):"
+          f" held {sized[1]} ({sized[1] / max(sized[0], 1):.3f})")  # fmt: skip
     if missed:
         print("missed (first ones):")
         print("\n".join(missed))

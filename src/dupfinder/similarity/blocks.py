@@ -122,20 +122,24 @@ def winnow(hashes: U64, w: int = W) -> tuple[U64, Ints]:
 
 
 def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
-    """Every stream's fingerprints: (hashes, stream index, token position), sorted by hash, stream, position."""
+    """Every stream's fingerprints: (hashes, stream index, token position), sorted by hash, then by the
+    hash of the raw window there (places with the same text next to each other: chained seeds pair
+    verbatim copies first), stream, position."""
     hashes: list[U64] = []
+    raws: list[U64] = []
     owners: list[Ints] = []
     positions: list[Ints] = []
     for s, stream in enumerate(streams):
         h, p = winnow(window_hashes(stream.norm))
         hashes.append(h)
+        raws.append(window_hashes(stream.raw)[p] if len(p) else np.empty(0, dtype=np.uint64))
         positions.append(p)
         owners.append(np.full(len(p), s, dtype=np.int64))
     if not hashes:
         empty = np.empty(0, dtype=np.int64)
         return np.empty(0, dtype=np.uint64), empty, empty
-    h, o, p = np.concatenate(hashes), np.concatenate(owners), np.concatenate(positions)
-    order = np.lexsort((p, o, h))
+    h, r, o, p = np.concatenate(hashes), np.concatenate(raws), np.concatenate(owners), np.concatenate(positions)
+    order = np.lexsort((p, o, r, h))
     return h[order], o[order], p[order]
 
 
@@ -230,7 +234,14 @@ def matches(streams: Sequence[Stream], min_tokens: int, min_identity: float) -> 
         if length < min_tokens:
             continue
         if sa == sb and start_a < start_b + length and start_b < start_a + length:
-            continue  # a stretch of one file overlapping itself (a repeated pattern), not two copies
+            # a stretch of one file that repeats itself (one class or block pasted after itself, again
+            # and again): its copies are the consecutive periods; the first two are the pair
+            period = abs(start_b - start_a)
+            if period < min_tokens:
+                continue  # a short pattern repeated (a table of similar lines), not copies of code
+            start_a = start_b = min(start_a, start_b)
+            start_b += period
+            length = period
         match = _region_match(streams, sa, sb, start_a, start_b, length, min_tokens, weight)
         if match is not None and match.identity >= min_identity:
             out.append(match)
