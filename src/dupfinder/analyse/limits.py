@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+_REDELIVER = 0.05  #: seconds between deliveries of an expired limit to a thread
+
 
 class FileTimeout(BaseException):
     """The per-file time limit ran out.
@@ -72,20 +74,28 @@ def _thread_time_limit(seconds: float) -> Iterator[None]:
         return
     target = ctypes.c_ulong(threading.get_ident())
     lock = threading.Lock()
-    running = True
+    done = threading.Event()
 
     def expire() -> None:
-        with lock:
-            if running:
+        # Delivered again until the block ends: an exception that strikes while the thread
+        # runs a gc callback or a ``__del__`` is swallowed there ("Exception ignored in"),
+        # so one delivery is not enough.
+        if done.wait(seconds):
+            return
+        while True:
+            with lock:
+                if done.is_set():
+                    return
                 set_async_exc(target, ctypes.py_object(FileTimeout))
+            if done.wait(_REDELIVER):
+                return
 
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
+    timer = threading.Thread(target=expire, name="dupfinder-file-timeout", daemon=True)
     timer.start()
     try:
         yield
     finally:
         with lock:
-            running = False
-        timer.cancel()
-        set_async_exc(target, None)  # one that expired but was not raised yet must not strike later
+            done.set()
+            set_async_exc(target, None)  # one that expired but was not raised yet must not strike later
+        timer.join()
