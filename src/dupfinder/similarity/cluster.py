@@ -122,6 +122,31 @@ class _Near:
         sim = self.adjacency.get(c, {}).get(m)
         return sim if sim is not None else self.known.get((min(c, m), max(c, m)), 0.0)
 
+    def alike(self, group_a: Iterable[int], group_b: Iterable[int]) -> bool:
+        """Whether every node of one group is within the floor of every node of the other: verified
+        edges are; pairs measured before are looked up (one below the floor ends it, unmeasured);
+        the rest are measured in one batch."""
+        adjacency, known, floor = self.adjacency, self.known, self.floor
+        group_b = list(group_b)
+        todo: list[tuple[int, int]] = []
+        for c in group_a:
+            edges = adjacency.get(c, {})
+            for m in group_b:
+                if m in edges:
+                    continue
+                key = (c, m) if c < m else (m, c)
+                sim = known.get(key)
+                if sim is None:
+                    todo.append(key)
+                elif sim < floor:
+                    return False
+        if not todo:
+            return True
+        if self.measure is None:
+            return False  # a pair neither verified nor measurable counts 0
+        self.measure_pairs(todo)
+        return all(known[k] >= floor for k in todo)
+
     def measure_pairs(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Measure, in one batch, the pairs that are neither verified edges nor measured yet."""
         if self.measure is None:
@@ -169,9 +194,7 @@ def _groups(
         a, b = (entry >> _SHIFT) & mask, entry & mask
         if a not in members or b not in members or b not in link[a] or key(a, b) != entry:
             continue  # a side merged or changed since this entry was pushed
-        cross = [(m, n) for m in sorted(members[a]) for n in sorted(members[b])]
-        near.measure_pairs(cross)
-        if not all(near.similarity(m, n) >= floor for m, n in cross):
+        if not near.alike(members[a], members[b]):
             continue  # some member would be unlike another; looked at again when a or b changes
         # b joins a (a < b, so the surviving id is deterministic)
         members[a] |= members.pop(b)
