@@ -14,7 +14,7 @@ These modules hold data only, no logic. Enrichment stages return new values
 from __future__ import annotations
 
 from dupfinder.model.cluster import Cluster, ClusterId, Instance
-from dupfinder.model.gate import Earlier, FailOn, Finding, GateReport, Sibling, Version
+from dupfinder.model.gate import Earlier, FailOn, Finding, GateReport, Inconsistent, Sibling, Version
 from dupfinder.model.opportunity import Adoption, Evidence, Opportunity
 from dupfinder.model.ownership import DEFAULT_TEAM_FALLBACK, Attribution, TeamOptions
 from dupfinder.model.report import DEFAULT_OPTIONS, RepoRef, ReportOptions
@@ -44,6 +44,7 @@ __all__ = [
     "Fingerprint",
     "GateReport",
     "IgnoreRule",
+    "Inconsistent",
     "Instance",
     "Opportunity",
     "ParsedFile",
