@@ -54,7 +54,7 @@ def _layout_free(token_hashes: bytes) -> list[int]:
     return [t for n, t in enumerate(toks) if not (t == _COMMA and n + 1 < len(toks) and toks[n + 1] in _CLOSERS)]
 
 
-def _same_code(a: Unit, b: Unit) -> bool:
+def same_code(a: Unit, b: Unit) -> bool:
     if a.literals != b.literals:
         return False
     return a.fingerprint == b.fingerprint or _layout_free(a.token_hashes) == _layout_free(b.token_hashes)
@@ -129,7 +129,7 @@ def find_inconsistent(
         for inst in cluster.instances:
             unit = unit_of(inst) if changed(inst) else None
             before = versions.version(unit) if unit is not None else None
-            if unit is not None and before is not None and not _same_code(unit, before):
+            if unit is not None and before is not None and not same_code(unit, before):
                 edited.append((inst, unit, before))
         if not edited:
             continue
@@ -139,7 +139,7 @@ def find_inconsistent(
         for inst, unit, before in edited:
             if not any(measure.similarity(before, u) >= threshold for _, u in left_units):
                 continue  # it was no copy of an untouched sibling before the change
-            behind = tuple(i for i, u in left_units if not _same_code(u, unit))
+            behind = tuple(i for i, u in left_units if not same_code(u, unit))
             if not behind:
                 continue
             diff = short_diff(

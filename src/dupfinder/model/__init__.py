@@ -13,6 +13,15 @@ These modules hold data only, no logic. Enrichment stages return new values
 
 from __future__ import annotations
 
+from dupfinder.model.clone_history import (
+    CloneHistory,
+    ClusterHistory,
+    Commit,
+    CopyCount,
+    DivergentFix,
+    FirstSeen,
+    HistoryReport,
+)
 from dupfinder.model.cluster import Cluster, ClusterId, Instance
 from dupfinder.model.gate import Earlier, FailOn, Finding, GateReport, Inconsistent, Sibling, Version
 from dupfinder.model.opportunity import Adoption, Evidence, Opportunity
@@ -34,15 +43,22 @@ __all__ = [
     "Adoption",
     "Attribution",
     "Category",
+    "CloneHistory",
     "Cluster",
+    "ClusterHistory",
     "ClusterId",
+    "Commit",
+    "CopyCount",
+    "DivergentFix",
     "Earlier",
     "Evidence",
     "FailOn",
     "FileResult",
     "Finding",
     "Fingerprint",
+    "FirstSeen",
     "GateReport",
+    "HistoryReport",
     "IgnoreRule",
     "Inconsistent",
     "Instance",
