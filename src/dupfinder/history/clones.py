@@ -14,8 +14,9 @@ Walking (:func:`file_versions`)
 
 Following a copy back (:func:`_lineage`)
     From its unit now, each earlier version of its file (newest first) is
-    searched for the unit it came from: the most similar unit of that version,
-    same name first, at least as similar as the scan's threshold.  The oldest
+    searched for the unit it came from: a unit of the same name and the same
+    code; else the most similar unit of the same name, else of any name, at
+    least as similar as the scan's threshold.  The oldest
     version with such a unit is where the copy *first appeared*; a version in
     which the unit's code (normalised tokens and string literals, trailing commas
     left out) differs from the next older one is an *edit* of the copy.
@@ -195,14 +196,25 @@ class _Lineages:
         return self._sim.similarity(a, b) >= self._threshold
 
     def _match(self, unit: Unit, version: Version) -> Unit | None:
-        best: tuple[tuple[bool, bool, float, int], Unit] | None = None
-        for u in version.units:
-            if u.language != unit.language:
-                continue
-            sim = 1.0 if same_code(u, unit) else self._sim.similarity(unit, u)
+        # most versions leave a copy as it was: the same code under the same name needs no measure;
+        # then units of the same name, and only when none of them is close enough, every unit
+        same_name = [u for u in version.units if u.name == unit.name and u.language == unit.language]
+        for u in same_name:
+            if same_code(u, unit):
+                return u
+        found = self._best(unit, same_name)
+        if found is None:
+            others = [u for u in version.units if u.name != unit.name and u.language == unit.language]
+            found = self._best(unit, others)
+        return found
+
+    def _best(self, unit: Unit, candidates: Sequence[Unit]) -> Unit | None:
+        best: tuple[tuple[float, int], Unit] | None = None
+        for u in candidates:
+            sim = self._sim.similarity(unit, u)
             if sim < self._threshold:
                 continue
-            rank = (u.name == unit.name, sim == 1.0, sim, -abs(u.start_line - unit.start_line))
+            rank = (sim, -abs(u.start_line - unit.start_line))
             if best is None or rank > best[0]:
                 best = (rank, u)
         return best[1] if best else None
