@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "baseline": "dupfinder.cli.baseline:baseline",
     "report": "dupfinder.cli.report:report",
     "trend": "dupfinder.cli.trend:trend",
+    "history": "dupfinder.cli.history:history",
 }
 
 

@@ -2,6 +2,8 @@
 
 ``dupfinder ci [PATH] --base REV`` compares with the merge-base of REV and HEAD;
 ``--baseline FILE`` with a file written by ``dupfinder baseline PATH -o FILE``.
+With ``--base``, an edit to some copies of a cluster that leaves their siblings
+as they were is reported too (a warning; ``--fail-on inconsistent`` fails it).
 Exit codes: 0 no new duplication (or no more than ``--max-new``), 1 new
 duplication that fails the gate, 2 usage or input error.
 """
@@ -60,8 +62,9 @@ FORMATS = {"text": "gate-text", "sarif": "sarif", "github": "github", "markdown"
 @click.option(
     "--fail-on",
     default="",
-    metavar="lines=N,similarity=X",
-    help="Only new copies at least this long and this similar fail the gate (smaller ones are notes).",
+    metavar="lines=N,similarity=X,inconsistent",
+    help="Only new copies at least this long and this similar fail the gate (smaller ones are notes); "
+    "'inconsistent': a change that reaches some copies of a cluster and not the others fails too (else a warning).",
 )
 @click.option(
     "--max-new",

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from dupfinder.model import Finding, GateReport, ReportOptions
+from dupfinder.model import Finding, GateReport, Inconsistent, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.gate_wording import headline, reuse_hint
+from dupfinder.reporters.gate_wording import headline, inconsistent_headline, reuse_hint
 
 
 def escape_data(text: str) -> str:
@@ -41,6 +41,24 @@ def annotation(f: Finding) -> str:
     return f"::{level} {props}::{escape_data(message)}"
 
 
+def inconsistent_annotation(f: Inconsistent) -> str:
+    inst = f.instance
+    level = "error" if f.fails else "warning"
+    title = f"Inconsistent change to `{inst.name}`" if inst.name else "Inconsistent change"
+    props = ",".join(
+        (
+            f"file={escape_property(inst.path)}",
+            f"line={inst.start_line}",
+            f"endLine={inst.end_line}",
+            f"title={escape_property(title)}",
+        )
+    )
+    message = inconsistent_headline(f) + "." + "".join("\n" + line for line in f.diff)
+    return f"::{level} {props}::{escape_data(message)}"
+
+
 def write(report: GateReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     for f in report.findings:
         out.write(annotation(f) + "\n")
+    for i in report.inconsistent:
+        out.write(inconsistent_annotation(i) + "\n")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from dupfinder.model import Finding, GateReport, ReportOptions
+from dupfinder.model import Finding, GateReport, Inconsistent, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.gate_wording import where
+from dupfinder.reporters.gate_wording import inconsistent_headline, where
 
 
 def cell(text: str) -> str:
@@ -53,6 +53,27 @@ def _reuse(f: Finding) -> str:
 
 
 def write(report: GateReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
+    _write_new(report, out)
+    if report.inconsistent:
+        _write_inconsistent(report.inconsistent, out)
+
+
+def _write_inconsistent(found: tuple[Inconsistent, ...], out: TextIO) -> None:
+    out.write(f"\n#### Changed in one place only ({len(found)})\n\n")
+    for f in found:
+        i = f.instance
+        mark = " **(fails)**" if f.fails else ""
+        where_ = _place(i.path, i.start_line, i.end_line, i.name, i.team)
+        out.write(f"- {where_}{mark}: {cell(inconsistent_headline(f))}\n")
+        if f.diff:
+            fence = "````" if any("```" in line for line in f.diff) else "```"
+            out.write(f"\n  {fence}diff\n")
+            for line in f.diff:
+                out.write(f"  {line}\n")
+            out.write(f"  {fence}\n\n")
+
+
+def _write_new(report: GateReport, out: TextIO) -> None:
     n, failing = len(report.findings), len(report.failing)
     if not n:
         out.write("### dupfinder: no new duplication\n\n")
