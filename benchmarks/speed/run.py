@@ -790,7 +790,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     data["dupfinder"] = freeze_source()
     # symilar has no --version of its own: it is pylint's
     data["versions"] = {"dupfinder": __version__, **{k: tool_version(v) for k, v in tools.items() if k != "symilar"}}
-    data["versions"]["pylint (symilar)"] = PYLINT.split("==")[1]
+    if not args.skip_pylint:
+        data["versions"]["pylint (symilar)"] = PYLINT.split("==")[1]
 
     for name in ("full", "1/4"):
         folder, names = corpora[name]
