@@ -102,3 +102,56 @@ def test_ci_unknown_revision_hint_names_the_revision(tmp_path: Path, rev: str, f
     res = CliRunner().invoke(cli, ["ci", str(root), "--base", rev, "-q"])
     line = _one_line_error(res, f"unknown revision {rev!r}", fetch)
     assert "origin main" not in line
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "starts"),
+    [
+        ("scan", "s.json", '{\n  "schema": "dupfinder.report/1"'),
+        ("scan", "s.txt", "billing/settings.py:"),
+        ("opportunities", "o.md", "# Platform opportunities"),
+        ("opportunities", "o.csv", "opportunity_rank,category,"),
+        ("report", "r.html", "<!DOCTYPE html>"),
+        ("report", "r.md", "# Platform opportunities"),
+    ],
+)
+def test_output_suffix_decides_the_format_and_one_line_says_what_was_written(
+    tmp_path: Path, command: str, name: str, starts: str
+) -> None:
+    root = _tree(tmp_path / "src")
+    out = tmp_path / name
+    res = CliRunner().invoke(cli, [command, str(root), "-o", str(out), "-q", "--no-churn"])
+    assert res.exit_code == 0, res.output
+    assert out.read_text(encoding="utf-8").startswith(starts)
+    assert res.stdout == ""
+    assert res.stderr.splitlines() == [f"dupfinder: wrote {out} (1 cluster, 1 opportunity)"]
+
+
+@pytest.mark.parametrize(("command", "name"), [("report", "r.pdf"), ("report", "r.txt"), ("scan", "s.html"),
+                                               ("opportunities", "o.sarif"), ("ci", "c.xml")])  # fmt: skip
+def test_output_suffix_no_format_stands_for_is_a_usage_error(tmp_path: Path, command: str, name: str) -> None:
+    root = _tree(tmp_path / "src")
+    args = [command, str(root), "-o", str(tmp_path / name), "-q"] + (
+        ["--baseline", "b.json"] if command == "ci" else []
+    )
+    res = CliRunner().invoke(cli, args)
+    _one_line_error(res, f"cannot tell the format of {tmp_path / name}", "--format")
+    assert not (tmp_path / name).exists()
+
+
+def test_format_option_wins_over_the_suffix(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "src")
+    out = tmp_path / "r.txt"
+    res = CliRunner().invoke(cli, ["report", str(root), "-o", str(out), "--format", "markdown", "-q"])
+    assert res.exit_code == 0, res.output
+    assert out.read_text(encoding="utf-8").startswith("# Platform opportunities")
+
+
+@pytest.mark.parametrize("command", ["scan", "opportunities", "report"])
+def test_missing_destination_folder_fails_before_the_scan(tmp_path: Path, command: str) -> None:
+    root = tmp_path / "src"
+    root.mkdir()
+    write(root, "a.py", "def f(:\n")  # never read: the destination is refused first
+    res = CliRunner().invoke(cli, [command, str(tmp_path / "missing-src"), "-o", str(tmp_path / "nodir" / "r.json")])
+    # the destination is checked before the PATHS are even looked at
+    _one_line_error(res, f"folder {tmp_path / 'nodir'} does not exist")
