@@ -19,7 +19,7 @@ from urllib.parse import quote
 from dupfinder import __version__
 from dupfinder.model import Finding, GateReport, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.gate_wording import headline, platform_hint, where
+from dupfinder.reporters.gate_wording import headline, platform_hint, severity, where
 from dupfinder.reporters.json import dumps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -72,7 +72,7 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
-def result(f: Finding) -> dict[str, Any]:
+def result(f: Finding, report: GateReport) -> dict[str, Any]:
     inst, reuse = f.instance, f.reuse
     verb = "Reuse" if not reuse.new else "Share one copy with"
     text = (
@@ -113,7 +113,7 @@ def result(f: Finding) -> dict[str, Any]:
     return {
         "ruleId": RULE_ID,
         "ruleIndex": 0,
-        "level": "warning" if f.fails else "note",
+        "level": severity(f, report),
         "message": {"text": text},
         "locations": [_location(inst.path, inst.start_line, inst.end_line)],
         "relatedLocations": related,
@@ -138,7 +138,7 @@ def to_dict(report: GateReport) -> dict[str, Any]:
                 },
                 "automationDetails": {"id": "dupfinder/ci/"},
                 "columnKind": "unicodeCodePoints",
-                "results": [result(f) for f in report.findings],
+                "results": [result(f, report) for f in report.findings],
                 "properties": {
                     "against": report.against,
                     "failed": report.failed,
