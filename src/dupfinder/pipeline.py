@@ -212,7 +212,13 @@ def enrich_result(
     if teams.churn:
         paths = {i.path for c in result.clusters for i in c.instances}
         churn = git_churn(result.base, paths) or None
-    return enrich(result, resolver, rules, churn, cache_dir, jobs), tuple(resolver.warnings)
+    warnings = list(resolver.warnings)
+    if teams.teams_file:
+        from dupfinder.ownership.teamsfile import unmatched_teams
+
+        seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
+        warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
+    return enrich(result, resolver, rules, churn, cache_dir, jobs), tuple(warnings)
 
 
 def analyse_codebase(

@@ -61,6 +61,9 @@ class _Group(click.Group):
         except DupfinderError as exc:
             click.echo(f"dupfinder: error: {exc}", err=True)
             ctx.exit(EXIT_ERROR)
+        except click.UsageError as exc:  # one line on stderr, as every other error: no Usage/Try lines
+            click.echo(f"dupfinder: error: {exc.format_message()}", err=True)
+            ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:

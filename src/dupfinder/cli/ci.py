@@ -19,7 +19,7 @@ import click
 from dupfinder import reporters
 from dupfinder.cli.app import EXIT_FINDINGS
 from dupfinder.cli.options import options_without_paths, settings
-from dupfinder.cli.output import emit_report, progress_bar
+from dupfinder.cli.output import emit_report, output_format, progress_bar
 from dupfinder.errors import DupfinderError
 from dupfinder.gate.new import parse_fail_on
 from dupfinder.model import GateReport
@@ -48,9 +48,9 @@ FORMATS = {"text": "gate-text", "sarif": "sarif", "github": "github", "markdown"
     "--format",
     "fmt",
     type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="text, sarif (SARIF 2.1.0), github (workflow annotations) or markdown (a PR comment).",
+    default=None,
+    help="text, sarif (SARIF 2.1.0), github (workflow annotations) or markdown (a PR comment)"
+    " [default: from the -o suffix (.txt, .sarif, .md), else text].",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
 @click.option(
@@ -84,6 +84,7 @@ def ci(**params: Any) -> None:
 
     if bool(params["base_rev"]) == bool(params["baseline_file"]):
         raise click.UsageError("give exactly one of --base REV and --baseline FILE")
+    params["fmt"] = output_format(params["fmt"], params["output"], sorted(FORMATS), "text")
     fail_on = parse_fail_on(params["fail_on"])  # a bad limit is a usage error before any work
     chosen = settings(params, (params["path"],))
     options = GateOptions(params["path"], chosen.config, chosen.rules, chosen.teams, fail_on, params["max_new"],

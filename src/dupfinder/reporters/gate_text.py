@@ -11,14 +11,14 @@ from typing import TextIO
 
 from dupfinder.model import GateReport, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.gate_wording import headline, inconsistent_headline, reuse_hint, where
+from dupfinder.reporters.gate_wording import headline, inconsistent_headline, reuse_hint, severity, where
 
 
 def write(report: GateReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     """Compiler-style lines, one per new copy, then a verdict."""
     for f in report.findings:
         inst = f.instance
-        level = "error" if f.fails else "note"
+        level = severity(f, report)
         cat = f" [{f.cluster.category}]" if f.cluster.category else ""
         out.write(f"{inst.path}:{inst.start_line}:1: {level}: new duplicate{cat}: {headline(f)}\n")
         out.write(f"  = {reuse_hint(f)}\n")

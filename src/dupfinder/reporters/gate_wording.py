@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from dupfinder.model import Finding, Inconsistent, Instance
+from typing import Literal
+
+from dupfinder.model import Finding, GateReport, Inconsistent, Instance
+
+Severity = Literal["error", "warning", "note"]
+
+
+def severity(f: Finding, report: GateReport) -> Severity:
+    """One severity for every CI format, agreeing with the gate's verdict.
+
+    ``error``: the copy fails ``--fail-on`` and the gate fails; ``warning``: it fails
+    ``--fail-on`` but ``--max-new`` lets the gate pass; ``note``: below ``--fail-on``.
+    """
+    if not f.fails:
+        return "note"
+    return "error" if report.failed else "warning"
 
 
 def where(inst: Instance) -> str:

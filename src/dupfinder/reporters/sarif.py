@@ -19,7 +19,7 @@ from urllib.parse import quote
 from dupfinder import __version__
 from dupfinder.model import Finding, GateReport, Inconsistent, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.gate_wording import headline, inconsistent_headline, place, platform_hint, where
+from dupfinder.reporters.gate_wording import headline, inconsistent_headline, place, platform_hint, severity, where
 from dupfinder.reporters.json import dumps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -94,7 +94,7 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
-def result(f: Finding) -> dict[str, Any]:
+def result(f: Finding, report: GateReport) -> dict[str, Any]:
     inst, reuse = f.instance, f.reuse
     verb = "Reuse" if not reuse.new else "Share one copy with"
     text = (
@@ -135,7 +135,7 @@ def result(f: Finding) -> dict[str, Any]:
     return {
         "ruleId": RULE_ID,
         "ruleIndex": 0,
-        "level": "warning" if f.fails else "note",
+        "level": severity(f, report),
         "message": {"text": text},
         "locations": [_location(inst.path, inst.start_line, inst.end_line)],
         "relatedLocations": related,
@@ -188,7 +188,8 @@ def to_dict(report: GateReport) -> dict[str, Any]:
                 },
                 "automationDetails": {"id": "dupfinder/ci/"},
                 "columnKind": "unicodeCodePoints",
-                "results": [result(f) for f in report.findings] + [inconsistent_result(i) for i in report.inconsistent],
+                "results": [result(f, report) for f in report.findings]
+                + [inconsistent_result(i) for i in report.inconsistent],
                 "properties": {
                     "against": report.against,
                     "failed": report.failed,
