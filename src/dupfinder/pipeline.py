@@ -212,7 +212,7 @@ def enrich_result(
     if teams.churn:
         paths = {i.path for c in result.clusters for i in c.instances}
         churn = git_churn(result.base, paths) or None
-    return enrich(result, resolver, rules, churn, cache_dir, jobs), tuple(resolver.warnings)
+    return enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests), tuple(resolver.warnings)
 
 
 def analyse_codebase(

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from dupfinder.cli.opportunities import ranking_options, selected
 from dupfinder.cli.options import scan_options
 from dupfinder.cli.output import emit_report
 from dupfinder.cli.scan import run
@@ -77,6 +78,7 @@ def options_of(params: dict[str, Any], repos: Sequence[RepoRef], trend: Sequence
 
 @click.command()
 @scan_options
+@ranking_options
 @report_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Report format (default: from the -o suffix, else html).")  # fmt: skip
@@ -90,6 +92,6 @@ def report(**params: Any) -> None:
     if params["link_template"]:
         check_link_template(params["link_template"])  # fail before a long scan
     trend = load_trend(params["trend_file"]) if params["trend_file"] else ()
-    result = run(params)
+    result = selected(run(params), params)
     repos = repo_refs(result) if params["link_template"] else ()
     emit_report(fmt, result, params["output"], options_of(params, repos, trend))
