@@ -132,3 +132,26 @@ def test_min_teams_and_top_trim_the_ranking(org: Path) -> None:
     assert opportunities(org, "--include-tests", "--top", "1")["opportunities"][0]["rank"] == 1
     assert len(opportunities(org, "--include-tests", "--top", "1")["opportunities"]) == 1
     assert opportunities(org, "--min-teams", "3")["opportunities"] == []
+
+
+def test_capability_map_of_the_acme_fixture_is_deterministic_and_covers_teams() -> None:
+    acme = Path(__file__).resolve().parents[1] / "fixtures" / "acme-monorepo"
+    first, second = (opportunities(acme) for _ in range(2))
+    assert first["capabilities"] == second["capabilities"] and first["capabilities"]
+    for cap in first["capabilities"]:
+        assert cap["id"].startswith("cap-") and cap["label"] and cap["teams"]
+        assert all(v["units"] >= 1 and v["lines"] >= 1 for v in cap["teams"].values())
+    # the Java data-access clones already make an opportunity: the capability holding them does not repeat it
+    labels = [o["label"] for o in first["opportunities"]]
+    assert labels[:3] == ["auth", "data-access", "http-retry"] and not any(x.startswith("capability") for x in labels)
+
+
+def test_terms_split_names_and_skip_generic_words() -> None:
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import terms_of
+
+    unit = Unit("a.py", ".", "python", "Client.resetPasswordToken", "function", 1, 5, Fingerprint("f"), b"",
+                identifiers=("self", "expiry_seconds"), calls=("mailer.send_email",),
+                imports=("smtplib.client",))  # fmt: skip
+    want = ["reset", "password", "token"] * 3 + ["expiry", "seconds", "send", "email", "import:smtplib"]
+    assert terms_of(unit) == want

@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from dupfinder.model.cluster import Cluster, ClusterId, Instance
 from dupfinder.model.gate import Earlier, FailOn, Finding, GateReport, Sibling, Version
-from dupfinder.model.opportunity import Adoption, Evidence, Opportunity, TeamCleanup, TeamEvidence, TestSupport
+from dupfinder.model.opportunity import (
+    Adoption,
+    CapabilityRow,
+    Evidence,
+    Opportunity,
+    TeamCleanup,
+    TeamEvidence,
+    TestSupport,
+)
 from dupfinder.model.ownership import DEFAULT_TEAM_FALLBACK, Attribution, TeamOptions
 from dupfinder.model.report import DEFAULT_OPTIONS, RepoRef, ReportOptions
 from dupfinder.model.result import ScanResult, ScanStats
@@ -33,6 +41,7 @@ __all__ = [
     "PUNCT",
     "Adoption",
     "Attribution",
+    "CapabilityRow",
     "Category",
     "Cluster",
     "ClusterId",

@@ -80,3 +80,13 @@ class Evidence:
     imports: tuple[str, ...] = ()  #: imports matched, as written
     named: bool = False  #: most copies' names speak for the category
     candidates: tuple[tuple[str, float], ...] = ()  #: every category scoring > 0, best first
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilityRow:
+    """One capability of the team x capability map: what it is, and each team's share of it."""
+
+    id: str
+    label: str
+    category: str | None
+    teams: tuple[tuple[str, int, int], ...]  #: (team, units, lines), by team

@@ -29,9 +29,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from dupfinder.model import Cluster, ClusterId, ScanResult, TeamCleanup, TestSupport
+from dupfinder.model import Cluster, ClusterId, Opportunity, ScanResult, TeamCleanup, TestSupport, Unit
+from dupfinder.opportunities.capabilities import capability_map, capability_opportunities, capability_rows
 from dupfinder.opportunities.graph import build_graph, team_label
-from dupfinder.opportunities.rank import compute_adoption, rank_opportunities
+from dupfinder.opportunities.rank import compute_adoption, merge_ranked, rank_opportunities
 from dupfinder.ownership.resolver import TeamResolver
 from dupfinder.rules import Evidence, RuleSet, categorize, categorize_copies, platform_owning_path
 from dupfinder.rules.kinds import PRODUCTION, KindMatcher
@@ -167,6 +168,13 @@ def split(
     return ranked, tuple(team_cleanups), tuple(test_support)
 
 
+def not_covered(found: Sequence[Opportunity], clone_opps: Sequence[Opportunity]) -> list[Opportunity]:
+    """Capability opportunities that say more than the clone opportunities: one whose teams all
+    appear in a clone opportunity it shares a clone cluster with repeats it, and is left out."""
+    of_cluster = {cid: set(o.teams) for o in clone_opps for cid in o.cluster_ids}
+    return [o for o in found if not any(set(o.teams) <= of_cluster.get(cid, set()) for cid in o.cluster_ids)]
+
+
 def enrich(
     result: ScanResult,
     resolver: TeamResolver,
@@ -175,6 +183,7 @@ def enrich(
     cache_dir: str | None = None,
     jobs: int = 1,
     include_tests: bool = False,
+    units: Sequence[Unit] = (),
 ) -> ScanResult:
     """A copy of ``result`` with teams, categories, opportunities and adoption filled in.
 
@@ -182,7 +191,7 @@ def enrich(
     copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters);
     ``jobs``: local processes for categorising many clusters.
     """
-    paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
+    paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances} | {u.path for u in units}
     file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
     clusters = kinded(categorised(owned(result.clusters, file_teams), rules, cache_dir, jobs), rules)
     ranked, team_cleanups, test_support = split(clusters, include_tests)
@@ -193,11 +202,20 @@ def enrich(
 
     languages = {i.path: i.language for c in clusters for i in c.instances}
     production = [c for c in clusters if c.code_kind == PRODUCTION or include_tests]
+    matcher = KindMatcher(rules)
+    mapped = capability_map(
+        [u for u in units if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
+        lambda path: team_label(file_teams.get(path)),
+    )
+    clone_opps = rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code)
     return replace(
         result,
         clusters=tuple(clusters),
         file_teams=file_teams,
-        opportunities=rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code),
+        opportunities=merge_ranked(
+            clone_opps, not_covered(capability_opportunities(mapped, ranked, churn), clone_opps)
+        ),
+        capabilities=capability_rows(mapped),
         adoption=compute_adoption(production, result.file_imports, file_teams, rules, languages=languages),
         team_cleanups=team_cleanups,
         test_support=test_support,

@@ -252,6 +252,12 @@ def rank_opportunities(
     return tuple(replace(o, rank=rank) for rank, (_, o) in enumerate(scored, start=1))
 
 
+def merge_ranked(*ranked: Sequence[Opportunity]) -> tuple[Opportunity, ...]:
+    """Opportunities of several rankings in one order (score descending, then label), ranked again from 1."""
+    merged = sorted((o for r in ranked for o in r), key=lambda o: (-o.score, o.category is None, o.label, o.rank))
+    return tuple(replace(o, rank=rank) for rank, o in enumerate(merged, start=1))
+
+
 def compute_adoption(
     clusters: Sequence[Cluster],
     file_imports: Mapping[str, Sequence[str]],
@@ -313,6 +319,7 @@ __all__ = [
     "ScoreWeights",
     "adoption",
     "compute_adoption",
+    "merge_ranked",
     "rank_opportunities",
     "score_parts",
 ]

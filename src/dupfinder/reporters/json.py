@@ -113,6 +113,15 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
             {"teams": list(t.teams), "cluster_ids": list(t.cluster_ids), "lines": t.lines, "code_kind": t.code_kind}
             for t in result.test_support
         ],
+        "capabilities": [
+            {
+                "id": c.id,
+                "label": c.label,
+                "category": c.category,
+                "teams": {t: {"units": n, "lines": lines} for t, n, lines in c.teams},
+            }
+            for c in result.capabilities
+        ],
     }
 
 
