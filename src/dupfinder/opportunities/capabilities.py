@@ -18,7 +18,8 @@ imports -- and groups them:
 
 A unit is a group's *implementation evidence* when its cosine to the group's centre is at
 least :data:`MIN_CONFIDENCE` (that cosine is its confidence). A capability a team holds
-evidence for in at least :data:`MIN_TEAM_UNITS` units is one of that team's capabilities.
+evidence for in at least :data:`MIN_TEAM_UNITS` unit(s) is one of that team's capabilities
+(the constants were tuned on the task-queues org of ``benchmarks/opportunities/run.py``).
 
 Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI, and a few
 mini-batch k-means passes; see ``benchmarks/opportunities/run.py`` for timings.
@@ -38,10 +39,10 @@ from dupfinder.model import CapabilityRow, Cluster, Opportunity, TeamEvidence, U
 
 MAX_TERMS: Final = 20000
 COMPONENTS: Final = 80
-UNITS_PER_GROUP: Final = 25
+UNITS_PER_GROUP: Final = 40
 MAX_GROUPS: Final = 400
-MIN_CONFIDENCE: Final = 0.55
-MIN_TEAM_UNITS: Final = 2
+MIN_CONFIDENCE: Final = 0.6
+MIN_TEAM_UNITS: Final = 1
 LABEL_TERMS: Final = 4
 MIN_UNITS: Final = 50  #: fewer production units than this make no map
 
