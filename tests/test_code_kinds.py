@@ -155,3 +155,19 @@ def test_terms_split_names_and_skip_generic_words() -> None:
                 imports=("smtplib.client",))  # fmt: skip
     want = ["reset", "password", "token"] * 3 + ["expiry", "seconds", "send", "email", "import:smtplib"]
     assert terms_of(unit) == want
+
+
+def test_markdown_and_text_list_team_evidence_clean_ups_and_test_support(org: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    args = [str(org), "-q", "--jobs", "1", "--no-cache", "--min-tokens", "20", "--team-fallback", "depth:1"]
+    res = CliRunner().invoke(cli, ["report", *args, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    md = out.read_text()
+    assert (
+        "## Teams and their own code" in md and "- billing: `billing/src/net.py`:3 billing\\_fetch (clone, 1.00)" in md
+    )
+    assert "| billing | 1 | 22 |" in md  # the parser copied inside one team
+    assert "| tests | billing, shipping | 1 |" in md
+    res = CliRunner().invoke(cli, ["opportunities", *args])
+    assert "team clean-ups (copies within one team, not ranked): 1 teams, 22 lines" in res.output
+    assert "shared test support (not ranked; --include-tests ranks it): 1 groups" in res.output

@@ -11,7 +11,9 @@ For each org (``benchmarks/orgs/<org>.txt``, built by ``benchmarks/orgs/build.py
   recall the share of the truth's teams it names; the best is the one with the highest F1.
   A capability is *found* when precision and recall are both >= 0.6;
 * the share of test code (by :mod:`dupfinder.rules.kinds`) in the lines of the top 10's evidence;
-* how many of the top 10 (and of the top 20) have two or more teams with evidence of their own.
+* how many of the top 10 (and of the top 20) have two or more teams with evidence of their own;
+* the capability map's own cost: the scan in this process (no cache), then
+  :func:`dupfinder.opportunities.capabilities.capability_map` over its production units, timed.
 
     python benchmarks/opportunities/run.py task-queues http-clients [--markdown FILE]
 
@@ -24,12 +26,19 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from dupfinder.rules.kinds import TESTS, KindMatcher
+from dupfinder.config import ScanConfig
+from dupfinder.model import Unit
+from dupfinder.opportunities.capabilities import capability_map
+from dupfinder.pipeline import scan as scan_paths
+from dupfinder.pipeline import with_rules
+from dupfinder.rules import platform_owning_path
+from dupfinder.rules.kinds import PRODUCTION, TESTS, KindMatcher
 from dupfinder.rules.loading import load_ruleset
 
 HERE = Path(__file__).resolve().parent
@@ -46,6 +55,28 @@ def scan(org: str) -> dict[str, Any]:
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     data: dict[str, Any] = json.loads(out)
     return data
+
+
+def map_cost(org: str) -> str:
+    """Seconds of the scan and of the capability map over its production units, measured here."""
+    work = ORGS / "work" / org
+    rules = load_ruleset(())
+    units: list[Unit] = []
+    start = time.perf_counter()
+    scan_paths([str(work)], with_rules(ScanConfig(), rules), units_out=units)
+    scanned = time.perf_counter() - start
+    matcher = KindMatcher(rules)
+    production = [
+        u for u in units if matcher.kind(u.path) == PRODUCTION and platform_owning_path(u.path, rules) is None
+    ]
+    start = time.perf_counter()
+    caps = capability_map(production, lambda path: path.split("/", 1)[0])
+    mapped = time.perf_counter() - start
+    return (
+        f"- cost: scan {scanned:.1f} s ({len(units):,} units); capability map {mapped:.2f} s over "
+        f"{len(production):,} production units, {len(caps)} capabilities"
+        f" ({100 * mapped / scanned:.0f} % of the scan)"
+    )
 
 
 def touches(opp: dict[str, Any], units: list[dict[str, Any]]) -> bool:
@@ -102,6 +133,7 @@ def evaluate(org: str) -> list[str]:
         f"- test code in the top 10's evidence: {100 * test_share:.1f} % of lines",
         f"- top 10 with >= 2 teams' own evidence: {sum(own(o) >= 2 for o in ten)} of {len(ten)};"
         f" top {TOP}: {sum(own(o) >= 2 for o in top)} of {len(top)}",
+        map_cost(org),
         "",
         f"Top 10 of {org}:",
         "",
