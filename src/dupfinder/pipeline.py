@@ -234,7 +234,9 @@ def analyse_codebase(
     """Scan ``paths`` and attribute, categorise and rank what it finds."""
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)
-    units: list[Unit] = []  # every unit, for the capability map
+    teams = teams or TeamOptions()
+    # every unit, for the capability map (collecting them skips the whole-result cache)
+    units: list[Unit] | None = [] if teams.capabilities else None
     result = scan(paths, config, progress, units_out=units, **scan_options)
     jobs = min(config.effective_jobs, os.cpu_count() or 1)  # categories run on this machine's cores
-    return enrich_result(result, rules, teams or TeamOptions(), scan_options.get("cache_dir"), jobs, units)
+    return enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or ())

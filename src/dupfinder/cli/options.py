@@ -144,5 +144,6 @@ def settings(params: dict[str, Any], paths: Sequence[str] | None = None) -> Sett
         fallback=params["team_fallback"],
         churn=not params["no_churn"],
         include_tests=bool(params.get("include_tests")),
+        capabilities="include_tests" in params,  # the ranking commands (opportunities, report) build the map
     )
     return Settings(scanned, with_rules(_config(params), rules), rules, teams, _runtime(params), params["quiet"])
