@@ -372,9 +372,10 @@ def test_enrich_code_base_with_no_owners(tmp_path: Path, rules: RuleSet) -> None
     after = enrich(before, build_resolver(str(tmp_path), ["."], None, "none"), rules)
     assert after.file_teams == {"a/auth.py": None, "b/auth.py": None, "c/other.py": None}  # reported, not dropped
     assert [i.team for i in after.clusters[0].instances] == [None, None]
-    (opp,) = after.opportunities
-    assert opp.category == "auth" and opp.teams == (UNOWNED,) and opp.pioneers == ()
-    assert opp.why["unowned_instances"] == 2
+    # one (unknown) team holds every copy: its own clean-up, not a platform opportunity
+    assert after.opportunities == ()
+    (cleanup,) = after.team_cleanups
+    assert cleanup.team == UNOWNED and cleanup.cluster_ids == ("c-login",) and cleanup.lines == login.lines
     (acme,) = after.adoption
     assert acme.adopters == () and acme.rolling_their_own == (UNOWNED,) and acme.rate == 0.0
 

@@ -164,6 +164,7 @@ def scan(
     executor: str | Executor | None = None,
     scheduler: str | None = None,
     lsh_storage: str | Mapping[str, object] | None = None,
+    units_out: list[Unit] | None = None,
 ) -> ScanResult:
     """Scan ``paths`` (files or directories) and return clusters of similar code.
 
@@ -182,7 +183,7 @@ def scan(
         try:
             disc = discover_distributed(paths, config, runner)
             return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=runner,
-                                   lsh_storage=lsh_storage)  # fmt: skip
+                                   lsh_storage=lsh_storage, units_out=units_out)  # fmt: skip
         finally:
             runner.close()
     if isinstance(executor, DaskExecutor) and len(paths) > 1:
@@ -190,7 +191,7 @@ def scan(
     else:
         disc = discover(paths, config)
     return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=executor, scheduler=scheduler,
-                           lsh_storage=lsh_storage)  # fmt: skip
+                           lsh_storage=lsh_storage, units_out=units_out)  # fmt: skip
 
 
 def with_rules(config: ScanConfig, rules: RuleSet) -> ScanConfig:
@@ -199,7 +200,12 @@ def with_rules(config: ScanConfig, rules: RuleSet) -> ScanConfig:
 
 
 def enrich_result(
-    result: ScanResult, rules: RuleSet, teams: TeamOptions, cache_dir: str | None = None, jobs: int = 1
+    result: ScanResult,
+    rules: RuleSet,
+    teams: TeamOptions,
+    cache_dir: str | None = None,
+    jobs: int = 1,
+    units: Sequence[Unit] = (),
 ) -> tuple[ScanResult, tuple[str, ...]]:
     """Teams, categories, opportunities and adoption for a scan (categories on ``jobs`` local
     processes when there are many clusters); also the owner-file warnings."""
@@ -218,7 +224,8 @@ def enrich_result(
 
         seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
         warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
-    return enrich(result, resolver, rules, churn, cache_dir, jobs), tuple(warnings)
+    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units)
+    return enriched, tuple(warnings)
 
 
 def analyse_codebase(
@@ -233,6 +240,9 @@ def analyse_codebase(
     """Scan ``paths`` and attribute, categorise and rank what it finds."""
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)
-    result = scan(paths, config, progress, **scan_options)
+    teams = teams or TeamOptions()
+    # every unit, for the capability map (collecting them skips the whole-result cache)
+    units: list[Unit] | None = [] if teams.capabilities else None
+    result = scan(paths, config, progress, units_out=units, **scan_options)
     jobs = min(config.effective_jobs, os.cpu_count() or 1)  # categories run on this machine's cores
-    return enrich_result(result, rules, teams or TeamOptions(), scan_options.get("cache_dir"), jobs)
+    return enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or ())

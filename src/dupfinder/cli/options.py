@@ -153,5 +153,11 @@ def settings(params: dict[str, Any], paths: Sequence[str] | None = None) -> Sett
 
     scanned = tuple(paths if paths is not None else params["paths"])
     rules = load_ruleset(params["rules_dirs"], params["enable_ignore"], params["disable_ignore"], paths=scanned)
-    teams = TeamOptions(teams_file=params["teams_file"], fallback=params["team_fallback"], churn=not params["no_churn"])
+    teams = TeamOptions(
+        teams_file=params["teams_file"],
+        fallback=params["team_fallback"],
+        churn=not params["no_churn"],
+        include_tests=bool(params.get("include_tests")),
+        capabilities="include_tests" in params,  # the ranking commands (opportunities, report) build the map
+    )
     return Settings(scanned, with_rules(_config(params), rules), rules, teams, _runtime(params), params["quiet"])

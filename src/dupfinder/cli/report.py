@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from dupfinder.cli.opportunities import ranking_options, selected
 from dupfinder.cli.options import scan_options
 from dupfinder.cli.output import emit_report, output_format, wrote
 from dupfinder.cli.scan import run
@@ -66,6 +67,7 @@ def options_of(params: dict[str, Any], repos: Sequence[RepoRef], trend: Sequence
 
 @click.command()
 @scan_options
+@ranking_options
 @report_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Report format (default: from the -o suffix, else html).")  # fmt: skip
@@ -79,7 +81,7 @@ def report(**params: Any) -> None:
     if params["link_template"]:
         check_link_template(params["link_template"])  # fail before a long scan
     trend = load_trend(params["trend_file"]) if params["trend_file"] else ()
-    result = run(params)
+    result = selected(run(params), params)
     repos = repo_refs(result) if params["link_template"] else ()
     emit_report(fmt, result, params["output"], options_of(params, repos, trend))
     wrote(params["output"], result)

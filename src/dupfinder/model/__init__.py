@@ -24,7 +24,15 @@ from dupfinder.model.clone_history import (
 )
 from dupfinder.model.cluster import Cluster, ClusterId, Instance
 from dupfinder.model.gate import Earlier, FailOn, Finding, GateReport, Inconsistent, Sibling, Version
-from dupfinder.model.opportunity import Adoption, Evidence, Opportunity
+from dupfinder.model.opportunity import (
+    Adoption,
+    CapabilityRow,
+    Evidence,
+    Opportunity,
+    TeamCleanup,
+    TeamEvidence,
+    TestSupport,
+)
 from dupfinder.model.ownership import DEFAULT_TEAM_FALLBACK, Attribution, TeamOptions
 from dupfinder.model.report import DEFAULT_OPTIONS, RepoRef, ReportOptions
 from dupfinder.model.result import ScanResult, ScanStats
@@ -42,6 +50,7 @@ __all__ = [
     "PUNCT",
     "Adoption",
     "Attribution",
+    "CapabilityRow",
     "Category",
     "CloneHistory",
     "Cluster",
@@ -76,8 +85,11 @@ __all__ = [
     "Sibling",
     "Skip",
     "SourceFile",
+    "TeamCleanup",
+    "TeamEvidence",
     "TeamOptions",
     "TeamPoint",
+    "TestSupport",
     "Token",
     "TokenStream",
     "TrendPoint",

@@ -25,3 +25,5 @@ class TeamOptions:
     teams_file: str | None = None  #: YAML: team -> path globs (highest precedence)
     fallback: str = DEFAULT_TEAM_FALLBACK  #: root | repo | depth:N | none
     churn: bool = True  #: weigh copies by git commits of the last year, where there is history
+    include_tests: bool = False  #: rank test code among the opportunities too
+    capabilities: bool = False  #: build the capability map of every unit (costs the whole-result cache)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dupfinder.model.cluster import Cluster
-from dupfinder.model.opportunity import Adoption, Opportunity
+from dupfinder.model.opportunity import Adoption, CapabilityRow, Opportunity, TeamCleanup, TestSupport
 from dupfinder.model.source import Skip
 
 
@@ -30,3 +30,6 @@ class ScanResult:
     file_teams: dict[str, str | None] = field(default_factory=dict)
     opportunities: tuple[Opportunity, ...] = ()
     adoption: tuple[Adoption, ...] = ()
+    team_cleanups: tuple[TeamCleanup, ...] = ()  #: single-team clusters of production code, by team
+    test_support: tuple[TestSupport, ...] = ()  #: clusters of test (and other non-production) code
+    capabilities: tuple[CapabilityRow, ...] = ()  #: the team x capability map of production units

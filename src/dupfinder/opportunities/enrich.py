@@ -7,7 +7,12 @@ mutated) in which
 * every parsed file has a team in ``file_teams`` (``None`` when unowned -- the
   file stays listed, never dropped) and every instance carries its file's team;
 * every cluster has its ``category`` (or ``None``) from :func:`~dupfinder.rules.categorize`;
-* ``opportunities`` are ranked from the teams x clusters graph
+* every cluster has its ``code_kind`` (:mod:`dupfinder.rules.kinds`): clusters of test,
+  example, benchmark or generated code go to ``test_support`` (grouped by their teams) and
+  are never ranked, unless ``include_tests``; of the rest, clusters whose copies all belong
+  to one team go to ``team_cleanups`` (by team): consolidating them is that team's job, not
+  a platform's;
+* ``opportunities`` are ranked from the teams x clusters graph of the remaining cross-team clusters
   (:mod:`dupfinder.opportunities.graph`, :mod:`dupfinder.opportunities.rank`), optionally using ``churn``
   (path -> commits, e.g. from :func:`dupfinder.ownership.churn.git_churn`); the declared
   platforms' own code (``paths`` in the rules) is never a pioneer;
@@ -24,11 +29,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from dupfinder.model import Cluster, ScanResult
-from dupfinder.opportunities.graph import build_graph
-from dupfinder.opportunities.rank import compute_adoption, rank_opportunities
+from dupfinder.model import Cluster, ClusterId, Opportunity, ScanResult, TeamCleanup, TestSupport, Unit
+from dupfinder.opportunities.capabilities import capability_map, capability_opportunities, capability_rows
+from dupfinder.opportunities.graph import build_graph, team_label
+from dupfinder.opportunities.rank import compute_adoption, merge_ranked, rank_opportunities
 from dupfinder.ownership.resolver import TeamResolver
 from dupfinder.rules import Evidence, RuleSet, categorize, categorize_copies, platform_owning_path
+from dupfinder.rules.kinds import PRODUCTION, KindMatcher
 
 
 def _evidence_lines(evidence: Evidence) -> tuple[str, ...]:
@@ -125,6 +132,49 @@ def categorised(
     ]
 
 
+def kinded(clusters: Sequence[Cluster], rules: RuleSet) -> list[Cluster]:
+    """``clusters`` with their ``code_kind``."""
+    matcher = KindMatcher(rules)
+    return [replace(c, code_kind=matcher.cluster_kind(c)) for c in clusters]
+
+
+def split(
+    clusters: Sequence[Cluster], include_tests: bool = False
+) -> tuple[list[Cluster], tuple[TeamCleanup, ...], tuple[TestSupport, ...]]:
+    """The clusters to rank, the team clean-ups and the test support (see the module docstring)."""
+    ranked: list[Cluster] = []
+    cleanups: dict[str, list[Cluster]] = {}
+    support: dict[tuple[str, tuple[str, ...]], list[Cluster]] = {}
+    for c in sorted(clusters, key=lambda c: c.id):
+        teams = tuple(sorted({team_label(i.team) for i in c.instances}))
+        if c.code_kind != PRODUCTION and not include_tests:
+            support.setdefault((c.code_kind, teams), []).append(c)
+        elif len(teams) == 1:
+            cleanups.setdefault(teams[0], []).append(c)
+        else:
+            ranked.append(c)
+
+    def ids(members: Sequence[Cluster]) -> tuple[ClusterId, ...]:
+        return tuple(m.id for m in members)
+
+    team_cleanups = sorted(
+        (TeamCleanup(team, ids(m), sum(c.lines for c in m)) for team, m in cleanups.items()),
+        key=lambda t: (-t.lines, t.team),
+    )
+    test_support = sorted(
+        (TestSupport(teams, ids(m), sum(c.lines for c in m), kind) for (kind, teams), m in support.items()),
+        key=lambda t: (-len(t.teams), -t.lines, t.code_kind, t.teams),
+    )
+    return ranked, tuple(team_cleanups), tuple(test_support)
+
+
+def not_covered(found: Sequence[Opportunity], clone_opps: Sequence[Opportunity]) -> list[Opportunity]:
+    """Capability opportunities that say more than the clone opportunities: one whose teams all
+    appear in a clone opportunity it shares a clone cluster with repeats it, and is left out."""
+    of_cluster = {cid: set(o.teams) for o in clone_opps for cid in o.cluster_ids}
+    return [o for o in found if not any(set(o.teams) <= of_cluster.get(cid, set()) for cid in o.cluster_ids)]
+
+
 def enrich(
     result: ScanResult,
     resolver: TeamResolver,
@@ -132,6 +182,8 @@ def enrich(
     churn: Mapping[str, int] | None = None,
     cache_dir: str | None = None,
     jobs: int = 1,
+    include_tests: bool = False,
+    units: Sequence[Unit] = (),
 ) -> ScanResult:
     """A copy of ``result`` with teams, categories, opportunities and adoption filled in.
 
@@ -139,22 +191,35 @@ def enrich(
     copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters);
     ``jobs``: local processes for categorising many clusters.
     """
-    paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
+    paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances} | {u.path for u in units}
     file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
-    clusters = categorised(owned(result.clusters, file_teams), rules, cache_dir, jobs)
-    graph = build_graph(clusters)
+    clusters = kinded(categorised(owned(result.clusters, file_teams), rules, cache_dir, jobs), rules)
+    ranked, team_cleanups, test_support = split(clusters, include_tests)
+    graph = build_graph(ranked)
 
     def platform_code(path: str) -> bool:
         return platform_owning_path(path, rules) is not None
 
     languages = {i.path: i.language for c in clusters for i in c.instances}
+    production = [c for c in clusters if c.code_kind == PRODUCTION or include_tests]
+    matcher = KindMatcher(rules)
+    mapped = capability_map(
+        [u for u in units if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
+        lambda path: team_label(file_teams.get(path)),
+    )
+    clone_opps = rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code)
     return replace(
         result,
         clusters=tuple(clusters),
         file_teams=file_teams,
-        opportunities=rank_opportunities(clusters, graph, churn=churn, platform_code=platform_code),
-        adoption=compute_adoption(clusters, result.file_imports, file_teams, rules, languages=languages),
+        opportunities=merge_ranked(
+            clone_opps, not_covered(capability_opportunities(mapped, ranked, churn), clone_opps)
+        ),
+        capabilities=capability_rows(mapped),
+        adoption=compute_adoption(production, result.file_imports, file_teams, rules, languages=languages),
+        team_cleanups=team_cleanups,
+        test_support=test_support,
     )
 
 
-__all__ = ["categorised", "enrich", "owned"]
+__all__ = ["categorised", "enrich", "kinded", "owned", "split"]

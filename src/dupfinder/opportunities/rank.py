@@ -58,7 +58,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ScanResult
+from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ScanResult, TeamEvidence
 from dupfinder.opportunities.graph import UNOWNED, build_graph, cluster_node, team_label, team_node
 from dupfinder.rules import RuleSet, is_platform_code, platform_matches_import
 
@@ -142,6 +142,32 @@ def _pioneers(
     return tuple(ranked[:k])
 
 
+def label_of(category: str | None, members: Sequence[Cluster]) -> str:
+    """The category, or the names its copies are most often given (at most three)."""
+    if category is not None:
+        return category
+    counts: dict[str, int] = {}
+    for c in members:
+        for i in c.instances:
+            if i.name:
+                counts[i.name] = counts.get(i.name, 0) + 1
+    names = sorted(counts, key=lambda n: (-counts[n], n))[:3]
+    return "similar code: " + (", ".join(names) if names else "unnamed blocks")
+
+
+def evidence_of(members: Sequence[Cluster]) -> tuple[TeamEvidence, ...]:
+    """Each team's copies in the members, as clone evidence (confidence: the cluster's weakest similarity)."""
+    found = {
+        (team_label(i.team), i.path, i.start_line, i.end_line): TeamEvidence(
+            team=team_label(i.team), path=i.path, start_line=i.start_line, end_line=i.end_line, name=i.name,
+            kind="clone", confidence=round(min(c.weakest, c.similarity), 4),
+        )
+        for c in members
+        for i in c.instances
+    }  # fmt: skip
+    return tuple(found[k] for k in sorted(found))
+
+
 def score_parts(
     instances: Sequence[Instance],
     members: Sequence[Cluster],
@@ -217,11 +243,19 @@ def rank_opportunities(
             why=why,
             pioneers=_pioneers(g, teams, members, churn, platform_code),
             instances=len(instances),
+            label=label_of(category, members),
+            evidence=evidence_of(members),
         )
         key = (-score, category is None, category or "", str(members[0].id))
         scored.append((key, opp))
     scored.sort(key=lambda s: s[0])
     return tuple(replace(o, rank=rank) for rank, (_, o) in enumerate(scored, start=1))
+
+
+def merge_ranked(*ranked: Sequence[Opportunity]) -> tuple[Opportunity, ...]:
+    """Opportunities of several rankings in one order (score descending, then label), ranked again from 1."""
+    merged = sorted((o for r in ranked for o in r), key=lambda o: (-o.score, o.category is None, o.label, o.rank))
+    return tuple(replace(o, rank=rank) for rank, o in enumerate(merged, start=1))
 
 
 def compute_adoption(
@@ -285,6 +319,7 @@ __all__ = [
     "ScoreWeights",
     "adoption",
     "compute_adoption",
+    "merge_ranked",
     "rank_opportunities",
     "score_parts",
 ]

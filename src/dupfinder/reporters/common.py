@@ -100,6 +100,8 @@ def opportunity_label(o: Opportunity, clusters: Sequence[Cluster]) -> str:
     """The category, or for an uncategorised one the name of its first cluster's representative."""
     if o.category is not None:
         return o.category
+    if o.label:
+        return o.label
     return f"{UNCATEGORISED}: {cluster_label(clusters[0])}" if clusters else UNCATEGORISED
 
 

@@ -37,6 +37,7 @@ def cluster_dict(c: Cluster) -> dict[str, Any]:
     return {
         "id": c.id,
         "kind": c.kind,
+        "code_kind": c.code_kind,
         "similarity": round(c.similarity, 4),
         "min_similarity": round(min(c.weakest, c.similarity), 4),
         "lines": c.lines,
@@ -61,6 +62,20 @@ def opportunity_dict(o: Opportunity) -> dict[str, Any]:
         "score": round(o.score, 4),
         "why": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in sorted(o.why.items())},
         "pioneers": list(o.pioneers),
+        "label": o.label,
+        "kind": o.kind,
+        "evidence": [
+            {
+                "team": e.team,
+                "path": e.path,
+                "start_line": e.start_line,
+                "end_line": e.end_line,
+                "name": e.name,
+                "kind": e.kind,
+                "confidence": round(e.confidence, 4),
+            }
+            for e in o.evidence
+        ],
     }
 
 
@@ -91,6 +106,22 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "clusters": [cluster_dict(c) for c in result.clusters],
         "opportunities": [opportunity_dict(o) for o in result.opportunities],
         "adoption": [adoption_dict(a) for a in result.adoption],
+        "team_cleanups": [
+            {"team": t.team, "cluster_ids": list(t.cluster_ids), "lines": t.lines} for t in result.team_cleanups
+        ],
+        "test_support": [
+            {"teams": list(t.teams), "cluster_ids": list(t.cluster_ids), "lines": t.lines, "code_kind": t.code_kind}
+            for t in result.test_support
+        ],
+        "capabilities": [
+            {
+                "id": c.id,
+                "label": c.label,
+                "category": c.category,
+                "teams": {t: {"units": n, "lines": lines} for t, n, lines in c.teams},
+            }
+            for c in result.capabilities
+        ],
     }
 
 

@@ -148,6 +148,46 @@ def _evidence(groups: Sequence[tuple[Opportunity | None, list[Cluster]]], option
             out.write(f"{len(members) - MAX_EVIDENCE_CLUSTERS:,} more clusters of this opportunity are not listed.\n\n")
 
 
+#: opportunities whose teams' own evidence is listed, and units listed per team
+TEAM_EVIDENCE_OPPORTUNITIES = 20
+TEAM_EVIDENCE_UNITS = 3
+
+
+def _team_evidence(result: ScanResult, out: TextIO) -> None:
+    """Each top opportunity's teams with a few units of their own code."""
+    shown = [o for o in result.opportunities[:TEAM_EVIDENCE_OPPORTUNITIES] if o.evidence]
+    if not shown:
+        return
+    out.write("## Teams and their own code\n\n")
+    for o in shown:
+        out.write(f"**{o.rank}. {text(o.category or o.label or 'uncategorised')}**\n\n")
+        for team in o.teams:
+            mine = [e for e in o.evidence if e.team == team]
+            units = ", ".join(
+                f"{code(e.path)}:{e.start_line} {text(e.name or '')} ({e.kind}, {e.confidence:.2f})".replace(
+                    " (", " (", 1
+                )
+                for e in mine[:TEAM_EVIDENCE_UNITS]
+            )
+            more = f" and {len(mine) - TEAM_EVIDENCE_UNITS} more" if len(mine) > TEAM_EVIDENCE_UNITS else ""
+            out.write(f"- {text(team)}: {units}{more}\n")
+        out.write("\n")
+
+
+def _apart(result: ScanResult, out: TextIO) -> None:
+    """Team clean-ups and shared test support: duplication that is not a platform's job."""
+    if result.team_cleanups:
+        out.write("## Team clean-ups (copies within one team)\n\n| team | clusters | lines |\n|---|---:|---:|\n")
+        for t in result.team_cleanups:
+            out.write(f"| {text(t.team)} | {len(t.cluster_ids):,} | {t.lines:,} |\n")
+        out.write("\n")
+    if result.test_support:
+        out.write("## Shared test support (not ranked)\n\n| kind | teams | clusters | lines |\n|---|---|---:|---:|\n")
+        for s in result.test_support:
+            out.write(f"| {s.code_kind} | {text(', '.join(s.teams))} | {len(s.cluster_ids):,} | {s.lines:,} |\n")
+        out.write("\n")
+
+
 def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     out.write(f"# {text(options.title)}\n\n")
     out.write(text(summary(result, options.trend)) + "\n\n")
@@ -156,6 +196,8 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
     if ranked:
         _opportunities(ranked, out)
     _adoption(result, out)
+    _team_evidence(result, out)
+    _apart(result, out)
     _evidence(groups, options, out)
     skipped = len(result.stats.skipped)
     out.write(

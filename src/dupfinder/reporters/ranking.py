@@ -34,7 +34,8 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
         rows = [("#", "category", "teams", "copies", "lines", "score", "pioneers", "evidence")]
         for o in result.opportunities:
             rows.append((
-                str(o.rank), o.category or "(uncategorised)", str(len(o.teams)), str(o.instances), str(o.lines),
+                str(o.rank), o.category or o.label or "(uncategorised)", str(len(o.teams)), str(o.instances),
+                str(o.lines),
                 f"{o.score:.2f}", ", ".join(o.pioneers) or "-", top_evidence(o, clusters) or "-",
             ))  # fmt: skip
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -42,6 +43,14 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
         for r in rows:
             cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
             out.write("  ".join(cells).rstrip() + "\n")
+    if result.team_cleanups:
+        lines = sum(t.lines for t in result.team_cleanups)
+        out.write(f"\nteam clean-ups (copies within one team, not ranked): {len(result.team_cleanups)} teams,"
+                  f" {lines} lines\n")  # fmt: skip
+    if result.test_support:
+        lines = sum(t.lines for t in result.test_support)
+        out.write(f"shared test support (not ranked; --include-tests ranks it): {len(result.test_support)} groups,"
+                  f" {lines} lines\n")  # fmt: skip
     if result.adoption:
         out.write("\nplatform adoption:\n")
         for a in result.adoption:

@@ -1,0 +1,332 @@
+"""The capability map: production units of every team grouped by what they do.
+
+Clone clusters are only part of the evidence that teams implement the same thing: teams
+re-implement a capability in their own words. :func:`capability_map` reads every
+production unit (not only clones) as a bag of terms -- its name and identifiers split at
+``snake_case`` and ``camelCase`` boundaries, its called names, its file's top-level
+imports -- and groups them:
+
+1. ``TfidfVectorizer`` (sublinear tf, terms in at least 2 units and at most 20 % of them,
+   at most :data:`MAX_TERMS` terms: a bounded sparse matrix);
+2. LSI: ``TruncatedSVD`` to :data:`COMPONENTS` dimensions (latent semantic indexing, as in
+   Kuhn et al.'s semantic clustering), rows normalised;
+3. ``MiniBatchKMeans`` into about one group per :data:`UNITS_PER_GROUP` units (fixed
+   ``random_state``: the map is deterministic);
+4. each group is named by its most distinctive terms by class-based TF-IDF (BERTopic's
+   c-TF-IDF: a term's frequency in the group times ``log(1 + A / f)``, ``A`` the mean
+   number of terms per group, ``f`` the term's frequency over all groups).
+
+A unit is a group's *implementation evidence* when its cosine to the group's centre is at
+least :data:`MIN_CONFIDENCE` (that cosine is its confidence). A capability a team holds
+evidence for in at least :data:`MIN_TEAM_UNITS` unit(s) is one of that team's capabilities
+(the constants were tuned on the task-queues org of ``benchmarks/opportunities/run.py``).
+
+Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI, and a few
+mini-batch k-means passes; see ``benchmarks/opportunities/run.py`` for timings.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from dupfinder.model import CapabilityRow, Cluster, Opportunity, TeamEvidence, Unit
+
+MAX_TERMS: Final = 20000
+COMPONENTS: Final = 80
+UNITS_PER_GROUP: Final = 40
+MAX_GROUPS: Final = 400
+MIN_CONFIDENCE: Final = 0.6
+MIN_TEAM_UNITS: Final = 1
+LABEL_TERMS: Final = 4
+MIN_UNITS: Final = 50  #: fewer production units than this make no map
+
+_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_STOP: Final = frozenset(
+    [
+        "self",
+        "cls",
+        "args",
+        "kwargs",
+        "arg",
+        "kw",
+        "get",
+        "set",
+        "none",
+        "true",
+        "false",
+        "str",
+        "int",
+        "bool",
+        "dict",
+        "list",
+        "tuple",
+        "len",
+        "isinstance",
+        "return",
+        "value",
+        "values",
+        "key",
+        "keys",
+        "item",
+        "items",
+        "obj",
+        "object",
+        "name",
+        "names",
+        "type",
+        "data",
+        "result",
+        "res",
+        "i",
+        "j",
+        "k",
+        "n",
+        "x",
+        "y",
+        "e",
+        "ex",
+        "exc",
+        "err",
+        "error",
+        "t",
+        "s",
+        "v",
+        "f",
+        "fn",
+        "func",
+        "to",
+        "of",
+        "in",
+        "on",
+        "is",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "not",
+        "for",
+        "with",
+        "from",
+        "by",
+        "at",
+        "as",
+        "if",
+        "init",
+        "new",
+        "call",
+        "repr",
+        "eq",
+        "ne",
+        "hash",
+        "super",
+        "append",
+        "extend",
+        "pop",
+        "update",
+        "copy",
+        "format",
+        "join",
+        "split",
+        "strip",
+        "__init__",
+        "__call__",
+        "__repr__",
+        "_",
+    ]
+)
+
+
+def terms_of(unit: Unit) -> list[str]:
+    """The bag of terms of a unit: split name (thrice), split identifiers and calls, imports."""
+    out: list[str] = []
+
+    def split(word: str) -> list[str]:
+        return [p.lower() for p in _SPLIT.findall(word) if len(p) > 2 and p.lower() not in _STOP]
+
+    if unit.name:
+        out.extend(split(unit.name.rsplit(".", 1)[-1]) * 3)
+    for ident in unit.identifiers:
+        out.extend(split(ident))
+    for call in unit.calls:
+        out.extend(split(call.rsplit(".", 1)[-1]))
+    out.extend("import:" + imp.split(".", 1)[0] for imp in unit.imports)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """A group of units that do the same kind of thing, across teams."""
+
+    id: str
+    label: str  #: its most distinctive terms
+    terms: tuple[str, ...]
+    units: tuple[tuple[Unit, str, float], ...]  #: (unit, team, confidence) of its evidence, by team, path, line
+
+    def teams(self) -> dict[str, tuple[int, int]]:
+        """team -> (units, lines) of its evidence."""
+        out: dict[str, tuple[int, int]] = {}
+        for unit, team, _ in self.units:
+            n, lines = out.get(team, (0, 0))
+            out[team] = (n + 1, lines + unit.end_line - unit.start_line + 1)
+        return out
+
+
+def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tuple[Capability, ...]:
+    """The capabilities of ``units`` (production code, any teams); see the module docstring."""
+    if len(units) < MIN_UNITS:
+        return ()
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    ordered = sorted(units, key=lambda u: (u.path, u.start_line, u.end_line, u.name or ""))
+    docs = [terms_of(u) for u in ordered]
+    vectorizer = TfidfVectorizer(analyzer=lambda d: d, min_df=2, max_df=0.2, max_features=MAX_TERMS,
+                                 sublinear_tf=True, dtype=np.float32)  # fmt: skip
+    try:
+        x = vectorizer.fit_transform(docs)
+    except ValueError:  # no term left
+        return ()
+    vocab = vectorizer.get_feature_names_out()
+    if x.shape[1] <= COMPONENTS:
+        return ()
+    lsi = normalize(TruncatedSVD(COMPONENTS, random_state=0, n_iter=4).fit_transform(x))
+    k = max(2, min(MAX_GROUPS, len(ordered) // UNITS_PER_GROUP))
+    km = MiniBatchKMeans(k, random_state=0, n_init=3, batch_size=4096).fit(lsi)
+    centres = normalize(km.cluster_centers_)
+    cosine = np.einsum("ij,ij->i", lsi, centres[km.labels_])
+    # class-based TF-IDF over the term counts (presence) of each group
+    counts = (x > 0).astype(np.float32)
+    labels = km.labels_
+    import scipy.sparse as sp
+
+    member = sp.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+                           shape=(k, len(labels)))  # fmt: skip
+    per_group = np.asarray((member @ counts).todense())
+    size = per_group.sum(axis=1, keepdims=True)
+    tf = per_group / np.maximum(size, 1.0)
+    idf = np.log(1.0 + size.mean() / np.maximum(per_group.sum(axis=0), 1.0))
+    ctfidf = tf * idf
+    out: list[Capability] = []
+    for g in range(k):
+        rows = [r for r in np.flatnonzero(labels == g) if cosine[r] >= MIN_CONFIDENCE]
+        if not rows:
+            continue
+        top = np.argsort(-ctfidf[g], kind="stable")[:LABEL_TERMS]
+        terms = tuple(str(vocab[t]).removeprefix("import:") for t in top if ctfidf[g, t] > 0)
+        members = sorted(
+            ((ordered[r], team_of(ordered[r].path), round(float(cosine[r]), 4)) for r in rows),
+            key=lambda m: (m[1], m[0].path, m[0].start_line),
+        )
+        out.append(Capability("", ", ".join(terms), terms, tuple(members)))
+    out.sort(key=lambda c: (c.units[0][0].path, c.units[0][0].start_line, c.label))
+    return tuple(Capability(f"cap-{n:03d}", c.label, c.terms, c.units) for n, c in enumerate(out, start=1))
+
+
+def team_capabilities(cap: Capability) -> dict[str, tuple[int, int]]:
+    """The teams holding at least :data:`MIN_TEAM_UNITS` units of evidence, with (units, lines)."""
+    return {t: v for t, v in sorted(cap.teams().items()) if v[0] >= MIN_TEAM_UNITS}
+
+
+def confidence_of(cap: Capability, team: str) -> float:
+    """A team's confidence in a capability: the mean of its evidence's cosines."""
+    found = [c for _, t, c in cap.units if t == team]
+    return round(sum(found) / len(found), 4) if found else 0.0
+
+
+#: How a capability opportunity is scored, shown in ``why["formula"]``.
+CAPABILITY_FORMULA: Final = (
+    "10*(sum of teams' confidence - 1) + 2*log2(1+units) + log2(1+lines) + 10*cross_team_clone_share"
+    " + 2*(repositories-1) + (languages-1) + log2(1+churn)"
+)
+
+
+def capability_rows(caps: Sequence[Capability]) -> tuple[CapabilityRow, ...]:
+    """The map as rows of the report (teams with any evidence)."""
+    return tuple(
+        CapabilityRow(c.id, c.label, None, tuple((t, n, lines) for t, (n, lines) in sorted(c.teams().items())))
+        for c in caps
+    )
+
+
+def capability_opportunities(
+    caps: Sequence[Capability], cross_team: Sequence[Cluster], churn: Mapping[str, int] | None = None
+) -> list[Opportunity]:
+    """A platform opportunity for every capability two or more teams implement themselves.
+
+    Evidence: each such team's units (``implementation``, confidence = cosine to the group's
+    centre); a unit that is a copy in a cross-team clone cluster is ``clone`` evidence with
+    confidence 1.0, the strongest. The score's parts are in ``why`` (see :data:`CAPABILITY_FORMULA`).
+    """
+    cloned = {(i.path, i.start_line, i.end_line): c.id for c in cross_team for i in c.instances}
+    out: list[Opportunity] = []
+    for cap in caps:
+        teams = team_capabilities(cap)
+        if len(teams) < 2:
+            continue
+        evidence: list[TeamEvidence] = []
+        for unit, team, conf in cap.units:
+            if team not in teams:
+                continue
+            key = (unit.path, unit.start_line, unit.end_line)
+            kind = "clone" if key in cloned else "implementation"
+            evidence.append(TeamEvidence(team, unit.path, unit.start_line, unit.end_line, unit.name, kind,
+                                         1.0 if kind == "clone" else conf))  # fmt: skip
+        weighted = sum(max(e.confidence for e in evidence if e.team == t) for t in teams)
+        lines = sum(e.end_line - e.start_line + 1 for e in evidence)
+        clone_lines = sum(e.end_line - e.start_line + 1 for e in evidence if e.kind == "clone")
+        chosen = [u for u, t, _ in cap.units if t in teams]
+        repos = len({u.root for u in chosen})
+        langs = sorted({u.language for u in chosen})
+        parts = {
+            "score_teams": 10 * (weighted - 1),
+            "score_instances": 2 * math.log2(1 + len(evidence)),
+            "score_duplicated_lines": math.log2(1 + lines),
+            "score_clone_share": 10 * clone_lines / max(1, lines),
+            "score_repositories": 2 * (repos - 1),
+            "score_languages": 1.0 * (len(langs) - 1),
+        }
+        why: dict[str, float | int | str] = {
+            "teams": len(teams), "teams_weighted": round(weighted, 3), "instances": len(evidence), "clusters": 0,
+            "lines": lines, "duplicated_lines": lines, "clone_lines": clone_lines, "repositories": repos,
+            "languages": len(langs), "language_names": ", ".join(langs), "unowned_instances": 0,
+            "terms": ", ".join(cap.terms), "capability": cap.id,
+        }  # fmt: skip
+        if churn is not None:
+            total = sum(churn.get(p, 0) for p in {e.path for e in evidence})
+            why["churn"] = total
+            parts["score_churn"] = math.log2(1 + total)
+        rounded = {k: round(v, 3) for k, v in parts.items()}
+        why.update(rounded)
+        why["score"] = round(sum(rounded.values()), 3)
+        why["formula"] = CAPABILITY_FORMULA
+        pioneers = sorted(teams, key=lambda t: (-teams[t][0], -teams[t][1], t))[: min(3, -(-len(teams) // 2))]
+        out.append(Opportunity(
+            rank=0, category=None, teams=tuple(sorted(teams)),
+            cluster_ids=tuple(sorted({cloned[k] for k in ((e.path, e.start_line, e.end_line) for e in evidence)
+                                      if k in cloned})),
+            lines=lines, score=float(why["score"]), why=why, pioneers=tuple(pioneers), instances=len(evidence),
+            label=f"capability: {cap.label}", evidence=tuple(sorted(evidence, key=lambda e: (e.team, e.path,
+                                                                                              e.start_line))),
+        ))  # fmt: skip
+    return out
+
+
+__all__ = [
+    "CAPABILITY_FORMULA",
+    "Capability",
+    "capability_map",
+    "capability_opportunities",
+    "capability_rows",
+    "confidence_of",
+    "team_capabilities",
+    "terms_of",
+]

@@ -1,0 +1,173 @@
+"""Code kinds: production is ranked, tests go to test support, one-team clusters to team clean-ups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dupfinder.cli.app import cli
+from dupfinder.model import RuleSet
+from dupfinder.rules.kinds import BENCHMARKS, EXAMPLES, GENERATED, PRODUCTION, TESTS, KindMatcher, majority_kind
+from dupfinder.rules.loading import load_ruleset
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("billing/src/billing/retry.py", PRODUCTION),
+        ("billing/tests/test_retry.py", TESTS),
+        ("billing/src/billing/test_helpers.py", TESTS),
+        ("billing/conftest.py", TESTS),
+        ("billing/src/billing/testing/fakes.py", TESTS),
+        ("web/src/app.spec.ts", TESTS),
+        ("billing/docs/conf.py", EXAMPLES),
+        ("billing/examples/quickstart.py", EXAMPLES),
+        ("billing/benchmarks/bench_retry.py", BENCHMARKS),
+        ("billing/proto/billing_pb2.py", GENERATED),
+    ],
+)
+def test_kind_of_a_path(path: str, kind: str) -> None:
+    rules: RuleSet = load_ruleset(())
+    assert KindMatcher(rules).kind(path) == kind
+
+
+def test_production_wins_with_half_the_lines() -> None:
+    assert majority_kind([(PRODUCTION, 10), (TESTS, 10)]) == PRODUCTION
+    assert majority_kind([(PRODUCTION, 9), (TESTS, 6), (EXAMPLES, 5)]) == TESTS
+    assert majority_kind([]) == PRODUCTION
+
+
+RETRY = """
+def {name}(session, url, attempts, backoff):
+    delay = backoff
+    for attempt in range(attempts):
+        response = session.get(url, timeout=30)
+        if response.status_code < 500:
+            return response
+        time.sleep(delay)
+        delay = delay * 2 + attempt
+    raise RuntimeError("gave up on " + url + " after retries")
+"""
+
+CHECK = """
+def {name}(client):
+    result = client.post("/orders", json={{"sku": "a-1", "count": 3}})
+    assert result.status_code == 201
+    body = result.json()
+    assert body["sku"] == "a-1" and body["count"] == 3
+    listed = client.get("/orders").json()
+    assert [o["sku"] for o in listed] == ["a-1"]
+    client.delete("/orders/" + str(body["id"]))
+    assert client.get("/orders").json() == []
+"""
+
+PARSE = """
+def {name}(text, separator, strip_quotes):
+    fields = {{}}
+    for raw in text.splitlines():
+        if not raw or raw.startswith("#"):
+            continue
+        key, _, value = raw.partition(separator)
+        value = value.strip()
+        if strip_quotes and value[:1] in "'\\"":
+            value = value[1:-1]
+        fields[key.strip().lower()] = value
+    return fields
+"""
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Path:
+    for team in ("billing", "shipping"):
+        write(tmp_path / team / "src" / "net.py", "import time\n" + RETRY.format(name=f"{team}_fetch"))
+        write(tmp_path / team / "tests" / "test_orders.py", CHECK.format(name=f"test_{team}_orders"))
+    # one team keeps two copies of its own parser: its clean-up, not a platform's
+    write(tmp_path / "billing" / "src" / "config.py", PARSE.format(name="parse_config"))
+    write(tmp_path / "billing" / "src" / "env.py", PARSE.format(name="parse_env"))
+    return tmp_path
+
+
+def opportunities(org: Path, *extra: str) -> dict[str, Any]:
+    args = ["opportunities", str(org), "--format", "json", "-q", "--jobs", "1", "--no-cache", "--min-tokens", "20"]
+    res = CliRunner().invoke(cli, [*args, "--team-fallback", "depth:1", *extra])
+    assert res.exit_code == 0, res.output
+    data: dict[str, Any] = json.loads(res.output)
+    return data
+
+
+def test_tests_and_single_team_clusters_are_kept_apart(org: Path) -> None:
+    data = opportunities(org)
+    kinds = {c["instances"][0]["path"].split("/")[-1]: c["code_kind"] for c in data["clusters"]}
+    assert kinds == {"net.py": "production", "test_orders.py": "tests", "config.py": "production"}
+    (opp,) = data["opportunities"]
+    assert opp["teams"] == ["billing", "shipping"] and opp["kind"] == "platform"
+    assert [(e["team"], e["path"], e["kind"]) for e in opp["evidence"]] == [
+        ("billing", "billing/src/net.py", "clone"),
+        ("shipping", "shipping/src/net.py", "clone"),
+    ]
+    assert opp["label"] in ("http-retry", "similar code: billing_fetch, shipping_fetch")
+    (support,) = data["test_support"]
+    assert support["teams"] == ["billing", "shipping"] and support["code_kind"] == "tests"
+    (cleanup,) = data["team_cleanups"]
+    assert cleanup["team"] == "billing" and cleanup["lines"] == 2 * len(PARSE.strip().splitlines())
+
+
+def test_include_tests_ranks_test_code_again(org: Path) -> None:
+    data = opportunities(org, "--include-tests")
+    assert len(data["opportunities"]) == 2 and data["test_support"] == []
+    paths = {e["path"] for o in data["opportunities"] for e in o["evidence"]}
+    assert "billing/tests/test_orders.py" in paths
+
+
+def test_min_teams_and_top_trim_the_ranking(org: Path) -> None:
+    assert opportunities(org, "--include-tests", "--top", "1")["opportunities"][0]["rank"] == 1
+    assert len(opportunities(org, "--include-tests", "--top", "1")["opportunities"]) == 1
+    assert opportunities(org, "--min-teams", "3")["opportunities"] == []
+
+
+def test_capability_map_of_the_acme_fixture_is_deterministic_and_covers_teams() -> None:
+    acme = Path(__file__).resolve().parents[1] / "fixtures" / "acme-monorepo"
+    first, second = (opportunities(acme) for _ in range(2))
+    assert first["capabilities"] == second["capabilities"]
+    for cap in first["capabilities"]:
+        assert cap["id"].startswith("cap-") and cap["label"] and cap["teams"]
+        assert all(v["units"] >= 1 and v["lines"] >= 1 for v in cap["teams"].values())
+    # the Java data-access clones already make an opportunity: the capability holding them does not repeat it
+    labels = [o["label"] for o in first["opportunities"]]
+    assert labels[:3] == ["auth", "data-access", "http-retry"] and not any(x.startswith("capability") for x in labels)
+
+
+def test_terms_split_names_and_skip_generic_words() -> None:
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import terms_of
+
+    unit = Unit("a.py", ".", "python", "Client.resetPasswordToken", "function", 1, 5, Fingerprint("f"), b"",
+                identifiers=("self", "expiry_seconds"), calls=("mailer.send_email",),
+                imports=("smtplib.client",))  # fmt: skip
+    want = ["reset", "password", "token"] * 3 + ["expiry", "seconds", "send", "email", "import:smtplib"]
+    assert terms_of(unit) == want
+
+
+def test_markdown_and_text_list_team_evidence_clean_ups_and_test_support(org: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    args = [str(org), "-q", "--jobs", "1", "--no-cache", "--min-tokens", "20", "--team-fallback", "depth:1"]
+    res = CliRunner().invoke(cli, ["report", *args, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    md = out.read_text()
+    assert (
+        "## Teams and their own code" in md and "- billing: `billing/src/net.py`:3 billing\\_fetch (clone, 1.00)" in md
+    )
+    assert "| billing | 1 | 22 |" in md  # the parser copied inside one team
+    assert "| tests | billing, shipping | 1 |" in md
+    res = CliRunner().invoke(cli, ["opportunities", *args])
+    assert "team clean-ups (copies within one team, not ranked): 1 teams, 22 lines" in res.output
+    assert "shared test support (not ranked; --include-tests ranks it): 1 groups" in res.output
