@@ -120,7 +120,10 @@ def test_output_suffix_decides_the_format_and_one_line_says_what_was_written(
 ) -> None:
     root = _tree(tmp_path / "src")
     out = tmp_path / name
-    res = CliRunner().invoke(cli, [command, str(root), "-o", str(out), "-q", "--no-churn"])
+    # one team per top folder: the copy crosses two teams, so it is a platform opportunity
+    res = CliRunner().invoke(
+        cli, [command, str(root), "-o", str(out), "-q", "--no-churn", "--team-fallback", "depth:1"]
+    )
     assert res.exit_code == 0, res.output
     assert out.read_text(encoding="utf-8").startswith(starts)
     assert res.stdout == ""
