@@ -65,7 +65,9 @@ def test_sarif_of_a_pasted_login_is_valid_and_points_at_the_original(validator: 
     (run,) = data["runs"]
     assert run["tool"]["driver"]["rules"][0]["id"] == "new-duplicate"
     (result,) = run["results"]
-    assert result["ruleId"] == "new-duplicate" and result["level"] == "warning"
+    # the gate fails on this copy, so the result is an error, as the text and the annotations say
+    assert run["properties"]["failed"] is True
+    assert result["ruleId"] == "new-duplicate" and result["level"] == "error"
     phys = result["locations"][0]["physicalLocation"]
     assert phys == {
         "artifactLocation": {"uri": "services/billing/signin.py", "uriBaseId": "%SRCROOT%"},
