@@ -40,7 +40,6 @@ from __future__ import annotations
 import itertools
 import os
 import posixpath
-import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,7 +48,6 @@ from dupfinder import languages
 from dupfinder.analyse.batch import Progress
 from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import ScanConfig
-from dupfinder.errors import InputError
 from dupfinder.gate.history import UnitSimilarity, instance_key
 from dupfinder.gate.inconsistent import same_code, short_diff
 from dupfinder.model import (
@@ -88,12 +86,7 @@ class _Step:
 
 
 def _git(repo: str, args: Sequence[str]) -> bytes:
-    if shutil.which("git") is None:
-        raise InputError("git is not installed (needed to read the repository's history)")
-    proc = git.run(repo, args, timeout=_GIT_TIMEOUT_S)
-    if proc.returncode != 0:
-        raise InputError(f"git {args[0]} failed in {repo}: {git.first_line(proc.stderr) or proc.returncode}")
-    return proc.stdout
+    return git.checked(repo, args, needed_for="to read the repository's history", timeout=_GIT_TIMEOUT_S)
 
 
 def commits_touching(repo: str, tip: str, paths: Sequence[str]) -> list[tuple[Commit, dict[str, str]]]:
