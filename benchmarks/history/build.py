@@ -17,55 +17,37 @@ Needs PyPI and git; nothing is downloaded twice.  Standard library only.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
-import zipfile
 from pathlib import Path
+from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 
 
+def _orgs_build() -> ModuleType:
+    """``benchmarks/orgs/build.py``: the pins file reader, the sdist download and the unpacking."""
+    spec = importlib.util.spec_from_file_location("orgs_build", HERE.parent / "orgs" / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ORGS = _orgs_build()
+
+
 def pins(project: str) -> list[tuple[str, str]]:
-    file = HERE / f"{project}.txt"
-    if not file.is_file():
-        known = ", ".join(sorted(p.stem for p in HERE.glob("*.txt")))
-        raise SystemExit(f"build.py: no project {project!r} (known: {known})")
-    out = []
-    for raw in file.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            name, sep, version = line.partition("==")
-            if not sep:
-                raise SystemExit(f"{file}: {line!r} is not NAME==VERSION")
-            out.append((name.strip(), version.strip()))
-    return out
+    return ORGS.read_pins(HERE, project, "project")  # type: ignore[no-any-return]
 
 
 def sdist(name: str, version: str) -> Path:
-    store = WORK / ".sdists"
-    store.mkdir(parents=True, exist_ok=True)
-    stem = f"{name.lower()}-{version}"
-    for suffix in (".tar.gz", ".zip"):
-        if (store / f"{stem}{suffix}").is_file():
-            return store / f"{stem}{suffix}"
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-             f"{name}=={version}", "-d", tmp],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        got = sorted(p for p in Path(tmp).iterdir() if p.name.endswith((".tar.gz", ".zip")))
-        if not got:
-            raise SystemExit(f"build.py: no sdist of {name}=={version}: {proc.stderr.strip()[-300:]}")
-        suffix = ".zip" if got[0].name.endswith(".zip") else ".tar.gz"
-        dest = store / f"{stem}{suffix}"
-        shutil.move(str(got[0]), dest)
-    return dest
+    return ORGS.download(name, version, WORK / ".sdists", f"{name.lower()}-{version}")  # type: ignore[no-any-return]
 
 
 def unpack(archive: Path, dest: Path) -> None:
@@ -74,14 +56,7 @@ def unpack(archive: Path, dest: Path) -> None:
         if child.name != ".git":
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     with tempfile.TemporaryDirectory() as tmp:
-        if archive.name.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                zf.extractall(tmp)
-        else:
-            with tarfile.open(archive) as tf:
-                tf.extractall(tmp, filter="data")
-        (top,) = list(Path(tmp).iterdir())
-        for child in top.iterdir():
+        for child in ORGS.extract(archive, tmp).iterdir():
             shutil.move(str(child), dest / child.name)
 
 
