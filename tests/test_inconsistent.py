@@ -7,36 +7,15 @@ a branch then changes them in one way, and the gate runs in every format.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import write
+from conftest import commit, git, needs_git, write
 from dupfinder.cli.app import cli
-
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
-
-FETCH = """import time
-import requests
-
-
-def fetch_with_retry(url, attempts=3, backoff=0.5):
-    last = None
-    for attempt in range(attempts):
-        try:
-            resp = requests.get(url, timeout=10)
-            if resp.status_code >= 500:
-                raise RuntimeError("server error %d" % resp.status_code)
-            return resp.json()
-        except requests.RequestException as exc:
-            last = exc
-            time.sleep(backoff * (2 ** attempt))
-    raise RuntimeError(f"giving up on {url}") from last
-"""
+from test_ci_gate import RETRY as FETCH
 
 # the fix: retry on 429 too
 FIXED = FETCH.replace("if resp.status_code >= 500:", "if resp.status_code >= 500 or resp.status_code == 429:")
@@ -47,16 +26,6 @@ REFORMATTED = FETCH.replace("resp = requests.get(url, timeout=10)", EXPLODED).re
 
 TEAMS = ("billing", "shipping", "identity")
 PATHS = tuple(f"services/{t}/http.py" for t in TEAMS)
-
-
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
-    return proc.stdout
-
-
-def commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
 
 
 @pytest.fixture

