@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from run import HERE, add_corpus_argument, ci_repo, no_corpus, prime_ci_cache
+from run import HERE, add_corpus_argument, ci_repo, freeze_source, no_corpus, prime_ci_cache
 
 from dupfinder.cli.app import main as dupfinder_main
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     repo = ci_repo(args.path, work / "repo")
+    freeze_source()  # the cache is primed by the code profiled here (its records are keyed by it)
     primed = work / "cache-primed"
     prime_ci_cache(repo, primed, logs, "profile")
     cache = work / "cache"

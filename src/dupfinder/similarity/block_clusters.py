@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,12 +126,22 @@ def _instance(f: FileStream, s: Stream, r: Region, similarity: float, enclosing:
 
 
 def find_block_clusters(files: Sequence[FileStream], units: Sequence[Unit], unit_clusters: Sequence[Cluster],
-                        min_tokens: int, min_identity: float) -> tuple[Cluster, ...]:  # fmt: skip
-    """The block clusters of ``files`` that the unit-level ``unit_clusters`` do not already report."""
+                        min_tokens: int, min_identity: float,
+                        focus: Collection[str] | None = None) -> tuple[Cluster, ...]:  # fmt: skip
+    """The block clusters of ``files`` that the unit-level ``unit_clusters`` do not already report.
+
+    ``focus``: paths -- the block clusters with a region in one of them come out as without a focus
+    (some others may too), provided ``unit_clusters`` holds every unit-level cluster with a copy in
+    one of them: whether such a group is reported there is decided by the clusters around its
+    focused region, which all have that copy.
+    """
     streams = _streams(files)
     reported = _reported(unit_clusters)
     paths = [f.path for f in files]
-    found = [m for m in matches(streams, min_tokens, min_identity) if not _imports_only(streams[m.a.stream], m.a)]
+    chosen = set(focus) if focus is not None else set()
+    wanted = None if focus is None else [k for k, p in enumerate(paths) if p in chosen]
+    found = [m for m in matches(streams, min_tokens, min_identity, wanted)
+             if not _imports_only(streams[m.a.stream], m.a)]  # fmt: skip
     enclosing = _Enclosing(units)
     out: list[Cluster] = []
     seen: set[str] = set()
