@@ -145,3 +145,20 @@ def test_focused_gate_leaves_the_cache_as_a_full_scan_reads_it(primed: tuple[Pat
     assert _scan_json(repo, after_gate, tmp_path / "after-gate.json") == expected
     # and once more, now that the scan stored its result
     assert _scan_json(repo, after_gate, tmp_path / "again.json") == expected
+
+
+def test_focused_clusters_on_the_monorepo_fixture_are_the_full_scans(tmp_path: Path) -> None:
+    # exact, renamed and edited copies: clusters of several nodes, where edges between two copies that
+    # are not in the focus still decide the groups
+    fixture = str(Path(__file__).parent.parent / "fixtures" / "acme-monorepo")
+    config = ScanConfig(jobs=1)
+    cache = str(tmp_path / "cache")
+    full = scan_discovered(discover([fixture], config), config, cache_dir=cache, units_out=[]).clusters
+    paths = sorted({i.path for c in full for i in c.instances})
+    assert len(paths) >= 10 and any(len(c.instances) >= 3 for c in full)
+    for path in paths:
+        focused = scan_discovered(discover([fixture], config), config, cache_dir=cache, focus={path}).clusters
+        assert [c for c in focused if any(i.path == path for i in c.instances)] == [
+            c for c in full if any(i.path == path for i in c.instances)
+        ], path
+        assert len(focused) <= len(full)

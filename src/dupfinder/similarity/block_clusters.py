@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dupfinder.model import Cluster, Fingerprint, Instance, TokenStream, Unit
-from dupfinder.similarity.blocks import Region, Stream, block_groups, matches
+from dupfinder.similarity.blocks import Region, Seeded, Stream, block_groups, matches
 from dupfinder.similarity.cluster import cluster_id
 from dupfinder.similarity.normalize import token_hash
 
@@ -125,6 +125,25 @@ def _instance(f: FileStream, s: Stream, r: Region, similarity: float, enclosing:
     )
 
 
+def _focused_groups(streams: Sequence[Stream], min_tokens: int, min_identity: float,
+                    focus: set[int]) -> list[list[tuple[Region, float]]]:  # fmt: skip
+    """The groups of :func:`block_groups` that hold a region of a ``focus`` stream, as without a focus (and
+    maybe some others).  The matches of every pair of streams with one in a set are found, starting
+    from the focus; the streams of the focused groups join the set, until they are all in it.  Then
+    each stream of a focused group had all its matches, so its regions form the nodes they form with
+    all matches, and every match of a focused group's region was found."""
+    seeded = Seeded.of(streams)
+    among = set(focus)
+    while True:
+        found = [m for m in matches(seeded, min_tokens, min_identity, among)
+                 if not _imports_only(streams[m.a.stream], m.a)]  # fmt: skip
+        groups = block_groups(found)
+        reached = {r.stream for g in groups if any(r.stream in focus for r, _ in g) for r, _ in g}
+        if reached <= among:
+            return groups
+        among |= reached
+
+
 def find_block_clusters(files: Sequence[FileStream], units: Sequence[Unit], unit_clusters: Sequence[Cluster],
                         min_tokens: int, min_identity: float,
                         focus: Collection[str] | None = None) -> tuple[Cluster, ...]:  # fmt: skip
@@ -138,14 +157,16 @@ def find_block_clusters(files: Sequence[FileStream], units: Sequence[Unit], unit
     streams = _streams(files)
     reported = _reported(unit_clusters)
     paths = [f.path for f in files]
-    chosen = set(focus) if focus is not None else set()
-    wanted = None if focus is None else [k for k, p in enumerate(paths) if p in chosen]
-    found = [m for m in matches(streams, min_tokens, min_identity, wanted)
-             if not _imports_only(streams[m.a.stream], m.a)]  # fmt: skip
+    if focus is None:
+        found = [m for m in matches(streams, min_tokens, min_identity) if not _imports_only(streams[m.a.stream], m.a)]
+        groups = block_groups(found)
+    else:
+        chosen = set(focus)
+        groups = _focused_groups(streams, min_tokens, min_identity, {k for k, p in enumerate(paths) if p in chosen})
     enclosing = _Enclosing(units)
     out: list[Cluster] = []
     seen: set[str] = set()
-    for group in block_groups(found):
+    for group in groups:
         if _reported_group(group, paths, reported):
             continue
         instances = sorted(

@@ -41,8 +41,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
-from scipy.sparse import csgraph
 
 K = 30  #: tokens per fingerprinted window
 W = 21  #: windows per winnowing window: runs of K + W - 1 = 50 tokens or more always share a fingerprint
@@ -215,35 +213,38 @@ def identity(a: Stream, ra: tuple[int, int], b: Stream, rb: tuple[int, int], wei
     return 1.0 if union == 0 else sum(weight.get(h, 1.0) for h in sa & sb) / union
 
 
-def _linked(pairs: Ints, n_streams: int, focus: Collection[int]) -> npt.NDArray[np.bool_]:
-    """Per stream, whether seeds link it, directly or through other streams, to a ``focus`` stream."""
-    if not len(focus):
-        return np.zeros(n_streams, dtype=bool)
-    graph = sparse.coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
-                              shape=(n_streams, n_streams))  # fmt: skip
-    _, label = csgraph.connected_components(graph, directed=False)
-    linked: npt.NDArray[np.bool_] = np.isin(label, label[np.fromiter(focus, dtype=np.int64, count=len(focus))])
-    return linked
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """The streams' fingerprints, seeds and rarity weights: what :func:`matches` extends."""
+
+    streams: Sequence[Stream]
+    owner: Ints  #: stream of each fingerprint row
+    position: Ints  #: token position of each fingerprint row
+    pairs: Ints  #: the seeds (pairs of fingerprint rows), in order
+    weight: dict[int, float]
+
+    @classmethod
+    def of(cls, streams: Sequence[Stream]) -> Seeded:
+        hashes, owner, position = fingerprints(streams)
+        return cls(streams, owner, position, seeds(hashes, owner, position), rarity(streams))
 
 
-def matches(streams: Sequence[Stream], min_tokens: int, min_identity: float,
-            focus: Collection[int] | None = None) -> list[Match]:  # fmt: skip
+def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: float,
+            among: Collection[int] | None = None) -> list[Match]:  # fmt: skip
     """Every maximal pair of equal regions of at least ``min_tokens`` tokens and ``MIN_LINES`` lines
     whose identity reaches ``min_identity``, in a fixed order.
 
-    ``focus``: stream numbers -- only the matches between streams that seeds link, directly or through
-    other streams, to one of them (the order, and so the groups, of those matches are as without a
-    focus: a seed's extension depends only on the runs of its own pair of streams, and a group's
-    regions all lie in streams linked this way).
+    ``among``: stream numbers -- only the matches of pairs of streams with one of them, each found and
+    ordered as without ``among`` (a seed's extension depends only on the runs of its own pair of streams).
     """
-    hashes, owner, position = fingerprints(streams)
-    weight = rarity(streams)
+    seeded = streams if isinstance(streams, Seeded) else Seeded.of(streams)
+    streams, owner, position, pairs, weight = seeded.streams, seeded.owner, seeded.position, seeded.pairs, seeded.weight
     done: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (stream a, stream b, diagonal) -> runs
     out: list[Match] = []
-    pairs = seeds(hashes, owner, position)
-    if focus is not None:
-        linked = _linked(owner[pairs], len(streams), focus)
-        pairs = pairs[linked[owner[pairs[:, 0]]]]
+    if among is not None:
+        chosen = np.zeros(len(streams), dtype=bool)
+        chosen[np.fromiter(among, dtype=np.int64, count=len(among))] = True
+        pairs = pairs[chosen[owner[pairs[:, 0]]] | chosen[owner[pairs[:, 1]]]]
     for x, y in pairs.tolist():
         sa, sb, pa, pb = int(owner[x]), int(owner[y]), int(position[x]), int(position[y])
         if streams[sa].language != streams[sb].language:
