@@ -10,8 +10,11 @@ there stand, and only pairs with a new node are looked up and verified, which
 gives the same edges as verifying everything (a pair's candidacy and
 similarity depend on its two nodes only).  Nodes that are neither repeated nor
 linked to another node cannot join a cluster and are left out of that last
-step.  Cost: O(new units x bands) index queries on a rescan; a cold scan costs
-as many verifications as the index returns candidate pairs.
+step.  With a focus (paths: the CI gate's changed files), only the connected
+components of the verified graph that hold a unit of a focused path are judged
+and grouped; the graph itself is kept whole.  Cost: O(new units x bands) index
+queries on a rescan; a cold scan costs as many verifications as the index
+returns candidate pairs.
 """
 
 from __future__ import annotations
