@@ -4,23 +4,26 @@ Both scan the code as it is now (keeping every unit, so that nothing is parsed
 twice), attribute teams and categories to the clusters the change touches, and
 ask :func:`~dupfinder.gate.new.find_new` which changed copies are new
 duplication.  ``--base`` reads the merge-base revision's version of the changed
-files with ``git cat-file`` (the working tree is never touched); ``--baseline``
-reads a file written by ``dupfinder baseline``.  Cost: one scan (cached files
-are not parsed again), one ``git diff``, and the base revision's changed files.
+files with ``git cat-file`` (the working tree is never touched) and builds only
+the clusters that may have a copy in a changed file (git says which before the
+scan); ``--baseline`` reads a file written by ``dupfinder baseline`` and needs
+every cluster.  Cost: one scan (cached files are not parsed again; with
+``--base``, the grouping and the block search of the files linked to the
+changed ones only), one ``git diff``, and the base revision's changed files.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from dupfinder import languages
 from dupfinder.analyse.batch import Progress
 from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import Runtime, ScanConfig
-from dupfinder.discover.walk import discover
+from dupfinder.discover.walk import Discovery, discover
 from dupfinder.errors import InputError
 from dupfinder.gate import gitdiff
 from dupfinder.gate.baseline import Baseline, BaselineHistory, build, check_settings, load
@@ -78,11 +81,13 @@ class _Scanned:
         return out
 
 
-def _scan(options: GateOptions, progress: Progress | None) -> _Scanned:
-    disc = discover([options.path], options.config)
+def _scan(options: GateOptions, progress: Progress | None, disc: Discovery | None = None,
+          focus: Collection[str] | None = None) -> _Scanned:  # fmt: skip
+    """The scan of ``options.path``; with ``focus`` (paths), only the clusters that may have a copy there."""
+    disc = disc if disc is not None else discover([options.path], options.config)
     units: list[Unit] = []
     streams: dict[str, TokenStream] = {}
-    result = scan_discovered(disc, options.config, progress, units_out=units, streams_out=streams,
+    result = scan_discovered(disc, options.config, progress, units_out=units, streams_out=streams, focus=focus,
                              **options.runtime.scan_kwargs())  # fmt: skip
     by_path: dict[str, list[Unit]] = {}
     for u in units:
@@ -227,14 +232,20 @@ def _text_now(base: str) -> Callable[[str], str | None]:
     return read
 
 
-def against_revision(options: GateOptions, rev: str, progress: Progress | None = None) -> GateReport:
-    """New duplication in what changed since the merge-base of ``rev`` and HEAD."""
+def against_revision(options: GateOptions, rev: str, progress: Progress | None = None, *,
+                     focused: bool = True) -> GateReport:  # fmt: skip
+    """New duplication in what changed since the merge-base of ``rev`` and HEAD.
+
+    Only the clusters that may have a copy in a changed file are built (every finding is in one);
+    ``focused=False`` builds all of them instead, for the same report (a check of the fast path).
+    """
     root = gitdiff.repo_root(options.path)
     merge = gitdiff.merge_base(root, rev)
-    scanned = _scan(options, progress)
-    scope = _scope(root, scanned.result.base)
+    disc = discover([options.path], options.config)
+    scope = _scope(root, disc.base)
     change = _Change(root, merge, scope, gitdiff.diff(root, merge, [scope] if scope else []))
     changes = change.changes()
+    scanned = _scan(options, progress, disc, set(changes) if focused else None)
 
     def changed(i: Instance) -> bool:
         f = changes.get(i.path)
