@@ -112,3 +112,27 @@ def test_a_file_only_tree_sitter_can_read_keeps_its_clean_units() -> None:
     assert error is None
     assert [u.name for u in units] == ["py2", "fine"]
     assert PY.parse("def broken(:\n    pass\n", "m.py").error == "syntax error at line 1"
+
+
+FORWARDING = """
+class Client(Base):
+    def __init__(self, host, port=6379, *, timeout=None, retry=False, **options):
+        super().__init__(host, port=port, timeout=timeout, **options)
+        self.retry = retry
+        if timeout is None:
+            log.debug("no timeout for %s", host)
+
+
+def stub(message, *, delay=0):
+    raise NotImplementedError
+"""
+
+
+def test_parameters_only_passed_on_are_told_apart_both_ways() -> None:
+    fast, _ = fast_units(FORWARDING, "m.py")
+    assert fast == libcst_units(FORWARDING, "m.py")[0]
+    by_name = {u.name: u for u in fast}
+    # host, port and options are only call arguments (host to super() and to the log); timeout is
+    # also read, retry is stored
+    assert by_name["Client.__init__"].forwarded == ("host", "options", "port")
+    assert by_name["stub"].forwarded == ("delay", "message")  # never used: only the interface

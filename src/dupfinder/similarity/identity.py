@@ -64,8 +64,13 @@ Floats = npt.NDArray[np.float64]
 
 
 def features(unit: Unit) -> set[str]:
-    """The identity features of a unit: identifier words, called names, literals."""
-    out = {"w:" + w for w in vocabulary(unit.identifiers)}
+    """The identity features of a unit: identifier words, called names, literals.
+
+    The parameters it only passes on (``Unit.forwarded``) are left out: they are the interface of
+    what it calls, shared by every function that forwards the same options, not its own identity.
+    """
+    own = [i for i in unit.identifiers if i not in unit.forwarded] if unit.forwarded else unit.identifiers
+    out = {"w:" + w for w in vocabulary(own)}
     out.update("c:" + c for c in unit.calls)
     out.update("l:" + lit for lit in unit.literals)
     return out
@@ -83,6 +88,7 @@ class Identity:
 
     def __init__(self, units: Sequence[Unit]) -> None:
         sets = [features(u) for u in units]
+        word_sets = [vocabulary(u.identifiers) for u in units]
         self.sizes = np.array([u.n_tokens for u in units], dtype=np.int64)
         df = Counter(f for s in sets for f in s)
         names = sorted(df)
@@ -95,9 +101,11 @@ class Identity:
         #: sqrt(weight) per present feature: a product of two rows sums the shared weight
         self.weighted = sparse.csr_matrix((np.sqrt(weight[cols]), (rows, cols)), shape=shape)
         self.total: Floats = np.asarray(self.weighted.multiply(self.weighted).sum(axis=1), dtype=np.float64).ravel()
-        is_word = np.array([f.startswith("w:") for f in names], dtype=bool)
-        word_cols = is_word[cols] if len(cols) else np.zeros(0, dtype=bool)
-        self.words = sparse.csr_matrix((np.ones(int(word_cols.sum())), (rows[word_cols], cols[word_cols])), shape=shape)
+        # every identifier word, passed on or not: what the verified similarity's vocabulary part counted
+        vocab = {w: k for k, w in enumerate(sorted({w for s in word_sets for w in s}))}
+        word_rows = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in word_sets])
+        word_cols = np.fromiter((vocab[w] for s in word_sets for w in sorted(s)), dtype=np.int64, count=len(word_rows))
+        self.words = sparse.csr_matrix((np.ones(len(word_rows)), (word_rows, word_cols)), shape=(n, max(len(vocab), 1)))
         self.word_counts: Floats = np.asarray(self.words.sum(axis=1), dtype=np.float64).ravel()
 
     def _shared(self, matrix: sparse.csr_matrix, a: Ints, b: Ints) -> Floats:
