@@ -470,7 +470,7 @@ def test_summary_and_formats(repo: Path, tmp_path: Path) -> None:
     assert code == 1
     first = out.splitlines()[0]
     assert first.startswith(
-        "::warning file=services/billing/signin.py,line=5,endLine=16,title=New duplicate of `sign_in`::"
+        "::error file=services/billing/signin.py,line=5,endLine=16,title=New duplicate of `sign_in`::"
     ), out
     assert "reuse services/identity/auth.py:5-16 `login` [identity]" in first
     md = summary.read_text(encoding="utf-8")
@@ -556,7 +556,7 @@ def test_annotations_and_markdown_escape_hostile_names() -> None:
     line = rendered("github", report)
     # one line: a newline in a name cannot end this command and start another
     assert line.count("\n") == 1 and "`x%0A::error::owned|<b>` (9 lines)" in line
-    assert line.startswith("::warning file=a%2Cb%3Ac%25d.py,line=1,endLine=9,title=New duplicate of `x%0A%3A%3Aerror")
+    assert line.startswith("::error file=a%2Cb%3Ac%25d.py,line=1,endLine=9,title=New duplicate of `x%0A%3A%3Aerror")
     md = rendered("markdown", report)
     rows = [r for r in md.splitlines() if r.startswith("| `")]
     assert len(rows) == 1 and rows[0].count(" | ") == 3  # pipes in names and paths do not add columns

@@ -155,3 +155,75 @@ def test_missing_destination_folder_fails_before_the_scan(tmp_path: Path, comman
     res = CliRunner().invoke(cli, [command, str(tmp_path / "missing-src"), "-o", str(tmp_path / "nodir" / "r.json")])
     # the destination is checked before the PATHS are even looked at
     _one_line_error(res, f"folder {tmp_path / 'nodir'} does not exist")
+
+
+# ---------------------------------------------------------------- one severity in every CI format
+
+
+def _ci_all_formats(repo: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, str]]:
+    """Exit code and the report in every CI format, for one change."""
+    outs: dict[str, str] = {}
+    codes = set()
+    for fmt, name in (("text", "c.txt"), ("github", "c.github"), ("sarif", "c.sarif"), ("markdown", "c.md")):
+        out = tmp_path / name
+        res = CliRunner().invoke(cli, ["ci", str(repo), "--base", "main", "--format", fmt, "-o", str(out), "-q",
+                                       "--jobs", "1", *extra])  # fmt: skip
+        codes.add(res.exit_code)
+        outs[fmt] = out.read_text(encoding="utf-8")
+    assert len(codes) == 1, codes
+    return codes.pop(), outs
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "text", "github", "sarif", "md"),
+    [
+        ((), 1, ": error: new duplicate", "::error ", "error", "The gate **fails**"),
+        (("--max-new", "1"), 0, ": warning: new duplicate", "::warning ", "warning", "The gate **passes**"),
+        (("--fail-on", "lines=50"), 0, ": note: new duplicate", "::notice ", "note", "The gate **passes**"),
+    ],
+)
+def test_ci_formats_agree_on_severity_with_the_gate(
+    tmp_path: Path, extra: tuple[str, ...], code: int, text: str, github: str, sarif: str, md: str
+) -> None:
+    import json
+
+    from test_ci_gate import SIGN_IN, commit, make_repo
+
+    repo = make_repo(tmp_path)
+    write(repo, "services/billing/signin.py", SIGN_IN)
+    commit(repo, "billing: own sign-in")
+    got, outs = _ci_all_formats(repo, tmp_path, *extra)
+    assert got == code
+    assert text in outs["text"] and outs["text"].count("new duplicate [") == 1, outs["text"]
+    assert outs["github"].startswith(github), outs["github"]
+    (result,) = json.loads(outs["sarif"])["runs"][0]["results"]
+    assert result["level"] == sarif
+    assert md in outs["markdown"]
+
+
+def test_pr_markdown_names_the_copy_to_reuse_once(tmp_path: Path) -> None:
+    from test_ci_gate import SIGN_IN, commit, make_repo
+
+    repo = make_repo(tmp_path)
+    write(repo, "services/billing/signin.py", SIGN_IN)
+    commit(repo, "billing: own sign-in")
+    _, outs = _ci_all_formats(repo, tmp_path)
+    (row,) = [line for line in outs["markdown"].splitlines() if line.startswith("| `services/billing/signin.py")]
+    assert row.count("services/identity/auth.py:5-16") == 1, row
+    _new, duplicates, similarity, reuse = (c.strip() for c in row.strip("|").split(" | "))
+    assert duplicates == "1 existing copy [auth]" and similarity == "1.00"
+    assert reuse.startswith("`services/identity/auth.py:5-16` `login` (identity)")
+
+
+def test_opportunity_and_adoption_count_the_same_teams(acme: Path) -> None:
+    """The platform team's own package is the platform: neither "a team with a copy" nor "rolling its own"."""
+    import json
+
+    res = CliRunner().invoke(cli, ["opportunities", str(acme), "--format", "json", "-q", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    (auth,) = [o for o in data["opportunities"] if o["category"] == "auth"]
+    (adoption,) = [a for a in data["adoption"] if a["category"] == "auth"]
+    assert auth["teams"] == adoption["rolling_their_own"]
+    assert "platform-team" not in auth["teams"] and auth["why"]["teams"] == 6
+    assert auth["why"]["platform_instances"] == 2 and auth["instances"] == 8  # its copies still count as copies

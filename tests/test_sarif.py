@@ -65,7 +65,7 @@ def test_sarif_of_a_pasted_login_is_valid_and_points_at_the_original(validator: 
     (run,) = data["runs"]
     assert run["tool"]["driver"]["rules"][0]["id"] == "new-duplicate"
     (result,) = run["results"]
-    assert result["ruleId"] == "new-duplicate" and result["level"] == "warning"
+    assert result["ruleId"] == "new-duplicate" and result["level"] == "error"  # the gate fails
     phys = result["locations"][0]["physicalLocation"]
     assert phys == {
         "artifactLocation": {"uri": "services/billing/signin.py", "uriBaseId": "%SRCROOT%"},
