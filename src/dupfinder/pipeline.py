@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from dupfinder import cache as cache_mod
-from dupfinder.analyse.batch import Keyed, Progress, analysed, file_keys
+from dupfinder.analyse.batch import Keyed, analysed, file_keys
 from dupfinder.analyse.read import attach_code
 from dupfinder.config import ScanConfig
 from dupfinder.discover.distributed import discover_distributed
@@ -38,6 +38,7 @@ from dupfinder.rules.loading import load_ruleset
 from dupfinder.similarity.block_clusters import FileStream, find_block_clusters
 from dupfinder.similarity.find import find_clusters
 from dupfinder.similarity.index import check_storage, redis_storage_config
+from dupfinder.support.progress import Progress, stage
 
 
 def _storage(lsh_storage: str | Mapping[str, object] | None) -> dict[str, object] | None:
@@ -138,14 +139,17 @@ def scan_discovered(
         got = _gather(disc, config, progress, runners, cache, memo, units_out if units_out is not None else [])
         unit_sigs = np.frombuffer(b"".join(got.signatures), dtype="<u4").reshape(-1, config.num_perm)
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
-                              snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus)  # fmt: skip
-        blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
+                              snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus,
+                              progress=progress)  # fmt: skip
+        with stage(progress, "blocks"):
+            blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
         if streams_out is not None:
             streams_out.update((f.path, f.stream) for f in got.streams)
         found = tuple(sorted((*found, *blocks), key=lambda c: (-len(c.instances), -c.lines, c.id)))
         stats = ScanStats(files=got.files, units=len(got.units), lines=got.lines,
                           skipped=tuple(sorted(got.skipped, key=lambda s: (s.path, s.reason))))  # fmt: skip
-        result = cache_mod.ScanMemo(stats, attach_code(found, disc.base), got.file_imports)
+        with stage(progress, "excerpts"):
+            result = cache_mod.ScanMemo(stats, attach_code(found, disc.base), got.file_imports)
         if cache is not None and memo.key and got.reusable and focus is None:
             cache.put_result(memo.key, memo.digest, result)
     finally:
@@ -186,15 +190,17 @@ def scan(
     if executor == "dask" and len(paths) > 1:  # one cluster for discovery and analysis
         runner = make_executor("dask", config.jobs, scheduler)
         try:
-            disc = discover_distributed(paths, config, runner)
+            with stage(progress, "discover"):
+                disc = discover_distributed(paths, config, runner)
             return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=runner,
                                    lsh_storage=lsh_storage, units_out=units_out)  # fmt: skip
         finally:
             runner.close()
-    if isinstance(executor, DaskExecutor) and len(paths) > 1:
-        disc = discover_distributed(paths, config, executor)
-    else:
-        disc = discover(paths, config)
+    with stage(progress, "discover"):
+        if isinstance(executor, DaskExecutor) and len(paths) > 1:
+            disc = discover_distributed(paths, config, executor)
+        else:
+            disc = discover(paths, config)
     return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=executor, scheduler=scheduler,
                            lsh_storage=lsh_storage, units_out=units_out)  # fmt: skip
 
@@ -211,6 +217,7 @@ def enrich_result(
     cache_dir: str | None = None,
     jobs: int = 1,
     units: Sequence[Unit] = (),
+    progress: Progress | None = None,
 ) -> tuple[ScanResult, tuple[str, ...]]:
     """Teams, categories, opportunities and adoption for a scan (categories on ``jobs`` local
     processes when there are many clusters); also the owner-file warnings."""
@@ -218,18 +225,19 @@ def enrich_result(
     from dupfinder.ownership.churn import git_churn
     from dupfinder.ownership.resolver import build_resolver
 
-    resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
-    churn = None
-    if teams.churn:
-        paths = {i.path for c in result.clusters for i in c.instances}
-        churn = git_churn(result.base, paths) or None
+    with stage(progress, "owners"):
+        resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
+        churn = None
+        if teams.churn:
+            paths = {i.path for c in result.clusters for i in c.instances}
+            churn = git_churn(result.base, paths) or None
     warnings = list(resolver.warnings)
     if teams.teams_file:
         from dupfinder.ownership.teamsfile import unmatched_teams
 
         seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
         warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
-    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units)
+    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units, progress)
     return enriched, tuple(warnings)
 
 
@@ -250,4 +258,4 @@ def analyse_codebase(
     units: list[Unit] | None = [] if teams.capabilities else None
     result = scan(paths, config, progress, units_out=units, **scan_options)
     jobs = min(config.effective_jobs, os.cpu_count() or 1)  # categories run on this machine's cores
-    return enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or ())
+    return enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or (), progress)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from dupfinder import cache as cache_mod
@@ -24,9 +24,8 @@ from dupfinder.executors import Runners, SerialExecutor
 from dupfinder.model import FileResult, SourceFile
 from dupfinder.similarity import signatures
 from dupfinder.similarity.normalize import vocabulary
+from dupfinder.support.progress import Progress
 
-#: progress callback: (stage, done, total)
-Progress = Callable[[str, int, int], None]
 #: every file's cache key and what the file was when read (None, None for one that cannot be read)
 Keyed = tuple[list[bytes | None], list[tuple[int, int, int] | None]]
 

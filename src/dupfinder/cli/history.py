@@ -31,6 +31,7 @@ def history(**params: Any) -> None:
     from dupfinder.history.clones import clone_history
     from dupfinder.model import HistoryReport, Unit
     from dupfinder.pipeline import enrich_result, scan_discovered
+    from dupfinder.support.progress import stage
 
     if len(params["paths"]) != 1:
         raise DupfinderError("history takes one PATH: a folder inside a git repository")
@@ -38,9 +39,11 @@ def history(**params: Any) -> None:
     chosen = settings(params)
     units: list[Unit] = []
     with progress_bar(chosen.quiet) as progress:
-        result = scan_discovered(discover([path], chosen.config), chosen.config, progress, units_out=units,
+        with stage(progress, "discover"):
+            disc = discover([path], chosen.config)
+        result = scan_discovered(disc, chosen.config, progress, units_out=units,
                                  **chosen.runtime.scan_kwargs())  # fmt: skip
-        enriched, warnings = enrich_result(result, chosen.rules, chosen.teams)
+        enriched, warnings = enrich_result(result, chosen.rules, chosen.teams, progress=progress)
         found = clone_history(path, enriched.clusters, units, chosen.config, params["tip"], progress)
     for warning in warnings:
         click.echo(f"dupfinder: warning: {warning}", err=True)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from dupfinder.cli.options import scan_options
-from dupfinder.cli.output import emit_report, output_format, wrote
+from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
 from dupfinder.cli.scan import run
 from dupfinder.model import ScanResult
 
@@ -48,6 +48,8 @@ def selected(result: ScanResult, params: dict[str, Any]) -> ScanResult:
 def opportunities(**params: Any) -> None:
     """Rank the code that several teams keep writing again, as platform opportunities."""
     fmt = output_format(params["fmt"], params["output"], sorted(FORMATS), "text")
-    result = selected(run(params), params)
-    emit_report(FORMATS[fmt], result, params["output"])
+    with progress_bar(params["quiet"]) as progress:
+        result = selected(run(params, progress), params)
+        text = render_report(FORMATS[fmt], result, progress=progress)
+    emit_text(text, params["output"])
     wrote(params["output"], result)

@@ -15,7 +15,7 @@ import click
 
 from dupfinder.cli.opportunities import ranking_options, selected
 from dupfinder.cli.options import scan_options
-from dupfinder.cli.output import emit_report, output_format, wrote
+from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
 from dupfinder.cli.scan import run
 from dupfinder.errors import DupfinderError
 from dupfinder.model import RepoRef, ReportOptions, TrendPoint
@@ -81,7 +81,9 @@ def report(**params: Any) -> None:
     if params["link_template"]:
         check_link_template(params["link_template"])  # fail before a long scan
     trend = load_trend(params["trend_file"]) if params["trend_file"] else ()
-    result = selected(run(params), params)
-    repos = repo_refs(result) if params["link_template"] else ()
-    emit_report(fmt, result, params["output"], options_of(params, repos, trend))
+    with progress_bar(params["quiet"]) as progress:
+        result = selected(run(params, progress), params)
+        repos = repo_refs(result) if params["link_template"] else ()
+        text = render_report(fmt, result, options_of(params, repos, trend), progress)
+    emit_text(text, params["output"])
     wrote(params["output"], result)

@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from dupfinder.analyse.batch import Progress
 from dupfinder.cli.options import Settings, scan_options, settings
-from dupfinder.cli.output import emit_report, output_format, progress_bar, wrote
+from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
 from dupfinder.model import ScanResult
+from dupfinder.support.progress import Progress
 
 FORMATS = {"text": "text", "json": "json"}
 
@@ -25,11 +25,9 @@ def analysed(chosen: Settings, progress: Progress | None) -> ScanResult:
     return result
 
 
-def run(params: dict[str, Any]) -> ScanResult:
-    """The analysis the shared options in ``params`` ask for, with a progress bar on a terminal."""
-    chosen = settings(params)
-    with progress_bar(chosen.quiet) as progress:
-        return analysed(chosen, progress)
+def run(params: dict[str, Any], progress: Progress | None = None) -> ScanResult:
+    """The analysis the shared options in ``params`` ask for, each stage told to ``progress``."""
+    return analysed(settings(params), progress)
 
 
 @click.command()
@@ -40,6 +38,8 @@ def run(params: dict[str, Any]) -> ScanResult:
 def scan(**params: Any) -> None:
     """Scan PATHS for clusters of similar code."""
     fmt = output_format(params["fmt"], params["output"], list(FORMATS), "text")
-    result = run(params)
-    emit_report(FORMATS[fmt], result, params["output"])
+    with progress_bar(params["quiet"]) as progress:
+        result = run(params, progress)
+        text = render_report(FORMATS[fmt], result, progress=progress)
+    emit_text(text, params["output"])
     wrote(params["output"], result)

@@ -45,7 +45,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from dupfinder import languages
-from dupfinder.analyse.batch import Progress
 from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import ScanConfig
 from dupfinder.gate.history import UnitSimilarity, instance_key
@@ -62,6 +61,7 @@ from dupfinder.model import (
     Unit,
 )
 from dupfinder.support import git
+from dupfinder.support.progress import Progress
 
 _GIT_TIMEOUT_S = 600
 

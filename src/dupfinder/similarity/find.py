@@ -39,6 +39,7 @@ from dupfinder.similarity.identity import Identity, judged
 from dupfinder.similarity.index import Bands, Pairs, candidate_pair_codes, lsh_params, lsh_threshold
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, Verifier
+from dupfinder.support.progress import Progress, stage
 
 Signatures = npt.NDArray[np.uint32]
 
@@ -193,6 +194,7 @@ def find_clusters(
     snapshot_name: Sequence[str] = (),
     runners: Runners | None = None,
     focus: Collection[str] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Cluster, ...]:
     """Clusters among ``units``: the similarity half of the pipeline.
 
@@ -201,24 +203,28 @@ def find_clusters(
     roots): where the last similarity graph of that scan is kept and reused;
     ``executor``: where many candidate pairs are verified in parallel; ``focus``: paths -- only the
     clusters that may hold a unit of one of them are built (each exactly as without a focus), and
-    the others are left out (what the CI gate needs: it reports on copies in changed files).
+    the others are left out (what the CI gate needs: it reports on copies in changed files);
+    ``progress``: told of the stages (index, verify, cluster).
     """
     if runners is None and executor is not None:
         runners = Runners(executor, config.jobs, None)
-    nodes = _nodes(units, unit_signatures, config)
-    last = _last_graph(nodes, config, cache, snapshot_name)
-    fresh, everyone = _fresh_edges(nodes, config, storage_config, runners, last.only)
-    edges = sorted([*last.kept, *fresh])
-    if last.key:
-        assert cache is not None
-        cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
-    identity = Identity(nodes.reps)
-    if focus is not None:
-        focused = _focused_nodes(units, nodes, focus)
-        edges = _around(edges, focused, len(nodes.keys))
+    with stage(progress, "index"):
+        nodes = _nodes(units, unit_signatures, config)
+        last = _last_graph(nodes, config, cache, snapshot_name)
+    with stage(progress, "verify"):  # the LSH candidates are found and checked together
+        fresh, everyone = _fresh_edges(nodes, config, storage_config, runners, last.only)
+        edges = sorted([*last.kept, *fresh])
+        if last.key:
+            assert cache is not None
+            cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
+    with stage(progress, "cluster"):
+        identity = Identity(nodes.reps)
+        repeated_only = None
+        if focus is not None:
+            repeated_only = _focused_nodes(units, nodes, focus)
+            edges = _around(edges, repeated_only, len(nodes.keys))
         return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone,
-                        identity, repeated_only=focused)  # fmt: skip
-    return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone, identity)
+                        identity, repeated_only=repeated_only)  # fmt: skip
 
 
 def _focused_nodes(units: Sequence[Unit], nodes: _Nodes, focus: Collection[str]) -> set[int]:
