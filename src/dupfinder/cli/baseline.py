@@ -6,15 +6,20 @@ from typing import Any
 
 import click
 
-from dupfinder.cli.options import options_without_paths, settings
+from dupfinder.cli.options import TEAM_PARAMS, Command, examples, options_without_paths, settings
 from dupfinder.cli.output import check_destination, emit_text, plural, progress_bar, rendered, wrote_counts
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "dupfinder baseline . -o .dupfinder-baseline.json", "dupfinder ci . --baseline .dupfinder-baseline.json"
+    ),
+)
 @click.argument("path", required=False, default=".", type=click.Path(path_type=str))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
               help="Write the baseline here (default: standard output).")  # fmt: skip
-@options_without_paths
+@options_without_paths(leave_out=TEAM_PARAMS)
 def baseline(**params: Any) -> None:
     """Record the units and clone clusters of PATH, for dupfinder ci --baseline FILE."""
     from dupfinder.gate.baseline import write

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from dupfinder.cli.options import scan_options, settings
+from dupfinder.cli.options import Command, examples, scan_options, settings
 from dupfinder.cli.output import emit_report, progress_bar
 from dupfinder.errors import DupfinderError
 
@@ -14,7 +14,9 @@ from dupfinder.errors import DupfinderError
 FORMATS = {"text": "history-text", "json": "history-json", "markdown": "history-markdown"}
 
 
-@click.command()
+@click.command(
+    cls=Command, epilog=examples("dupfinder history .", "dupfinder history . --format markdown -o history.md")
+)
 @scan_options
 @click.option("--rev", "tip", default="HEAD", show_default=True, help="Where the history ends.")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dupfinder.cli.options import scan_options
+from dupfinder.cli.options import Command, examples, scan_options
 from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
 from dupfinder.cli.scan import run
 from dupfinder.model import ScanResult
@@ -39,7 +39,13 @@ def selected(result: ScanResult, params: dict[str, Any]) -> ScanResult:
     return replace(result, opportunities=tuple(kept[:top] if top else kept))
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "dupfinder opportunities . --teams teams.yaml",
+        "dupfinder opportunities packages/ --team-fallback depth:1 --top 10",
+    ),
+)
 @scan_options
 @ranking_options
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None,

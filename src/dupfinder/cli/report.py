@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from dupfinder.cli.opportunities import ranking_options, selected
-from dupfinder.cli.options import scan_options
+from dupfinder.cli.options import Command, examples, scan_options
 from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
 from dupfinder.cli.scan import run
 from dupfinder.errors import DupfinderError
@@ -65,7 +65,12 @@ def options_of(params: dict[str, Any], repos: Sequence[RepoRef], trend: Sequence
     )
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "dupfinder report . --teams teams.yaml -o report.html", "dupfinder report . --format markdown -o report.md"
+    ),
+)
 @scan_options
 @ranking_options
 @report_options

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from dupfinder.cli.options import Settings, scan_options, settings
+from dupfinder.cli.options import Command, Settings, examples, scan_options, settings
 from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
 from dupfinder.model import ScanResult
 from dupfinder.support.progress import Progress
@@ -30,7 +30,10 @@ def run(params: dict[str, Any], progress: Progress | None = None) -> ScanResult:
     return analysed(settings(params), progress)
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    epilog=examples("dupfinder scan src/", "dupfinder scan services/ --team-fallback depth:1 -o clusters.json"),
+)
 @scan_options
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
               help="Report format [default: from the -o suffix (.txt, .json), else text].")  # fmt: skip

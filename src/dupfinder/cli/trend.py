@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dupfinder.cli.options import scan_options, settings
+from dupfinder.cli.options import Command, examples, scan_options, settings
 from dupfinder.cli.output import emit_report, output_format, progress_bar
 from dupfinder.cli.report import options_of, report_options
 from dupfinder.errors import DupfinderError
@@ -18,7 +18,12 @@ from dupfinder.reporters.common import check_link_template
 FORMATS = {"table": "trend-table", "json": "trend-json", "html": "html"}
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "dupfinder trend . --revs 12", "dupfinder trend . --since 2026-01-01 --every 4w --format json -o trend.json"
+    ),
+)
 @scan_options
 @report_options
 @click.option(
