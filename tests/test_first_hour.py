@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -230,3 +231,33 @@ def test_opportunity_and_adoption_count_the_same_teams(acme: Path) -> None:
     assert auth["teams"] == adoption["rolling_their_own"]
     assert "platform-team" not in auth["teams"] and auth["why"]["teams"] == 6
     assert auth["why"]["platform_instances"] == 2 and auth["instances"] == 8  # its copies still count as copies
+
+
+def _five_packages(root: Path) -> Path:
+    for name in ("alpha", "beta", "gamma", "delta", "epsilon"):
+        write(root, f"{name}/{name}/settings.py", CODE)
+    return root
+
+
+def test_one_team_owning_everything_hints_at_team_fallback_depth_1(tmp_path: Path) -> None:
+    root = _five_packages(tmp_path / "packages")  # five package folders, none a git repository
+    res = CliRunner().invoke(cli, ["opportunities", str(root), "--no-cache"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("no platform opportunities")
+    hints = [line for line in res.stderr.splitlines() if "all code belongs to one team" in line]
+    assert hints == [
+        "dupfinder: warning: all code belongs to one team (packages), so no opportunity can span teams: name the"
+        " teams with --teams FILE, or --team-fallback depth:1 to make each of the 5 top folders a team"
+    ]
+    split = CliRunner().invoke(cli, ["opportunities", str(root), "--no-cache", "--team-fallback", "depth:1",
+                                     "--format", "json"])  # fmt: skip
+    assert split.exit_code == 0, split.output
+    assert "one team" not in split.stderr
+    (top,) = json.loads(split.stdout)["opportunities"]
+    assert sorted(top["teams"]) == ["alpha", "beta", "delta", "epsilon", "gamma"]
+
+
+def test_no_one_team_hint_when_teams_are_known(acme: Path) -> None:
+    res = CliRunner().invoke(cli, ["scan", str(acme), "--no-cache"])
+    assert res.exit_code == 0
+    assert "one team" not in res.stderr

@@ -224,6 +224,7 @@ def enrich_result(
     from dupfinder.opportunities.enrich import enrich
     from dupfinder.ownership.churn import git_churn
     from dupfinder.ownership.resolver import build_resolver
+    from dupfinder.ownership.single import one_team_hint
 
     with stage(progress, "owners"):
         resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
@@ -238,7 +239,8 @@ def enrich_result(
         seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
         warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
     enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units, progress)
-    return enriched, tuple(warnings)
+    hint = one_team_hint(enriched.file_teams, teams.fallback)
+    return enriched, tuple(warnings) + ((hint,) if hint else ())
 
 
 def analyse_codebase(
