@@ -195,13 +195,39 @@ def test_thousands_of_clusters_keep_the_file_small() -> None:
 # ---------------------------------------------------------------- the browser
 
 
+@pytest.mark.parametrize(
+    ("chromium", "driver", "why"),
+    [
+        ("/usr/bin/chromium", "/usr/bin/chromedriver", None),
+        ("/usr/bin/chromium", None, "chromium-driver is not installed (apt-get install chromium-driver;"),
+        (None, "/usr/bin/chromedriver", "chromium is not installed (apt-get install chromium;"),
+        (None, None, "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver;"),
+    ],
+)
+def test_the_skip_message_names_what_is_missing(chromium: str | None, driver: str | None, why: str | None) -> None:
+    got = missing_browser(chromium, driver)
+    assert got == why if why is None else (got is not None and got.startswith(why))
+
+
+def missing_browser(chromium: str | None, driver: str | None) -> str | None:
+    """Why the browser tests cannot run (naming exactly what is missing), or None when they can."""
+    absent = [name for name, found in (("chromium", chromium), ("chromium-driver", driver)) if found is None]
+    if not absent:
+        return None
+    verb = "is" if len(absent) == 1 else "are"
+    return (f"{' and '.join(absent)} {verb} not installed"
+            f" (apt-get install {' '.join(absent)}; .ci/run installs them from Debian's packages)")  # fmt: skip
+
+
 def _driver() -> Any:
     chromium = shutil.which("chromium")
     driver = shutil.which("chromedriver") or (
         "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None
     )
-    if chromium is None or driver is None:
-        pytest.skip("chromium and chromium-driver are not installed (.ci/run installs them from Debian's packages)")
+    why = missing_browser(chromium, driver)
+    if why is not None:
+        pytest.skip(why)
+    assert chromium is not None and driver is not None
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
