@@ -261,3 +261,26 @@ def test_no_one_team_hint_when_teams_are_known(acme: Path) -> None:
     res = CliRunner().invoke(cli, ["scan", str(acme), "--no-cache"])
     assert res.exit_code == 0
     assert "one team" not in res.stderr
+
+
+def test_opportunities_text_shows_label_teams_top_copies_and_whole_evidence(acme: Path) -> None:
+    from dupfinder.reporters.ranking import WIDTH
+
+    text = CliRunner().invoke(cli, ["opportunities", str(acme), "--no-cache"]).stdout
+    report = json.loads(CliRunner().invoke(cli, ["scan", str(acme), "--no-cache", "--format", "json"]).stdout)
+    data = json.loads(CliRunner().invoke(cli, ["opportunities", str(acme), "--no-cache", "--format", "json"]).stdout)
+    blocks = text.split("\n\nplatform adoption:")[0].split("\n\n")
+    assert len(blocks) == len(data["opportunities"]) > 0
+    evidence = {c["id"]: c.get("evidence", []) for c in report["clusters"]}
+    for block, o in zip(blocks, data["opportunities"], strict=True):
+        flat = " ".join(block.split())
+        assert block.startswith(f"#{o['rank']}  {o['label']}: {len(o['teams'])} teams, ")
+        assert "(uncategorised)" not in block and " - " not in block
+        assert f"teams {', '.join(o['teams'])}" in flat
+        copies = flat.split("top copies ", 1)[1].split(" evidence ")[0].split(" (and")[0].split(", ")
+        known = {f"{e['path']}:{e['start_line']}" for e in o["evidence"]}
+        assert len(copies) == 3 and set(copies) <= known
+        strongest = evidence[o["cluster_ids"][0]][:2]  # the first cluster's two strongest, whole
+        assert strongest and f"evidence {'; '.join(strongest)}" in flat  # wrapped rather than cut
+        assert "..." not in block
+        assert all(len(line) <= WIDTH for line in block.splitlines())
