@@ -131,6 +131,22 @@ def test_output_suffix_decides_the_format_and_one_line_says_what_was_written(
     assert res.stderr.splitlines() == [f"dupfinder: wrote {out} (1 cluster, 1 opportunity)"]
 
 
+def test_baseline_says_what_it_wrote_in_the_same_words(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "src")
+    out = tmp_path / "base.json"
+    res = CliRunner().invoke(cli, ["baseline", str(root), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    from dupfinder.gate.baseline import load
+
+    known = load(str(out))
+    units, clusters = len(known.units), len(known.clusters)
+    assert res.stderr.splitlines() == [
+        f"dupfinder: wrote {out} ({units} unit{'s' * (units != 1)}, {clusters} cluster{'s' * (clusters != 1)})"
+    ]
+    missing = CliRunner().invoke(cli, ["baseline", str(root), "-o", str(tmp_path / "nodir" / "b.json")])
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr  # checked before the scan
+
+
 @pytest.mark.parametrize(("command", "name"), [("report", "r.pdf"), ("report", "r.txt"), ("scan", "s.html"),
                                                ("opportunities", "o.sarif"), ("ci", "c.xml")])  # fmt: skip
 def test_output_suffix_no_format_stands_for_is_a_usage_error(tmp_path: Path, command: str, name: str) -> None:
