@@ -300,3 +300,12 @@ def test_opportunities_text_shows_label_teams_top_copies_and_whole_evidence(acme
         assert strongest and f"evidence {'; '.join(strongest)}" in flat  # wrapped rather than cut
         assert "..." not in block
         assert all(len(line) <= WIDTH for line in block.splitlines())
+
+
+def test_no_one_team_hint_when_nothing_is_copied(tmp_path: Path) -> None:
+    root = tmp_path / "packages"
+    write(root, "alpha/alpha/settings.py", CODE)
+    write(root, "beta/beta/other.py", "def other(x):\n    return x + 1\n")
+    res = CliRunner().invoke(cli, ["scan", str(root), "--no-cache"])
+    assert res.exit_code == 0
+    assert res.stderr == ""

@@ -34,6 +34,7 @@ from dupfinder.discover.distributed import discover_distributed
 from dupfinder.discover.walk import Discovery, discover
 from dupfinder.executors import DaskExecutor, Executor, Runners, make_executor
 from dupfinder.model import RuleSet, ScanResult, ScanStats, Skip, TeamOptions, TokenStream, Unit
+from dupfinder.ownership.single import one_team_hint
 from dupfinder.rules.loading import load_ruleset
 from dupfinder.similarity.block_clusters import FileStream, find_block_clusters
 from dupfinder.similarity.find import find_clusters
@@ -224,7 +225,6 @@ def enrich_result(
     from dupfinder.opportunities.enrich import enrich
     from dupfinder.ownership.churn import git_churn
     from dupfinder.ownership.resolver import build_resolver
-    from dupfinder.ownership.single import one_team_hint
 
     with stage(progress, "owners"):
         resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
@@ -239,8 +239,7 @@ def enrich_result(
         seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
         warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
     enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units, progress)
-    hint = one_team_hint(enriched.file_teams, teams.fallback)
-    return enriched, tuple(warnings) + ((hint,) if hint else ())
+    return enriched, tuple(warnings)
 
 
 def analyse_codebase(
@@ -252,7 +251,8 @@ def analyse_codebase(
     progress: Progress | None = None,
     **scan_options: Any,
 ) -> tuple[ScanResult, tuple[str, ...]]:
-    """Scan ``paths`` and attribute, categorise and rank what it finds."""
+    """Scan ``paths`` and attribute, categorise and rank what it finds; also the warnings (the owner
+    files', and a hint when all the code belongs to one team)."""
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)
     teams = teams or TeamOptions()
@@ -260,4 +260,7 @@ def analyse_codebase(
     units: list[Unit] | None = [] if teams.capabilities else None
     result = scan(paths, config, progress, units_out=units, **scan_options)
     jobs = min(config.effective_jobs, os.cpu_count() or 1)  # categories run on this machine's cores
-    return enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or (), progress)
+    enriched, warnings = enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or (), progress)
+    # only when something is copied: then one team hides what would span teams
+    hint = one_team_hint(enriched.file_teams, teams.fallback) if enriched.clusters else None
+    return enriched, warnings + ((hint,) if hint else ())
