@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -138,3 +139,123 @@ def test_scan_json_has_no_history_field(repo: Path) -> None:
     assert res.exit_code == 0, res.output
     assert all("history" not in c for c in json.loads(res.output)["clusters"])
     assert subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True).stdout == b""
+
+
+# ---------------------------------------------------------------- scan --history, report --history
+
+
+def invoke(*args: str) -> Any:
+    res = CliRunner().invoke(cli, [*args, "--jobs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    return res
+
+
+@pytest.fixture
+def fixed(repo: Path) -> Path:
+    write(repo, PATHS[0], FIXED)
+    commit(repo, "billing: retry on 429")
+    return repo
+
+
+@needs_git
+def test_scan_history_json_has_the_same_history_as_the_history_command(fixed: Path) -> None:
+    before = git(fixed, "status", "--porcelain=v1", "--ignored")
+    scanned = json.loads(invoke("scan", str(fixed), "--history", "--format", "json").stdout)
+    assert git(fixed, "status", "--porcelain=v1", "--ignored") == before
+    h = only_cluster(scanned)["history"]
+    assert h == only_cluster(history_json(fixed))["history"]
+    (fix,) = h["divergent_fixes"]
+    assert [i["path"] for i in fix["changed"]] == [PATHS[0]]
+    assert sorted(i["team"] for i in fix["not_changed"]) == ["identity", "shipping"]
+    assert scanned["history"] == {"repo": "repo", "tip": sha(fixed), "commits": 4}
+    again = invoke("scan", str(fixed), "--history", "--format", "json").stdout
+    assert again == json.dumps(scanned, indent=2, ensure_ascii=False) + "\n"
+
+
+@needs_git
+def test_scan_history_text_adds_a_line_per_cluster(fixed: Path) -> None:
+    out = invoke("scan", str(fixed), "--history").stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("  history: "))
+    assert f"first seen {sha(fixed, 'HEAD~3')[:12]}" in line and "origin services/billing/http.py:5-16" in line
+    assert "copies 1 -> 2 -> 3" in line and f"1 fixed in one place only ({sha(fixed)[:12]})" in line
+
+
+@needs_git
+def test_report_history_markdown_lists_the_divergent_fixes(fixed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    invoke("report", str(fixed), "--history", "-o", str(out))
+    md = out.read_text()
+    section = md[md.index("## Fixed in one place only") :]
+    row = next(ln for ln in section.splitlines() if ln.startswith(f"| `{sha(fixed)[:12]}`"))
+    assert "billing: retry on 429" in row and "`fetch_with_retry`" in row
+    changed, left = row.split(" | ")[3:5]
+    assert "services/billing/http.py:5-16 \\[billing\\]" in changed
+    assert "identity/http.py" in left and "shipping/http.py" in left and "billing" not in left
+    plain = tmp_path / "plain.md"
+    invoke("report", str(fixed), "-o", str(plain))
+    assert "Fixed in one place only" not in plain.read_text()
+
+
+@needs_git
+def test_report_history_html_has_a_timeline_and_the_fixed_in_one_place_list(fixed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    invoke("report", str(fixed), "--history", "-o", str(out))
+    page = out.read_text()
+    section = page[page.index('<section id="history"') : page.index("</section>", page.index('<section id="history"'))]
+    listed = section[section.index('id="fixed-in-one-place"') : section.index("Timelines")]
+    assert "Fixed in one place only (1)" in listed and "billing: retry on 429" in listed
+    assert "services/identity/http.py:5-16 [identity]" in listed
+    assert "resp.status_code == 429" in listed  # the change itself
+    (svg,) = [s for s in section.split("<svg")[1:]]
+    assert svg.count("<circle") == 3  # one first appearance per copy
+    assert svg.count('stroke="#d62728"') == 1  # the fix that reached one copy
+    invoke("report", str(fixed), "-o", str(tmp_path / "plain.html"))
+    assert 'id="history"' not in (tmp_path / "plain.html").read_text()
+
+
+@needs_git
+def test_history_across_two_repositories_compares_their_copies_on_one_timeline(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    repos = {}
+    for n, team in enumerate(("billing", "shipping")):
+        r = org / team
+        r.mkdir(parents=True)
+        git(r, "init", "-q", "-b", "main")
+        git(r, "config", "user.email", "dev@example.com")
+        git(r, "config", "user.name", "Dev")
+        write(r, "http.py", FETCH)
+        # the shipping copy is a day older than the billing one: committer dates order the repositories
+        env_date = f"2024-01-0{2 - n}T10:00:00+00:00"
+        git(r, "add", "-A")
+        subprocess.run(["git", "-C", str(r), "commit", "-q", "-m", f"{team} copy"], check=True,
+                       env={**os.environ, "GIT_COMMITTER_DATE": env_date, "GIT_AUTHOR_DATE": env_date})  # fmt: skip
+        repos[team] = r
+    write(repos["billing"], "http.py", FIXED)
+    later = "2024-02-01T10:00:00+00:00"
+    git(repos["billing"], "add", "-A")
+    subprocess.run(["git", "-C", str(repos["billing"]), "commit", "-q", "-m", "retry on 429"], check=True,
+                   env={**os.environ, "GIT_COMMITTER_DATE": later, "GIT_AUTHOR_DATE": later})  # fmt: skip
+    (org / "scratch").mkdir()
+    write(org / "scratch", "http.py", FETCH)  # in no repository
+    res = CliRunner().invoke(cli, ["scan", str(org), "--history", "--format", "json", "--jobs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "dupfinder: --history: 1 file of the clusters' copies are in no git repository (e.g. scratch)" in res.stderr
+    data = json.loads(res.stdout)
+    h = only_cluster(data)["history"]
+    assert h["origin"]["path"] == "shipping/http.py"
+    assert [c["copies"] for c in h["copies_over_time"]] == [1, 2]
+    (fix,) = h["divergent_fixes"]
+    assert [i["path"] for i in fix["changed"]] == ["billing/http.py"]
+    assert [i["path"] for i in fix["not_changed"]] == ["shipping/http.py"]
+    assert data["history"]["repo"] == "billing, shipping" and len(data["history"]["tip"].split(",")) == 2
+    assert data["history"]["skipped"] == [res.stderr.strip().removeprefix("dupfinder: --history: ")]
+
+
+def test_scan_history_outside_any_repository_says_so_in_one_line(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", FETCH)
+    write(tmp_path, "b.py", FETCH)
+    res = CliRunner().invoke(cli, ["scan", str(tmp_path), "--history", "--format", "json", "--jobs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("\n") == 1 and "in no git repository" in res.stderr
+    assert "Traceback" not in res.output
+    assert all(c["history"]["first_seen"] == {} for c in json.loads(res.stdout)["clusters"] if c["kind"] == "unit")

@@ -12,6 +12,12 @@ Walking (:func:`file_versions`)
     its current name only: before a rename it is another file, so its copies
     appear in the commit that renamed it.
 
+Several repositories (:func:`scan_history`)
+    A scan of an organisation's checkouts side by side walks each repository
+    holding a copy's file; their walks are merged into one timeline by
+    committer date (each repository's own order kept), so a fix in one team's
+    repository is compared with the copies another team's held at that time.
+
 Following a copy back (:func:`_lineage`)
     From its unit now, each earlier version of its file (newest first) is
     searched for the unit it came from: a unit of the same name and the same
@@ -37,17 +43,19 @@ verified similarities (memoised).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import os
 import posixpath
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dupfinder import languages
 from dupfinder.analyse.batch import Progress
 from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import ScanConfig
+from dupfinder.errors import DupfinderError
 from dupfinder.gate.history import UnitSimilarity, instance_key
 from dupfinder.gate.inconsistent import same_code, short_diff
 from dupfinder.model import (
@@ -94,7 +102,7 @@ def commits_touching(repo: str, tip: str, paths: Sequence[str]) -> list[tuple[Co
     ``{path: status}`` of the paths each touched."""
     if not paths:
         return []
-    fmt = "--format=%x01%H%x09%cI%x09%s"
+    fmt = "--format=%x01%H%x09%cI%x09%ct%x09%s"
     out = _git(repo, ["log", "--reverse", "--no-renames", "--name-status", "-z", fmt, "--end-of-options", tip,
                       "--", *paths])  # fmt: skip
     wanted = set(paths)
@@ -102,7 +110,7 @@ def commits_touching(repo: str, tip: str, paths: Sequence[str]) -> list[tuple[Co
     for record in out.split(b"\x01")[1:]:
         # with -z: the formatted line, NUL, a newline, then status NUL path NUL ...
         head, _, rest = record.partition(b"\0")
-        sha, date, subject = [*head.decode("utf-8", "replace").split("\t", 2), "", ""][:3]
+        sha, date, stamp, subject = [*head.decode("utf-8", "replace").split("\t", 3), "", "", ""][:4]
         fields = [f.lstrip(b"\n") for f in rest.split(b"\0") if f.strip(b"\n")]
         touched: dict[str, str] = {}
         for status, path in zip(fields[::2], fields[1::2], strict=False):
@@ -110,7 +118,7 @@ def commits_touching(repo: str, tip: str, paths: Sequence[str]) -> list[tuple[Co
             if p in wanted:
                 touched[p] = status.decode("ascii", "replace").strip()[:1]
         if touched:
-            found.append((Commit(sha, date, subject), touched))
+            found.append((Commit(sha, date, subject, int(stamp) if stamp.isdigit() else 0), touched))
     return found
 
 
@@ -292,20 +300,88 @@ def clone_history(path: str, clusters: Sequence[Cluster], units: Sequence[Unit],
     """
     from dupfinder.history.trend import repository
 
-    top, _ = repository(path)
-    base = os.path.realpath(path)
-    rel = os.path.relpath(base, os.path.realpath(top)).replace(os.sep, "/")
-    scope = "" if rel == "." else rel
+    repository(path)  # a clear error when ``path`` is in no repository
+    return scan_history(path, clusters, units, config, tip, progress)
+
+
+def _repositories(base: str, files: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Per repository top folder, ``{path in the repository: scan path}`` of ``files`` (relative to
+    ``base``), and the files in no repository."""
+    from dupfinder.history.trend import repository
+
+    memo: dict[str, str | None] = {}
+    outer: str | None = None  # the repository holding the base itself, looked up once
+    looked = False
+    tops: dict[str, dict[str, str]] = {}
+    outside: list[str] = []
+    for f in files:
+        folder = git.repository_of(base, f, memo)
+        if folder is not None:
+            top = os.path.realpath(os.path.join(base, folder))
+        else:
+            if not looked:
+                looked = True
+                try:
+                    outer = os.path.realpath(repository(base)[0])
+                except DupfinderError:
+                    outer = None
+            if outer is None:
+                outside.append(f)
+                continue
+            top = outer
+        rel = os.path.relpath(os.path.realpath(os.path.join(base, f)), top).replace(os.sep, "/")
+        tops.setdefault(top, {})[rel] = f
+    return tops, outside
+
+
+def _one_timeline(per_repo: Sequence[dict[str, list[Version]]]) -> dict[str, list[Version]]:
+    """The versions of several repositories' files on one timeline: each repository's commits keep
+    their order, and the repositories' walks are merged by committer date."""
+    if len(per_repo) == 1:
+        return dict(per_repo[0])
+    walks = []
+    for r, versions in enumerate(per_repo):
+        commits = sorted({(v.index, v.commit) for vs in versions.values() for v in vs}, key=lambda p: p[0])
+        walks.append([(c.timestamp, r, i) for i, c in commits])
+    order = {(r, i): n for n, (_, r, i) in enumerate(heapq.merge(*walks, key=lambda w: w[0]))}
+    return {path: [replace(v, index=order[(r, v.index)]) for v in vs]
+            for r, versions in enumerate(per_repo) for path, vs in versions.items()}  # fmt: skip
+
+
+def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], config: ScanConfig,
+                 tip: str = "HEAD", progress: Progress | None = None) -> CloneHistory:  # fmt: skip
+    """The history of every unit cluster of a scan whose paths are relative to ``base``.
+
+    Each git repository holding a copy's file (a folder with ``.git`` under ``base``, else the
+    repository holding ``base``) is walked up to its ``tip``; copies in several repositories are
+    compared on one timeline, the repositories' commits merged by committer date.  Copies in no
+    repository have no history: :attr:`CloneHistory.skipped` says so.
+    """
     kept = [c for c in clusters if c.kind == "unit"]
     files = sorted({i.path for c in kept for i in c.instances})
-    paths = {(f"{scope}/{p}" if scope else p): p for p in files}
-    walked, versions = file_versions(top, tip, paths, config, progress)
+    tops, outside = _repositories(base, files)
+    walked = 0
+    per_repo: list[dict[str, list[Version]]] = []
+    names: list[str] = []
+    tips: list[str] = []
+    for top in sorted(tops):
+        n, versions = file_versions(top, tip, tops[top], config, progress)
+        walked += n
+        per_repo.append(versions)
+        names.append(os.path.basename(top))
+        tips.append(_git(top, ["rev-parse", "--verify", "--end-of-options", f"{tip}^{{commit}}"]).decode().strip())
+    versions = _one_timeline(per_repo) if per_repo else {}
     commits: dict[int, Commit] = {v.index: v.commit for vs in versions.values() for v in vs}
     lineages = _Lineages(versions, config.threshold)
     by_key = {instance_key(u.path, u.start_line, u.end_line): u for u in units}
-    tip_sha = _git(top, ["rev-parse", "--verify", "--end-of-options", f"{tip}^{{commit}}"]).decode().strip()
     histories = tuple(cluster_history(c, by_key, lineages, commits) for c in kept)
-    return CloneHistory(os.path.basename(top), tip_sha, walked, histories)
+    skipped: tuple[str, ...] = ()
+    if outside:
+        first = outside[0].split("/", 1)[0] if "/" in outside[0] else outside[0]
+        noun = "file" if len(outside) == 1 else "files"
+        skipped = (f"{len(outside)} {noun} of the clusters' copies are in no git repository (e.g. {first}): "
+                   "no history for their copies",)  # fmt: skip
+    return CloneHistory(", ".join(names), ",".join(tips), walked, histories, skipped)
 
 
 def fixed_in_one_place(history: CloneHistory) -> Iterator[tuple[ClusterHistory, DivergentFix]]:
@@ -315,4 +391,12 @@ def fixed_in_one_place(history: CloneHistory) -> Iterator[tuple[ClusterHistory, 
             yield c, f
 
 
-__all__ = ["BlobReader", "clone_history", "cluster_history", "commits_touching", "file_versions", "fixed_in_one_place"]
+__all__ = [
+    "BlobReader",
+    "clone_history",
+    "cluster_history",
+    "commits_touching",
+    "file_versions",
+    "fixed_in_one_place",
+    "scan_history",
+]

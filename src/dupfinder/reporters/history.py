@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from dupfinder.model import ClusterHistory, Commit, HistoryReport, Instance, ReportOptions
+from dupfinder.model import Commit, HistoryReport, Instance, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.json import _instance, dumps, to_dict
+from dupfinder.reporters.json import dumps, to_dict, with_history
 
 
 def _where(i: Instance) -> str:
@@ -27,37 +27,8 @@ def _where(i: Instance) -> str:
     return f"{i.path}:{i.start_line}-{i.end_line}{team}"
 
 
-def _commit(c: Commit) -> dict[str, str]:
-    return {"commit": c.sha, "date": c.date, "subject": c.subject}
-
-
-def _key(i: Instance) -> str:
-    return f"{i.path}:{i.start_line}-{i.end_line}"
-
-
-def history_dict(h: ClusterHistory) -> dict[str, Any]:
-    """One cluster's ``history`` field."""
-    fixes = []
-    for f in h.divergent_fixes:
-        changed, left = [_instance(i) for i in f.changed], [_instance(i) for i in f.not_changed]
-        fixes.append({**_commit(f.commit), "changed": changed, "not_changed": left, "diff": list(f.diff)})
-    return {
-        "first_seen": {_key(f.instance): _commit(f.commit) for f in h.first_seen},
-        "origin": _instance(h.origin) if h.origin is not None else None,
-        "copies_over_time": [{**_commit(c.commit), "copies": c.copies} for c in h.copies_over_time],
-        "divergent_fixes": fixes,
-    }
-
-
 def to_json(report: HistoryReport) -> dict[str, Any]:
-    data = to_dict(report.result)
-    by_id = {h.cluster_id: h for h in report.history.clusters}
-    for c in data["clusters"]:
-        h = by_id.get(c["id"])
-        if h is not None:
-            c["history"] = history_dict(h)
-    data["history"] = {"repo": report.history.repo, "tip": report.history.tip, "commits": report.history.commits}
-    return data
+    return with_history(to_dict(report.result), report.history)
 
 
 def write_json(report: HistoryReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
