@@ -259,3 +259,20 @@ def test_scan_history_outside_any_repository_says_so_in_one_line(tmp_path: Path)
     assert res.stderr.count("\n") == 1 and "in no git repository" in res.stderr
     assert "Traceback" not in res.output
     assert all(c["history"]["first_seen"] == {} for c in json.loads(res.stdout)["clusters"] if c["kind"] == "unit")
+
+
+@needs_git
+def test_trend_history_counts_the_divergent_fixes_up_to_each_revision(fixed: Path, tmp_path: Path) -> None:
+    write(fixed, PATHS[1], FIXED.replace("timeout=10", "timeout=20"))
+    commit(fixed, "shipping: a longer timeout only")
+    out = tmp_path / "t.json"
+    invoke("trend", str(fixed), "--history", "--revs", "5", "-o", str(out))
+    points = json.loads(out.read_text())["points"]
+    assert [p["rev"] for p in points] == [sha(fixed, f"HEAD~{n}") for n in (4, 3, 2, 1, 0)]
+    # the billing fix reached one copy of three; shipping's later edit left billing's and identity's
+    assert [p["divergent_fixes"] for p in points] == [0, 0, 0, 1, 2]
+    table = invoke("trend", str(fixed), "--history", "--revs", "5").stdout
+    assert table.splitlines()[0].endswith("fixed.1.place")
+    plain = tmp_path / "plain.json"
+    invoke("trend", str(fixed), "--revs", "5", "-o", str(plain))
+    assert all("divergent_fixes" not in p for p in json.loads(plain.read_text())["points"])
