@@ -276,3 +276,28 @@ def test_trend_history_counts_the_divergent_fixes_up_to_each_revision(fixed: Pat
     plain = tmp_path / "plain.json"
     invoke("trend", str(fixed), "--revs", "5", "-o", str(plain))
     assert all("divergent_fixes" not in p for p in json.loads(plain.read_text())["points"])
+
+
+@needs_git
+def test_versions_with_the_bytes_of_a_scanned_file_come_from_the_cache(
+    fixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dupfinder.history.clones as clones
+
+    parsed: list[str] = []
+    real = clones.analyse_bytes
+
+    def counting(data: bytes, path: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(path)
+        return real(data, path, *args, **kwargs)
+
+    monkeypatch.setattr(clones, "analyse_bytes", counting)
+    cache = str(tmp_path / "cache")
+    first = history(fixed, "--format", "json", "--cache-dir", cache)
+    # the tip's three versions were analysed by the scan: only billing's version before the fix is parsed
+    assert parsed == [PATHS[0]]
+    parsed.clear()
+    assert history(fixed, "--format", "json", "--cache-dir", cache) == first
+    assert parsed == []  # every version is in the cache now
+    assert history(fixed, "--format", "json", "--no-cache") == first
+    assert sorted(parsed) == sorted([PATHS[0], PATHS[0], PATHS[1], PATHS[2]])  # without a cache: every version

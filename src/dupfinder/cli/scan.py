@@ -34,9 +34,10 @@ def analysed(chosen: Settings, progress: Progress | None, history: bool = False)
 def with_history(result: ScanResult, units: list[Unit], chosen: Settings, progress: Progress | None) -> ScanResult:
     """``result`` with its clusters' history read from the git repositories holding them (never their
     working trees); a copy in no repository has none, and one line on stderr says so."""
-    from dupfinder.history.clones import scan_history
+    from dupfinder.history.clones import history_cache, scan_history
 
-    found = scan_history(result.base, result.clusters, units, chosen.config, progress=progress)
+    with history_cache(chosen.runtime.cache_dir) as cache:
+        found = scan_history(result.base, result.clusters, units, chosen.config, progress=progress, cache=cache)
     for line in found.skipped:
         click.echo(f"dupfinder: --history: {line}", err=True)
     return replace(result, history=found)

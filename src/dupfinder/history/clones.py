@@ -49,8 +49,10 @@ import os
 import posixpath
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from dupfinder import cache as cache_mod
 from dupfinder import languages
 from dupfinder.analyse.batch import Progress
 from dupfinder.analyse.file import analyse_bytes
@@ -69,9 +71,12 @@ from dupfinder.model import (
     Instance,
     Unit,
 )
+from dupfinder.similarity import signatures
+from dupfinder.similarity.normalize import vocabulary
 from dupfinder.support import git
 
 _GIT_TIMEOUT_S = 600
+_WRITE_EVERY = 256  #: cache entries per write transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +158,67 @@ class BlobReader:
         self._proc.wait()
 
 
+class _Analyser:
+    """Each version of a file analysed once, through the scan's per-file cache when there is one.
+
+    The cache is keyed by a file's path, root, language and bytes (:func:`dupfinder.cache.file_key`),
+    so a version with the same bytes as a file the scan analysed (most often the version at the tip)
+    is read from it, not parsed again; a version parsed here is stored with its units' signatures,
+    as a scan stores it, so the next walk reads it too.
+    """
+
+    def __init__(self, config: ScanConfig, cache: cache_mod.Cache | None) -> None:
+        self._config, self._cache = config, cache if cache is not None and not cache.disabled else None
+        self._scope = cache_mod.file_scope(config)
+        self._pending: list[tuple[bytes, bytes]] = []
+        self._seen: dict[tuple[str, str], tuple[Unit, ...]] = {}  # (blob id, path) -> units
+        self.parsed = 0  #: versions parsed here
+        self.reused = 0  #: versions read from the cache
+
+    def units(self, blob_id: str, data: bytes, path: str, root: str, language: str) -> tuple[Unit, ...]:
+        found = self._seen.get((blob_id, path))
+        if found is None:
+            found = self._seen[(blob_id, path)] = self._analyse(data, path, root, language)
+        return found
+
+    def _analyse(self, data: bytes, path: str, root: str, language: str) -> tuple[Unit, ...]:
+        config, cache = self._config, self._cache
+        key = None
+        if cache is not None and len(data) <= config.max_file_bytes:
+            key = cache_mod.file_key(self._scope, path, root, language, cache_mod.content_digest(data))
+            blob = cache.get_files([key]).get(key)
+            entry = cache_mod.decode(blob, path, config.num_perm) if blob is not None else None
+            if entry is not None:
+                self.reused += 1
+                return entry.result.units
+        self.parsed += 1
+        result = analyse_bytes(data, path, language, config, root=root)
+        if key is not None and result.skip is None:
+            units = result.units
+            sigs = signatures.signatures_of([u.token_hashes for u in units], config.shingle, config.num_perm,
+                                            words=[vocabulary(u.identifiers) for u in units])  # fmt: skip
+            self._pending.append((key, cache_mod.encode(result, sigs.astype("<u4", copy=False).tobytes())))
+            if len(self._pending) >= _WRITE_EVERY:
+                self.flush()
+        return result.units
+
+    def flush(self) -> None:
+        if self._cache is not None and self._pending:
+            self._cache.put_files(self._pending)
+        self._pending = []
+
+
 def file_versions(repo: str, tip: str, paths: Mapping[str, str], config: ScanConfig,
-                  progress: Progress | None = None) -> tuple[int, dict[str, list[Version]]]:  # fmt: skip
+                  progress: Progress | None = None, *, roots: Mapping[str, str] | None = None,
+                  cache: cache_mod.Cache | None = None) -> tuple[int, dict[str, list[Version]]]:  # fmt: skip
     """The number of commits walked, and per file (by its scan path) every version, oldest first.
 
-    ``paths``: repository path -> scan path of each file to follow.
+    ``paths``: repository path -> scan path of each file to follow; ``roots``: scan path -> the scan
+    root it was found under ("." when not given); ``cache``: the scan's cache (see :class:`_Analyser`).
     """
     commits = commits_touching(repo, tip, sorted(paths))
-    analysed: dict[str, tuple[tuple[Unit, ...], str]] = {}  # blob id -> units, text
+    analyser = _Analyser(config, cache)
+    texts: dict[str, str] = {}  # blob id -> text
     out: dict[str, list[Version]] = {p: [] for p in paths.values()}
     reader = BlobReader(repo)
     try:
@@ -174,15 +232,14 @@ def file_versions(repo: str, tip: str, paths: Mapping[str, str], config: ScanCon
                 if blob is None:
                     out[scan_path].append(Version(n, commit, (), ""))
                     continue
+                assert lang is not None
                 blob_id, data = blob
-                if blob_id not in analysed:
-                    assert lang is not None
-                    result = analyse_bytes(data, scan_path, lang, config)
-                    analysed[blob_id] = (result.units, data.decode("utf-8", "replace"))
-                units, text = analysed[blob_id]
+                units = analyser.units(blob_id, data, scan_path, (roots or {}).get(scan_path, "."), lang)
+                text = texts.setdefault(blob_id, data.decode("utf-8", "replace"))
                 out[scan_path].append(Version(n, commit, units, text))
     finally:
         reader.close()
+        analyser.flush()
     if progress:
         progress("history", len(commits), len(commits))
     return len(commits), out
@@ -293,7 +350,8 @@ def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Line
 
 
 def clone_history(path: str, clusters: Sequence[Cluster], units: Sequence[Unit], config: ScanConfig,
-                  tip: str = "HEAD", progress: Progress | None = None) -> CloneHistory:  # fmt: skip
+                  tip: str = "HEAD", progress: Progress | None = None,
+                  cache: cache_mod.Cache | None = None) -> CloneHistory:  # fmt: skip
     """The history of every unit cluster of a scan of ``path`` (a folder inside a git repository).
 
     ``units``: every unit of that scan (at least those of the clusters' copies).
@@ -301,7 +359,7 @@ def clone_history(path: str, clusters: Sequence[Cluster], units: Sequence[Unit],
     from dupfinder.history.trend import repository
 
     repository(path)  # a clear error when ``path`` is in no repository
-    return scan_history(path, clusters, units, config, tip, progress)
+    return scan_history(path, clusters, units, config, tip, progress, cache)
 
 
 def _repositories(base: str, files: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
@@ -349,7 +407,8 @@ def _one_timeline(per_repo: Sequence[dict[str, list[Version]]]) -> dict[str, lis
 
 
 def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], config: ScanConfig,
-                 tip: str = "HEAD", progress: Progress | None = None) -> CloneHistory:  # fmt: skip
+                 tip: str = "HEAD", progress: Progress | None = None,
+                 cache: cache_mod.Cache | None = None) -> CloneHistory:  # fmt: skip
     """The history of every unit cluster of a scan whose paths are relative to ``base``.
 
     Each git repository holding a copy's file (a folder with ``.git`` under ``base``, else the
@@ -360,12 +419,13 @@ def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], 
     kept = [c for c in clusters if c.kind == "unit"]
     files = sorted({i.path for c in kept for i in c.instances})
     tops, outside = _repositories(base, files)
+    roots = {i.path: i.root for c in kept for i in c.instances}
     walked = 0
     per_repo: list[dict[str, list[Version]]] = []
     names: list[str] = []
     tips: list[str] = []
     for top in sorted(tops):
-        n, versions = file_versions(top, tip, tops[top], config, progress)
+        n, versions = file_versions(top, tip, tops[top], config, progress, roots=roots, cache=cache)
         walked += n
         per_repo.append(versions)
         names.append(os.path.basename(top))
@@ -384,6 +444,17 @@ def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], 
     return CloneHistory(", ".join(names), ",".join(tips), walked, histories, skipped)
 
 
+@contextmanager
+def history_cache(cache_dir: str | None) -> Iterator[cache_mod.Cache | None]:
+    """The scan's cache folder opened for a walk (None without one), finished afterwards."""
+    cache = cache_mod.Cache(cache_dir) if cache_dir else None
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            cache.finish()
+
+
 def fixed_in_one_place(history: CloneHistory) -> Iterator[tuple[ClusterHistory, DivergentFix]]:
     """Every divergent fix, with its cluster's history, in cluster order then oldest first."""
     for c in history.clusters:
@@ -398,5 +469,6 @@ __all__ = [
     "commits_touching",
     "file_versions",
     "fixed_in_one_place",
+    "history_cache",
     "scan_history",
 ]
