@@ -301,3 +301,83 @@ def test_versions_with_the_bytes_of_a_scanned_file_come_from_the_cache(
     assert parsed == []  # every version is in the cache now
     assert history(fixed, "--format", "json", "--no-cache") == first
     assert sorted(parsed) == sorted([PATHS[0], PATHS[0], PATHS[1], PATHS[2]])  # without a cache: every version
+
+
+# ---------------------------------------------------------------- noise left out of the divergent fixes
+
+DOCUMENTED = FETCH.replace(
+    "def fetch_with_retry(url, attempts=3, backoff=0.5):\n",
+    'def fetch_with_retry(url, attempts=3, backoff=0.5):\n    """GET url, retrying server errors."""  # why: flaky\n',
+)
+
+
+@needs_git
+def test_a_docstring_or_comment_edit_to_one_copy_is_no_divergent_fix(repo: Path) -> None:
+    write(repo, PATHS[0], DOCUMENTED)
+    commit(repo, "billing: document the helper")
+    write(repo, PATHS[0], DOCUMENTED.replace("retrying server errors", "retrying on 5xx").replace("flaky", "slow"))
+    commit(repo, "billing: reword the docstring")
+    assert only_cluster(history_json(repo))["history"]["divergent_fixes"] == []
+    write(
+        repo,
+        PATHS[0],
+        DOCUMENTED.replace("if resp.status_code >= 500:", "if resp.status_code >= 500 or resp.status_code == 429:"),
+    )
+    commit(repo, "billing: retry on 429")
+    (fix,) = only_cluster(history_json(repo))["history"]["divergent_fixes"]
+    assert fix["subject"] == "billing: retry on 429" and fix["kind"] == "code"
+
+
+@needs_git
+def test_a_change_to_string_literals_only_is_counted_apart(repo: Path) -> None:
+    write(repo, PATHS[1], FETCH.replace('"server error %d"', '"upstream failed with %d"'))
+    commit(repo, "shipping: clearer message")
+    write(repo, PATHS[0], FIXED)
+    commit(repo, "billing: retry on 429")
+    fixes = only_cluster(history_json(repo))["history"]["divergent_fixes"]
+    assert [(f["subject"], f["kind"]) for f in fixes] == [("shipping: clearer message", "literal"),
+                                                           ("billing: retry on 429", "code")]  # fmt: skip
+    assert "2 fixed in one place only (1 of them string literals only)" in history(repo)
+    assert "fixed in one place only (string literals only): " in history(repo)
+
+
+@needs_git
+def test_production_and_test_copies_are_compared_apart(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "dev@example.com")
+    git(repo, "config", "user.name", "Dev")
+    prod = ["services/billing/http.py", "services/shipping/http.py"]
+    tests = ["tests/test_billing.py", "tests/test_shipping.py"]
+    for p in (*prod, *tests):
+        write(repo, p, FETCH)
+    commit(repo, "copies in production and in tests")
+    write(repo, tests[0], FIXED)
+    commit(repo, "a test double retries on 429")
+    write(repo, prod[0], FIXED)
+    commit(repo, "billing: retry on 429")
+    fixes = only_cluster(history_json(repo))["history"]["divergent_fixes"]
+    by_subject = {f["subject"]: sorted(i["path"] for i in f["not_changed"]) for f in fixes}
+    # the test copy's fix names the other test copy, not production's; production's fix names production's
+    assert by_subject == {"a test double retries on 429": [tests[1]], "billing: retry on 429": [prod[1]]}
+
+
+MARKED = FETCH.replace(
+    "def fetch_with_retry(", "# dupfinder: diverge -- identity must not retry on 429\ndef fetch_with_retry("
+)
+
+
+@needs_git
+def test_a_copy_marked_as_an_intended_divergence_is_left_out(repo: Path) -> None:
+    write(repo, PATHS[2], MARKED)
+    commit(repo, "identity: mark its copy")
+    write(repo, PATHS[2], MARKED.replace("timeout=10", "timeout=30").replace("attempts=3", "attempts=1"))
+    commit(repo, "identity: its own retry policy")
+    write(repo, PATHS[0], FIXED)
+    commit(repo, "billing: retry on 429")
+    fixes = only_cluster(history_json(repo))["history"]["divergent_fixes"]
+    # identity's own edit is no fix, and billing's fix does not name identity's copy as left behind
+    assert [(f["subject"], [i["path"] for i in f["not_changed"]]) for f in fixes] == [
+        ("billing: retry on 429", [PATHS[1]])
+    ]

@@ -34,10 +34,11 @@ def analysed(chosen: Settings, progress: Progress | None, history: bool = False)
 def with_history(result: ScanResult, units: list[Unit], chosen: Settings, progress: Progress | None) -> ScanResult:
     """``result`` with its clusters' history read from the git repositories holding them (never their
     working trees); a copy in no repository has none, and one line on stderr says so."""
-    from dupfinder.history.clones import history_cache, scan_history
+    from dupfinder.history.clones import history_cache, production_paths, scan_history
 
     with history_cache(chosen.runtime.cache_dir) as cache:
-        found = scan_history(result.base, result.clusters, units, chosen.config, progress=progress, cache=cache)
+        found = scan_history(result.base, result.clusters, units, chosen.config, progress=progress, cache=cache,
+                             is_production=production_paths(chosen.rules))  # fmt: skip
     for line in found.skipped:
         click.echo(f"dupfinder: --history: {line}", err=True)
     return replace(result, history=found)

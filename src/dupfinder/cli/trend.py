@@ -31,7 +31,7 @@ def with_fixes_over_time(path: str, trend: Trend, revisions: Sequence[Revision],
     newest revision's scan gets the history too (the HTML report shows it).
     """
     from dupfinder.discover.walk import discover
-    from dupfinder.history.clones import clone_history, history_cache
+    from dupfinder.history.clones import clone_history, history_cache, production_paths
     from dupfinder.history.trend import ancestors, repository
     from dupfinder.pipeline import enrich_result, scan_discovered
 
@@ -40,7 +40,8 @@ def with_fixes_over_time(path: str, trend: Trend, revisions: Sequence[Revision],
                               **chosen.runtime.scan_kwargs())  # fmt: skip
     enriched, _ = enrich_result(scanned, chosen.rules, chosen.teams)
     with history_cache(chosen.runtime.cache_dir) as cache:
-        found = clone_history(path, enriched.clusters, units, chosen.config, tip, progress, cache)
+        found = clone_history(path, enriched.clusters, units, chosen.config, tip, progress, cache,
+                              production_paths(chosen.rules))  # fmt: skip
     fixes = [f.commit.sha for c in found.clusters for f in c.divergent_fixes]
     top, _ = repository(path)
     points = tuple(replace(p, divergent_fixes=len(ancestors(top, p.rev).intersection(fixes))) for p in trend.points)

@@ -36,6 +36,20 @@ Per cluster
       the same as (it had the change already) and copies whose code was no copy of
       the edited one's before the commit (less similar than the threshold).
 
+Noise left out of the divergent fixes
+    * an edit of comments or, in Python, of docstrings only is no edit
+      (:func:`~dupfinder.gate.inconsistent.edit_kind`: the syntax trees without
+      docstrings agree);
+    * an edit of string literals only (a message, a key, a URL) is kept but
+      counted apart (``kind: "literal"``): on docutils' history the one missed
+      change found was a message's wording, so leaving them out would lose real
+      ones, while most of them are wording a sibling may rightly keep;
+    * production and test copies apart: the copies left behind are those on the
+      same side (production or not, by the rules' code kinds) as an edited one,
+      so a fix to a test copy names no production copy;
+    * a copy marked ``# dupfinder: diverge`` (inside it or on the line above, as
+      it is at the tip) is an intended divergence: neither a fix nor left behind.
+
 Cost: one ``git log``, one ``cat-file`` process, one analysis per distinct
 blob of the clusters' files, and per copy O(versions x units per version)
 verified similarities (memoised).
@@ -48,7 +62,7 @@ import itertools
 import os
 import posixpath
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -59,7 +73,15 @@ from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import ScanConfig
 from dupfinder.errors import DupfinderError
 from dupfinder.gate.history import UnitSimilarity, instance_key
-from dupfinder.gate.inconsistent import same_code, short_diff
+from dupfinder.gate.inconsistent import (
+    CODE_EDIT,
+    LITERAL_EDIT,
+    NO_EDIT,
+    edit_kind,
+    marked_divergent,
+    same_code,
+    short_diff,
+)
 from dupfinder.model import (
     CloneHistory,
     Cluster,
@@ -69,6 +91,7 @@ from dupfinder.model import (
     DivergentFix,
     FirstSeen,
     Instance,
+    RuleSet,
     Unit,
 )
 from dupfinder.similarity import signatures
@@ -304,8 +327,16 @@ def _excerpt(step: _Step) -> list[str]:
     return step.text.splitlines()[step.unit.start_line - 1 : step.unit.end_line]
 
 
-def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Lineages,
-                    commits: Mapping[int, Commit]) -> ClusterHistory:  # fmt: skip
+def _is_production(path: str) -> bool:
+    return True
+
+
+def _marked(step: _Step) -> bool:
+    return marked_divergent(step.text.splitlines(), step.unit.start_line, step.unit.end_line)
+
+
+def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Lineages, commits: Mapping[int, Commit],
+                    is_production: Callable[[str], bool] = _is_production) -> ClusterHistory:  # fmt: skip
     """The history of one cluster (see the module docstring)."""
     steps: list[tuple[Instance, list[_Step]]] = []
     for inst in cluster.instances:
@@ -317,22 +348,30 @@ def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Line
     counts: list[CopyCount] = []
     for index in sorted({i for _, i in first}):
         counts.append(CopyCount(commits[index], sum(1 for _, i in first if i <= index)))
+    # an intended divergence (marked in the copy as it is now) is neither a fix nor left behind
+    marked = {n for n, (_, s) in enumerate(steps) if s and _marked(s[-1])}
+    production = [is_production(inst.path) for inst, _ in steps]
     fixes: list[DivergentFix] = []
-    edits: dict[int, list[int]] = {}  # commit index -> copies (by position) it edited
+    edits: dict[int, list[tuple[int, str]]] = {}  # commit index -> (copy by position, edit kind) it edited
     for n, (_, s) in enumerate(steps):
+        if n in marked:
+            continue
         for before, after in itertools.pairwise(s):
-            if not same_code(before.unit, after.unit):
-                edits.setdefault(after.index, []).append(n)
+            kind = edit_kind(before.unit, after.unit, _excerpt(before), _excerpt(after))
+            if kind != NO_EDIT:
+                edits.setdefault(after.index, []).append((n, kind))
     for index in sorted(edits):
-        edited = edits[index]
+        edited = [n for n, _ in edits[index]]
         ref = steps[edited[0]][1]
         before_step = _at(ref, index - 1)
         after_step = _at(ref, index)
         if before_step is None or after_step is None:
             continue
+        # production and test copies apart: a fix to a test copy says nothing about production's copies
+        sides = {production[n] for n in edited}
         behind: list[Instance] = []
         for n, (inst, s) in enumerate(steps):
-            if n in edited:
+            if n in edited or n in marked or production[n] not in sides:
                 continue
             was = _at(s, index - 1)
             now = _at(s, index)
@@ -345,13 +384,14 @@ def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Line
             behind.append(inst)
         if behind:
             diff = short_diff(_excerpt(before_step), _excerpt(after_step))
-            fixes.append(DivergentFix(commits[index], tuple(steps[n][0] for n in edited), tuple(behind), diff))
+            kind = CODE_EDIT if any(k == CODE_EDIT for _, k in edits[index]) else LITERAL_EDIT
+            fixes.append(DivergentFix(commits[index], tuple(steps[n][0] for n in edited), tuple(behind), diff, kind))
     return ClusterHistory(cluster.id, first_seen, origin, tuple(counts), tuple(fixes))
 
 
 def clone_history(path: str, clusters: Sequence[Cluster], units: Sequence[Unit], config: ScanConfig,
-                  tip: str = "HEAD", progress: Progress | None = None,
-                  cache: cache_mod.Cache | None = None) -> CloneHistory:  # fmt: skip
+                  tip: str = "HEAD", progress: Progress | None = None, cache: cache_mod.Cache | None = None,
+                  is_production: Callable[[str], bool] = _is_production) -> CloneHistory:  # fmt: skip
     """The history of every unit cluster of a scan of ``path`` (a folder inside a git repository).
 
     ``units``: every unit of that scan (at least those of the clusters' copies).
@@ -359,7 +399,7 @@ def clone_history(path: str, clusters: Sequence[Cluster], units: Sequence[Unit],
     from dupfinder.history.trend import repository
 
     repository(path)  # a clear error when ``path`` is in no repository
-    return scan_history(path, clusters, units, config, tip, progress, cache)
+    return scan_history(path, clusters, units, config, tip, progress, cache, is_production)
 
 
 def _repositories(base: str, files: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
@@ -407,8 +447,8 @@ def _one_timeline(per_repo: Sequence[dict[str, list[Version]]]) -> dict[str, lis
 
 
 def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], config: ScanConfig,
-                 tip: str = "HEAD", progress: Progress | None = None,
-                 cache: cache_mod.Cache | None = None) -> CloneHistory:  # fmt: skip
+                 tip: str = "HEAD", progress: Progress | None = None, cache: cache_mod.Cache | None = None,
+                 is_production: Callable[[str], bool] = _is_production) -> CloneHistory:  # fmt: skip
     """The history of every unit cluster of a scan whose paths are relative to ``base``.
 
     Each git repository holding a copy's file (a folder with ``.git`` under ``base``, else the
@@ -434,7 +474,7 @@ def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], 
     commits: dict[int, Commit] = {v.index: v.commit for vs in versions.values() for v in vs}
     lineages = _Lineages(versions, config.threshold)
     by_key = {instance_key(u.path, u.start_line, u.end_line): u for u in units}
-    histories = tuple(cluster_history(c, by_key, lineages, commits) for c in kept)
+    histories = tuple(cluster_history(c, by_key, lineages, commits, is_production) for c in kept)
     skipped: tuple[str, ...] = ()
     if outside:
         first = outside[0].split("/", 1)[0] if "/" in outside[0] else outside[0]
@@ -442,6 +482,14 @@ def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], 
         skipped = (f"{len(outside)} {noun} of the clusters' copies are in no git repository (e.g. {first}): "
                    "no history for their copies",)  # fmt: skip
     return CloneHistory(", ".join(names), ",".join(tips), walked, histories, skipped)
+
+
+def production_paths(rules: RuleSet) -> Callable[[str], bool]:
+    """Whether a path is production code by ``rules``' code kinds (tests, examples... are not)."""
+    from dupfinder.rules.kinds import PRODUCTION, KindMatcher
+
+    kinds = KindMatcher(rules)
+    return lambda path: kinds.kind(path) == PRODUCTION
 
 
 @contextmanager
@@ -470,5 +518,6 @@ __all__ = [
     "file_versions",
     "fixed_in_one_place",
     "history_cache",
+    "production_paths",
     "scan_history",
 ]

@@ -40,6 +40,7 @@ class DivergentFix:
     changed: tuple[Instance, ...]  #: the copies it edited (as they are now)
     not_changed: tuple[Instance, ...]  #: the copies that existed then and did not get the edit
     diff: tuple[str, ...] = ()  #: the edit to the first changed copy, short unified-diff lines
+    kind: str = "code"  #: "code", or "literal" when the edit changed string literals only (a message, a key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,8 +43,10 @@ def write_text(report: HistoryReport, out: TextIO, options: ReportOptions = DEFA
     h = report.history
     n_fixes = sum(len(c.divergent_fixes) for c in h.clusters)
     noun = "cluster" if len(h.clusters) == 1 else "clusters"
+    literal = sum(1 for c in h.clusters for f in c.divergent_fixes if f.kind == "literal")
+    apart = f" ({literal} of them string literals only)" if literal else ""
     out.write(f"{h.repo} at {h.tip[:12]}: {len(h.clusters)} {noun}, {h.commits} commits walked, "
-              f"{n_fixes} fixed in one place only\n")  # fmt: skip
+              f"{n_fixes} fixed in one place only{apart}\n")  # fmt: skip
     for c in h.clusters:
         origin = ""
         if c.origin is not None:
@@ -58,8 +60,9 @@ def write_text(report: HistoryReport, out: TextIO, options: ReportOptions = DEFA
         for fix in c.divergent_fixes:
             changed = ", ".join(_where(i) for i in fix.changed)
             left = ", ".join(_where(i) for i in fix.not_changed)
-            out.write(f'  fixed in one place only: {_short(fix.commit)} "{fix.commit.subject}": changed {changed}; '
-                      f"not {left}\n")  # fmt: skip
+            only = " (string literals only)" if fix.kind == "literal" else ""
+            out.write(f'  fixed in one place only{only}: {_short(fix.commit)} "{fix.commit.subject}": changed '
+                      f"{changed}; not {left}\n")  # fmt: skip
             for line in fix.diff:
                 out.write(f"    | {line}\n")
 
@@ -79,7 +82,8 @@ def write_markdown(report: HistoryReport, out: TextIO, options: ReportOptions = 
     else:
         out.write("| Commit | Cluster | Changed | Not changed |\n|---|---|---|---|\n")
         for c, f in rows:
-            out.write(f"| `{f.commit.sha[:12]}` {_cell(f.commit.date[:10])} {_cell(f.commit.subject)} "
+            literal = " (string literals only)" if f.kind == "literal" else ""
+            out.write(f"| `{f.commit.sha[:12]}` {_cell(f.commit.date[:10])} {_cell(f.commit.subject)}{literal} "
                       f"| `{c.cluster_id[:12]}` | {_cell(', '.join(_where(i) for i in f.changed))} "
                       f"| {_cell(', '.join(_where(i) for i in f.not_changed))} |\n")  # fmt: skip
     out.write("\n## Clusters\n\n| Cluster | Copies | Origin | First seen | Copies over time |\n|---|---|---|---|---|\n")

@@ -113,7 +113,8 @@ def history_dict(h: ClusterHistory) -> dict[str, Any]:
     fixes = []
     for f in h.divergent_fixes:
         changed, left = [_instance(i) for i in f.changed], [_instance(i) for i in f.not_changed]
-        fixes.append({**_commit(f.commit), "changed": changed, "not_changed": left, "diff": list(f.diff)})
+        fixes.append({**_commit(f.commit), "changed": changed, "not_changed": left, "diff": list(f.diff),
+                      "kind": f.kind})  # fmt: skip
     return {
         "first_seen": {_key(f.instance): _commit(f.commit) for f in h.first_seen},
         "origin": _instance(h.origin) if h.origin is not None else None,
