@@ -381,3 +381,25 @@ def test_a_copy_marked_as_an_intended_divergence_is_left_out(repo: Path) -> None
     assert [(f["subject"], [i["path"] for i in f["not_changed"]]) for f in fixes] == [
         ("billing: retry on 429", [PATHS[1]])
     ]
+
+
+@needs_git
+def test_an_edit_that_catches_up_with_a_sibling_leaves_that_sibling_out(repo: Path) -> None:
+    # shipping got the 429 fix first, with a message of its own; billing later takes the fix only
+    write(repo, PATHS[1], FIXED.replace('"server error %d"', '"shipping upstream failed: %d"'))
+    commit(repo, "shipping: retry on 429, its own message")
+    write(repo, PATHS[0], FIXED)
+    commit(repo, "billing: retry on 429 like shipping")
+    fixes = only_cluster(history_json(repo))["history"]["divergent_fixes"]
+    behind = {f["subject"]: [i["path"] for i in f["not_changed"]] for f in fixes}
+    # billing's edit moved it towards shipping's copy: only identity's lacks the fix
+    assert behind["billing: retry on 429 like shipping"] == [PATHS[2]]
+
+
+@needs_git
+def test_dropping_a_u_prefix_is_no_edit(repo: Path) -> None:
+    write(repo, PATHS[0], FETCH.replace('RuntimeError("server error %d"', 'RuntimeError(u"server error %d"'))
+    commit(repo, "billing: a u prefix")
+    write(repo, PATHS[0], FETCH)
+    commit(repo, "billing: no u prefix")
+    assert only_cluster(history_json(repo))["history"]["divergent_fixes"] == []

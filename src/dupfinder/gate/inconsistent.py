@@ -86,6 +86,8 @@ def _without_docstrings(source: Sequence[str]) -> str | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            node.kind = None  # a u"" prefix changes nothing in Python 3
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             body = node.body
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
@@ -98,7 +100,8 @@ def edit_kind(before: Unit, after: Unit, before_lines: Sequence[str], after_line
     """What an edit from ``before`` to ``after`` (units, with their excerpts) changed.
 
     :data:`NO_EDIT`: the same code -- a reformat, renamed identifiers throughout, a comment (no
-    token), or in Python a docstring (the syntax trees without docstrings agree);
+    token), or in Python a docstring or a ``u`` string prefix (the syntax trees without docstrings
+    agree);
     :data:`LITERAL_EDIT`: the same tokens with other string literals (a message, a key, a URL);
     :data:`CODE_EDIT`: anything else.  Numbers are no literal of identity (shape only), so a number
     alone changing is no edit.

@@ -21,8 +21,10 @@ Several repositories (:func:`scan_history`)
 Following a copy back (:func:`_lineage`)
     From its unit now, each earlier version of its file (newest first) is
     searched for the unit it came from: a unit of the same name and the same
-    code; else the most similar unit of the same name, else of any name, at
-    least as similar as the scan's threshold.  The oldest
+    code; else the most similar unit of the same name, else (when no unit has
+    that name: a rename) of any name, at least as similar as the scan's
+    threshold.  A unit of the same name rewritten beyond the threshold is
+    where the copy starts, never another function that happens to be close.  The oldest
     version with such a unit is where the copy *first appeared*; a version in
     which the unit's code (normalised tokens and string literals, trailing commas
     left out) differs from the next older one is an *edit* of the copy.
@@ -44,6 +46,9 @@ Noise left out of the divergent fixes
       counted apart (``kind: "literal"``): on docutils' history the one missed
       change found was a message's wording, so leaving them out would lose real
       ones, while most of them are wording a sibling may rightly keep;
+    * a copy the edit brought the edited one *nearer* to (more similar after
+      than before) led the change: the edit caught up with it, nothing is
+      missing there;
     * production and test copies apart: the copies left behind are those on the
       same side (production or not, by the rules' code kinds) as an edited one,
       so a fix to a test copy names no production copy;
@@ -276,6 +281,10 @@ class _Lineages:
     def similar(self, a: Unit, b: Unit) -> bool:
         return self._sim.similarity(a, b) >= self._threshold
 
+    def closer(self, a: Unit, b: Unit, a_before: Unit, b_before: Unit) -> bool:
+        """Whether ``a`` and ``b`` are more similar than ``a_before`` and ``b_before`` were."""
+        return self._sim.similarity(a, b) > self._sim.similarity(a_before, b_before)
+
     def _match(self, unit: Unit, version: Version) -> Unit | None:
         # most versions leave a copy as it was: the same code under the same name needs no measure;
         # then units of the same name, and only when none of them is close enough, every unit
@@ -284,7 +293,7 @@ class _Lineages:
             if same_code(u, unit):
                 return u
         found = self._best(unit, same_name)
-        if found is None:
+        if found is None and not same_name:  # a unit of the same name rewritten is where the copy starts
             others = [u for u in version.units if u.name != unit.name and u.language == unit.language]
             found = self._best(unit, others)
         return found
@@ -381,6 +390,8 @@ def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Line
                 continue  # it had the change already
             if not lineages.similar(was.unit, before_step.unit):
                 continue  # no copy of the edited one then
+            if lineages.closer(after_step.unit, now.unit, before_step.unit, was.unit):
+                continue  # the edit brought the copy nearer to this one: it caught up, this one led
             behind.append(inst)
         if behind:
             diff = short_diff(_excerpt(before_step), _excerpt(after_step))
