@@ -21,10 +21,11 @@ Several repositories (:func:`scan_history`)
 Following a copy back (:func:`_lineage`)
     From its unit now, each earlier version of its file (newest first) is
     searched for the unit it came from: a unit of the same name and the same
-    code; else the most similar unit of the same name, else (when no unit has
-    that name: a rename) of any name, at least as similar as the scan's
-    threshold.  A unit of the same name rewritten beyond the threshold is
-    where the copy starts, never another function that happens to be close.  The oldest
+    code; else the most similar unit of the same name, else (when the older
+    file does not hold the name at all: a rename) of any name, at least as
+    similar as the scan's threshold.  A unit of the same name rewritten beyond
+    the threshold, or a function too small to be a unit then, is where the
+    copy starts, never another function that happens to be close.  The oldest
     version with such a unit is where the copy *first appeared*; a version in
     which the unit's code (normalised tokens and string literals, trailing commas
     left out) differs from the next older one is an *edit* of the copy.
@@ -66,6 +67,7 @@ import heapq
 import itertools
 import os
 import posixpath
+import re
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -273,6 +275,12 @@ def file_versions(repo: str, tip: str, paths: Mapping[str, str], config: ScanCon
     return len(commits), out
 
 
+def _names(unit: Unit, text: str) -> bool:
+    """Whether ``text`` holds the last part of ``unit``'s name as a word."""
+    short = (unit.name or "").rpartition(".")[2]
+    return bool(short) and re.search(rf"(?<![\w$]){re.escape(short)}(?![\w$])", text) is not None
+
+
 class _Lineages:
     def __init__(self, versions: Mapping[str, list[Version]], threshold: float) -> None:
         self._versions, self._threshold = versions, threshold
@@ -293,7 +301,10 @@ class _Lineages:
             if same_code(u, unit):
                 return u
         found = self._best(unit, same_name)
-        if found is None and not same_name:  # a unit of the same name rewritten is where the copy starts
+        # a unit of the same name rewritten is where the copy starts, and so is one whose name the
+        # older file holds (a function too small to be a unit then): only a renamed copy is looked
+        # for under other names
+        if found is None and not same_name and not _names(unit, version.text):
             others = [u for u in version.units if u.name != unit.name and u.language == unit.language]
             found = self._best(unit, others)
         return found
