@@ -403,3 +403,17 @@ def test_dropping_a_u_prefix_is_no_edit(repo: Path) -> None:
     write(repo, PATHS[0], FETCH)
     commit(repo, "billing: no u prefix")
     assert only_cluster(history_json(repo))["history"]["divergent_fixes"] == []
+
+
+@needs_git
+def test_a_function_too_small_to_be_a_copy_before_does_not_descend_from_a_neighbour(repo: Path) -> None:
+    neighbour = FETCH.replace("def fetch_with_retry(", "def fetch_slowly(")
+    small = "\n\ndef fetch_with_retry(url):\n    return requests.get(url).json()\n"
+    write(repo, PATHS[1], neighbour + small)
+    commit(repo, "shipping: a small fetch beside its slow one")
+    write(repo, PATHS[1], FIXED)
+    commit(repo, "shipping: fetch grows into the helper, the slow one goes")
+    h = only_cluster(history_json(repo))["history"]
+    # shipping's copy starts where its function became one, not at fetch_slowly's first commit
+    assert h["first_seen"]["services/shipping/http.py:5-16"]["commit"] == sha(repo)
+    assert h["divergent_fixes"] == []
