@@ -44,9 +44,11 @@ Noise left out of the divergent fixes
       (:func:`~dupfinder.gate.inconsistent.edit_kind`: the syntax trees without
       docstrings agree);
     * an edit of string literals only (a message, a key, a URL) is kept but
-      counted apart (``kind: "literal"``): on docutils' history the one missed
-      change found was a message's wording, so leaving them out would lose real
-      ones, while most of them are wording a sibling may rightly keep;
+      counted apart (``kind: "literal"``): a wrong message, key or URL fixed in
+      one copy is a missed change in the others (docutils' one real finding was
+      a message, fixed with a conditional beside it), so leaving them out would
+      hide real ones, while most are wording a sibling may rightly keep: apart,
+      a reviewer can read them last;
     * a copy the edit brought the edited one *nearer* to (more similar after
       than before) led the change: the edit caught up with it, nothing is
       missing there;
