@@ -249,15 +249,19 @@ def analyse_codebase(
     rules: RuleSet | None = None,
     teams: TeamOptions | None = None,
     progress: Progress | None = None,
+    units_out: list[Unit] | None = None,
     **scan_options: Any,
 ) -> tuple[ScanResult, tuple[str, ...]]:
     """Scan ``paths`` and attribute, categorise and rank what it finds; also the warnings (the owner
-    files', and a hint when all the code belongs to one team)."""
+    files', and a hint when all the code belongs to one team).
+
+    ``units_out``: a list that receives every unit of the scan (as :func:`scan_discovered`'s).
+    """
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)
     teams = teams or TeamOptions()
     # every unit, for the capability map (collecting them skips the whole-result cache)
-    units: list[Unit] | None = [] if teams.capabilities else None
+    units: list[Unit] | None = units_out if units_out is not None else ([] if teams.capabilities else None)
     result = scan(paths, config, progress, units_out=units, **scan_options)
     jobs = min(config.effective_jobs, os.cpu_count() or 1)  # categories run on this machine's cores
     enriched, warnings = enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or (), progress)

@@ -30,7 +30,7 @@ def history(**params: Any) -> None:
     only). Read from git's object store; the working tree is never touched.
     """
     from dupfinder.discover.walk import discover
-    from dupfinder.history.clones import clone_history
+    from dupfinder.history.clones import clone_history, history_cache, production_paths
     from dupfinder.model import HistoryReport, Unit
     from dupfinder.pipeline import enrich_result, scan_discovered
     from dupfinder.support.progress import stage
@@ -46,7 +46,9 @@ def history(**params: Any) -> None:
         result = scan_discovered(disc, chosen.config, progress, units_out=units,
                                  **chosen.runtime.scan_kwargs())  # fmt: skip
         enriched, warnings = enrich_result(result, chosen.rules, chosen.teams, progress=progress)
-        found = clone_history(path, enriched.clusters, units, chosen.config, params["tip"], progress)
+        with history_cache(chosen.runtime.cache_dir) as cache:
+            found = clone_history(path, enriched.clusters, units, chosen.config, params["tip"], progress, cache,
+                                  production_paths(chosen.rules))  # fmt: skip
     for warning in warnings:
         click.echo(f"dupfinder: warning: {warning}", err=True)
     emit_report(FORMATS[params["fmt"]], HistoryReport(enriched, found), params["output"])

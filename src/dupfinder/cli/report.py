@@ -16,7 +16,7 @@ import click
 from dupfinder.cli.opportunities import ranking_options, selected
 from dupfinder.cli.options import Command, examples, scan_options
 from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
-from dupfinder.cli.scan import run
+from dupfinder.cli.scan import history_option, run
 from dupfinder.errors import DupfinderError
 from dupfinder.model import RepoRef, ReportOptions, TrendPoint
 from dupfinder.reporters.common import check_link_template
@@ -78,6 +78,7 @@ def options_of(params: dict[str, Any], repos: Sequence[RepoRef], trend: Sequence
               help="Report format (default: from the -o suffix, else html).")  # fmt: skip
 @click.option("--trend", "trend_file", type=click.Path(exists=True, dir_okay=False, path_type=str),
               help="Add the charts of a `dupfinder trend --format json` file.")  # fmt: skip
+@history_option
 def report(**params: Any) -> None:
     """Write the platform opportunity report for PATHS: ranked opportunities, heatmap, adoption, evidence."""
     from dupfinder.discover.repos import repo_refs

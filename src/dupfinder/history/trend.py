@@ -95,6 +95,11 @@ def first_parent_history(repo: str, rev: str = "HEAD") -> tuple[Revision, ...]:
     return tuple(revs)
 
 
+def ancestors(repo: str, rev: str) -> set[str]:
+    """Every commit in ``rev``'s history, ``rev`` included."""
+    return set(_git(repo, "rev-list", "--end-of-options", _check_rev(rev), "--").split())
+
+
 def parse_every(every: str) -> int:
     """Seconds in ``every`` (``12h``, ``3d``, ``1w``); DupfinderError otherwise."""
     m = _EVERY.fullmatch(every)

@@ -59,6 +59,7 @@ from dupfinder.reporters.common import (
 )
 from dupfinder.reporters.html_charts import trend_charts
 from dupfinder.reporters.html_diff import line_diff
+from dupfinder.reporters.html_history import history_view
 from dupfinder.reporters.markdown import score_breakdown
 
 if TYPE_CHECKING:
@@ -292,6 +293,7 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
             part_colours=PART_COLOURS,
             platform_example=PLATFORM_EXAMPLE,
             trend=trend_charts(options.trend),
+            history=history_view(result, options),
             data=Markup(script_json(view_data(result, options))),
             style=Markup(_asset("report.css")),
             script=Markup(script),
