@@ -252,9 +252,10 @@ def test_history_across_two_repositories_compares_their_copies_on_one_timeline(t
 
 
 def test_scan_history_outside_any_repository_says_so_in_one_line(tmp_path: Path) -> None:
-    write(tmp_path, "a.py", FETCH)
-    write(tmp_path, "b.py", FETCH)
-    res = CliRunner().invoke(cli, ["scan", str(tmp_path), "--history", "--format", "json", "--jobs", "1", "-q"])
+    write(tmp_path, "billing/a.py", FETCH)  # two teams by folder: no one-team hint beside the history line
+    write(tmp_path, "shipping/b.py", FETCH)
+    args = ["scan", str(tmp_path), "--history", "--format", "json", "--jobs", "1", "-q", "--team-fallback", "depth:1"]
+    res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     assert res.stderr.count("\n") == 1 and "in no git repository" in res.stderr
     assert "Traceback" not in res.output

@@ -327,6 +327,9 @@ def test_top_opportunity_heatmap_and_charts_render(browser: Any, acme_html: Path
     for pioneer in top.pioneers:
         assert pioneer in first.text
     assert len(rows(browser)) == len(result.opportunities)
+    # each row counts the opportunity's own teams, as text and JSON do (auth: 6, not the platform's team too)
+    for row, o in zip(rows(browser), result.opportunities, strict=True):
+        assert row.find_element("css selector", "td.teams strong").text.strip() == str(len(o.teams))
     # heatmap: a column per opportunity, a row per team with copies, each cell the team's copies
     heat = browser.find_element("id", "heatmap")
     assert len(heat.find_elements("css selector", "thead th.col")) == len(result.opportunities)

@@ -171,6 +171,7 @@ def _opportunity_data(o: Opportunity | None, members: Sequence[Cluster], first: 
         "parts": [[label, round(v, 2)] for label, v in score_breakdown(o)],
         "clusters": list(range(first, first + len(members))),
         "cells": {t: cells[t] for t in sorted(cells)},
+        "teams": list(o.teams),  # the teams with copies of their own (a platform's own code is none)
     }
 
 

@@ -19,7 +19,7 @@
     if (!c.because) c.because = [];
   });
   DATA.opportunities.forEach(function (o) {
-    o.teams = Object.keys(o.cells).sort();
+    if (!o.teams) o.teams = Object.keys(o.cells).sort();  // unranked groups: every team with a copy
     o.languages = uniqueSorted([].concat.apply([], o.clusters.map(function (i) { return DATA.clusters[i].languages; })));
   });
   var PAGE = 20, CLUSTER_PAGE = 10, HEAT_COLS = 25, HEAT_ROWS = 40;
