@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -27,15 +30,15 @@ README = REPO / "README.md"
 _BLOCK = re.compile(r"(<!-- sample: (?P<name>[a-z0-9-]+) -->\n)(?P<body>.*?)(<!-- /sample -->)", re.S)
 
 
-def _run(*args: str) -> str:
-    """What ``dupfinder args`` prints on stdout, run from the repository's root."""
+def _run(*args: str, where: Path = REPO, codes: tuple[int, ...] = (0,)) -> str:
+    """What ``dupfinder args`` prints on stdout, run from ``where`` (the repository's root)."""
     here = os.getcwd()
-    os.chdir(REPO)
+    os.chdir(where)
     try:
         res = CliRunner().invoke(cli, [*args, "--no-cache"])
     finally:
         os.chdir(here)
-    if res.exit_code != 0:
+    if res.exit_code not in codes:
         raise RuntimeError(f"dupfinder {' '.join(args)} exited {res.exit_code}: {res.stderr}")
     return res.stdout
 
@@ -49,10 +52,41 @@ def _opportunities() -> str:
     return _run("opportunities", "fixtures/acme-monorepo")
 
 
+#: the same commits, the same hashes: fixed author, committer and dates
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Acme Dev", "GIT_AUTHOR_EMAIL": "dev@acme.example", "GIT_AUTHOR_DATE": "2026-01-05T10:00:00Z",
+    "GIT_COMMITTER_NAME": "Acme Dev", "GIT_COMMITTER_EMAIL": "dev@acme.example",
+    "GIT_COMMITTER_DATE": "2026-01-05T10:00:00Z", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+}  # fmt: skip
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env={**os.environ, **_GIT_ENV})
+
+
+def _ci() -> str:
+    """``dupfinder ci . --base main`` on a pull request that pastes the fixture's identity login handler
+    into the reporting service (the fixture committed to a throwaway git repository)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "acme"
+        shutil.copytree(REPO / "fixtures" / "acme-monorepo", repo)
+        _git(repo, "init", "-q", "-b", "main")
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-q", "-m", "acme")
+        _git(repo, "checkout", "-q", "-b", "pasted-login")
+        source = (repo / "services/identity/identity/api.py").read_text(encoding="utf-8").splitlines(keepends=True)
+        pasted = "".join(source[19:32])  # login_handler, lines 20-32
+        (repo / "services/reporting/reporting/login.py").write_text(f'"""Sign-in for reports."""\n\n\n{pasted}')
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-q", "-m", "reporting: own sign-in")
+        return _run("ci", ".", "--base", "main", where=repo, codes=(0, 1))
+
+
 #: sample name -> what it holds
 SAMPLES: Mapping[str, Callable[[], str]] = {
     "scan-first-cluster": _first_cluster,
     "opportunities": _opportunities,
+    "ci": _ci,
 }
 
 
