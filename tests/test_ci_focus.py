@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import io
 import shutil
+import sqlite3
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from conftest import write
+from dupfinder import cache as cache_mod
 from dupfinder import reporters
 from dupfinder.cli.app import cli
 from dupfinder.cli.ci import FORMATS
@@ -26,6 +31,8 @@ from dupfinder.gate.run import GateOptions, against_revision
 from dupfinder.model import Cluster, FailOn, GateReport, TeamOptions, Unit
 from dupfinder.pipeline import scan_discovered, with_rules
 from dupfinder.rules.loading import load_ruleset
+from dupfinder.similarity import find, weights
+from dupfinder.similarity.identity import Identity
 from test_ci_gate import EXPORT, PROFILE_EDITED, SHIPPING_RETRY, SIGN_IN, commit, git, make_repo
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
@@ -88,17 +95,26 @@ CHANGES = {
 @needs_git
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_focused_gate_reports_what_the_full_analysis_reports(
-    primed: tuple[Path, Path], tmp_path: Path, change: str
+    primed: tuple[Path, Path], tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo, cache = primed
     for path, text in CHANGES[change].items():
         write(repo, path, text)
     commit(repo, change)
+    updated: list[dict[str, int] | None] = []
+
+    def spy(*args: Any) -> dict[str, int] | None:
+        updated.append(weights.counts_now(*args))
+        return updated[-1]
+
+    monkeypatch.setattr(find, "counts_now", spy)
     reports = {}
     for focused in (True, False):
         own = tmp_path / f"cache-{focused}"
         shutil.copytree(cache, own)
         reports[focused] = against_revision(_options(repo, own), "main", focused=focused)
+    # the focused run weighed identity with the counts the scan of main kept, brought up to date
+    assert len(updated) == 1 and updated[0], updated
     # each of these changes is new duplication or an inconsistent edit
     assert reports[True].findings or reports[True].inconsistent, change
     assert reports[True] == reports[False]
@@ -162,3 +178,53 @@ def test_focused_clusters_on_the_monorepo_fixture_are_the_full_scans(tmp_path: P
             c for c in full if any(i.path == path for i in c.instances)
         ], path
         assert len(focused) <= len(full)
+
+
+def _scanned(repo: Path, cache: Path) -> tuple[list[tuple[str, bytes]], list[Unit], dict[tuple[str, str], list[int]]]:
+    """A full scan of ``repo`` with ``cache``: its files and keys, its units, and the units of each node."""
+    config = ScanConfig(jobs=1)
+    disc = discover([str(repo)], config)
+    units: list[Unit] = []
+    scan_discovered(disc, config, cache_dir=str(cache), units_out=units)
+    scope = cache_mod.file_scope(config)
+    files = [(f.path, cache_mod.file_key(scope, f.path, f.root, f.language,
+                                         cache_mod.content_digest(Path(f.abspath).read_bytes())))
+             for f in disc.files]  # fmt: skip
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, u in enumerate(units):
+        groups[(u.language, u.fingerprint)].append(n)
+    return files, units, groups
+
+
+@needs_git
+def test_identity_counts_brought_up_to_date_are_those_of_counting_every_node(
+    primed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, _ = primed
+    config = ScanConfig(jobs=1)
+    cache = tmp_path / "counts"
+    before, _, _ = _scanned(repo, cache)
+    key = cache_mod.counts_key(config, str(repo.resolve()), ["."])
+    store = cache_mod.Cache(str(cache))
+    last = store.get_counts(key)
+    assert last is not None and last.files == tuple(before)
+    # an edited file, a deleted one, and a new one sorted before an exact copy of its function: the
+    # node of that copy gets a new representative, with other literals
+    write(repo, "services/shipping/client.py", SHIPPING_RETRY.replace("server error", "upstream error"))
+    (repo / "services/reports/weekly.py").unlink()
+    write(repo, "services/aaa/daily.py", EXPORT.replace('delimiter=";"', 'delimiter=","'))
+    files, units, groups = _scanned(repo, tmp_path / "other")
+    counts = weights.counts_now(last, files, units, groups, store, config.num_perm)
+    reps = [units[groups[k][0]] for k in sorted(groups)]
+    assert counts is not None and counts == dict(Identity(reps).counts)
+    # and the weights of a few nodes from those counts are those of weighing every node
+    few = [0, len(reps) // 2, len(reps) - 1]
+    part, whole = Identity([reps[k] for k in few], counts, len(reps)), Identity(reps)
+    a, b = np.array([0, 0, 1]), np.array([1, 2, 2])
+    assert part.similarity(a, b).tolist() == whole.similarity(np.array(few)[a], np.array(few)[b]).tolist()
+    assert part.word_jaccard(a, b).tolist() == whole.word_jaccard(np.array(few)[a], np.array(few)[b]).tolist()
+    # a file record the counts need that is gone from the cache: counted again instead
+    with sqlite3.connect(cache / cache_mod.DB_NAME) as conn:
+        conn.execute("DELETE FROM files")
+    assert weights.counts_now(last, files, units, groups, cache_mod.Cache(str(cache)), config.num_perm) is None
+    store.close()

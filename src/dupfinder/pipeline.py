@@ -103,6 +103,16 @@ def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runn
     return got
 
 
+def _read_files(disc: Discovery, memo: _Memo) -> list[tuple[str, bytes]] | None:
+    """Every file's path and cache key, when every file could be read and keyed."""
+    if memo.keyed is None:
+        return None
+    keys = memo.keyed[0]
+    if not all(k is not None for k in keys):
+        return None
+    return [(f.path, k) for f, k in zip(disc.files, keys, strict=True) if k is not None]
+
+
 def scan_discovered(
     disc: Discovery,
     config: ScanConfig,
@@ -134,11 +144,15 @@ def scan_discovered(
         if last is not None:
             cache.finish()
             return _result(disc, config, last)
+    if cache is not None and not cache.disabled and memo.keyed is None:
+        memo = _Memo(keyed=file_keys(disc.files, config))
     try:
         got = _gather(disc, config, progress, runners, cache, memo, units_out if units_out is not None else [])
         unit_sigs = np.frombuffer(b"".join(got.signatures), dtype="<u4").reshape(-1, config.num_perm)
+        files = _read_files(disc, memo) if got.reusable else None
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
-                              snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus)  # fmt: skip
+                              snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus,
+                              files=files)  # fmt: skip
         blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
         if streams_out is not None:
             streams_out.update((f.path, f.stream) for f in got.streams)

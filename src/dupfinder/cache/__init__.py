@@ -20,6 +20,11 @@ only for its new nodes: a one-file change verifies the pairs of that file's
 units, not the corpus's.  Each connected component's groups and each
 cluster's category are kept under digests of what they are computed from.
 
+Beside the snapshot, the counts behind the identity weights are kept with the keys of the files the
+scan read (:class:`FeatureCounts`): a later scan of the same roots that judges only the pairs around
+a few changed files brings them up to date from those files' records instead of counting every
+node's features again (:mod:`dupfinder.similarity.weights`).
+
 Beside the snapshot, the scan's *result* before teams and categories (its
 clusters with their code, statistics and imports) is kept under the digest
 of all its input: every file's key, discovery's skips, the similarity
@@ -56,6 +61,7 @@ from dupfinder.cache.derived import CategoryCache, GroupCache
 from dupfinder.cache.keys import (
     code_version,
     content_digest,
+    counts_key,
     default_dir,
     file_key,
     file_scope,
@@ -68,6 +74,7 @@ from dupfinder.cache.keys import (
 from dupfinder.cache.memo import ScanMemo, decode_result, encode_result
 from dupfinder.cache.records import (
     CachedFile,
+    FeatureCounts,
     Snapshot,
     cacheable,
     decode,
@@ -90,12 +97,14 @@ __all__ = [
     "Cache",
     "CachedFile",
     "CategoryCache",
+    "FeatureCounts",
     "GroupCache",
     "ScanMemo",
     "Snapshot",
     "cacheable",
     "code_version",
     "content_digest",
+    "counts_key",
     "decode",
     "decode_category",
     "decode_groups",

@@ -119,6 +119,11 @@ def snapshot_key(scope: bytes, base: str, roots: Sequence[str]) -> bytes:
     return digest(scope, _text("\0".join([base, *roots])))
 
 
+def counts_key(config: ScanConfig, base: str, roots: Sequence[str]) -> bytes:
+    """Where the identity features' counts of the last scan of ``roots`` are kept, beside its graph."""
+    return digest(b"counts\0", snapshot_key(pair_scope(config), base, roots), file_scope(config))
+
+
 def result_key(config: ScanConfig, base: str, roots: Sequence[str]) -> bytes:
     """Where the last result of a scan of ``roots`` (relative to ``base``) is kept, beside its graph."""
     return digest(b"result\0", snapshot_key(pair_scope(config), base, roots))

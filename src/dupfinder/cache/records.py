@@ -5,7 +5,9 @@
   hashes, lines) as raw little-endian uint32 arrays;
 * a similarity graph (``DFS1``): node and edge counts, the 16-byte node digests, the edges' ends as
   uint32 and their similarities as float64;
-* a component's groups (``DFG1``) and a cluster's category (``DFK1``): JSON.
+* a component's groups (``DFG1``) and a cluster's category (``DFK1``): JSON;
+* the identity features' counts of a scan (``DFW1``): a JSON header (the files' paths, the number of
+  nodes, the features and their counts), then the files' 20-byte keys.
 
 Each decoder checks every field and returns None for a record that fails any check; decoding costs
 one pass over the record.  The scan result's record is in :mod:`dupfinder.cache.memo`.
@@ -25,6 +27,7 @@ FILE = Kind(b"C", 3)
 SNAPSHOT = Kind(b"S", 1)
 GROUPS = Kind(b"G", 2)
 CATEGORY = Kind(b"K", 1)
+COUNTS = Kind(b"W", 1)
 
 #: skip reasons that depend on the moment, not on the file: never cached
 _TRANSIENT = ("timed out", "unreadable")
@@ -187,6 +190,56 @@ def _snapshot_of(body: memoryview) -> Snapshot:
     if any(x >= n for x in ends):
         raise Bad
     return Snapshot(digests, tuple(zip(ends[0::2], ends[1::2], sims, strict=True)))
+
+
+# -- the identity features' counts of a scan -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureCounts:
+    """What the identity weights of a scan are computed from, and the files that scan read.
+
+    ``counts`` is the document frequency of each identity feature among the scan's ``nodes`` distinct
+    units (:class:`dupfinder.similarity.identity.Identity`); ``files`` are the scan's files in order,
+    each with its cache key, so that a later scan can tell which files changed since.
+    """
+
+    files: tuple[tuple[str, bytes], ...]  #: (path, file key), in the scan's order
+    nodes: int
+    counts: dict[str, int]
+
+
+def encode_counts(found: FeatureCounts) -> bytes:
+    names = sorted(found.counts)
+    header = json.dumps(
+        {"paths": [p for p, _ in found.files], "nodes": found.nodes, "features": names,
+         "counts": [found.counts[f] for f in names]},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8", "surrogatepass")  # fmt: skip
+    if any(len(k) != 20 for _, k in found.files):
+        raise ValueError("file keys are 20 bytes")
+    return frame(COUNTS, struct.pack("<I", len(header)) + header + b"".join(k for _, k in found.files))
+
+
+def decode_counts(blob: bytes) -> FeatureCounts | None:
+    """The counts in ``blob``, or None if the record is damaged in any way."""
+    return read(COUNTS, blob, _counts_of)
+
+
+def _counts_of(body: memoryview) -> FeatureCounts:
+    (header_len,) = struct.unpack_from("<I", body)
+    header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
+    if not isinstance(header, dict):
+        raise Bad
+    paths, names, counts = strs(header["paths"]), strs(header["features"]), header["counts"]
+    keys = bytes(body[4 + header_len :])
+    if not isinstance(counts, list) or len(counts) != len(names) or len(keys) != 20 * len(paths):
+        raise Bad
+    if not all(type(c) is int and c > 0 for c in counts):
+        raise Bad
+    files = tuple((p, keys[20 * k : 20 * k + 20]) for k, p in enumerate(paths))
+    return FeatureCounts(files, int_(header["nodes"]), dict(zip(names, counts, strict=True)))
 
 
 # -- a component's groups, a cluster's category -----------------------------------------

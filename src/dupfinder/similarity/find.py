@@ -39,6 +39,7 @@ from dupfinder.similarity.identity import Identity, judged
 from dupfinder.similarity.index import Bands, Pairs, candidate_pair_codes, lsh_params, lsh_threshold
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, Verifier
+from dupfinder.similarity.weights import Files, counts_now
 
 Signatures = npt.NDArray[np.uint32]
 
@@ -193,6 +194,7 @@ def find_clusters(
     snapshot_name: Sequence[str] = (),
     runners: Runners | None = None,
     focus: Collection[str] | None = None,
+    files: Files | None = None,
 ) -> tuple[Cluster, ...]:
     """Clusters among ``units``: the similarity half of the pipeline.
 
@@ -201,7 +203,9 @@ def find_clusters(
     roots): where the last similarity graph of that scan is kept and reused;
     ``executor``: where many candidate pairs are verified in parallel; ``focus``: paths -- only the
     clusters that may hold a unit of one of them are built (each exactly as without a focus), and
-    the others are left out (what the CI gate needs: it reports on copies in changed files).
+    the others are left out (what the CI gate needs: it reports on copies in changed files); ``files``:
+    the scan's files with their cache keys, in order, when every one was read and analysed for good
+    (the identity weights' counts are then kept with them and brought up to date the next time).
     """
     if runners is None and executor is not None:
         runners = Runners(executor, config.jobs, None)
@@ -212,13 +216,41 @@ def find_clusters(
     if last.key:
         assert cache is not None
         cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
-    identity = Identity(nodes.reps)
-    if focus is not None:
-        focused = _focused_nodes(units, nodes, focus)
-        edges = _around(edges, focused, len(nodes.keys))
+    if focus is None:
+        identity, _ = _identity(units, nodes, config, cache, snapshot_name, files, None)
         return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone,
-                        identity, repeated_only=focused)  # fmt: skip
-    return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone, identity)
+                        identity)  # fmt: skip
+    focused = _focused_nodes(units, nodes, focus)
+    edges = _around(edges, focused, len(nodes.keys))
+    among = np.array(sorted({i for i, _, _ in edges} | {j for _, j, _ in edges}), dtype=np.int64)
+    identity, rows = _identity(units, nodes, config, cache, snapshot_name, files, among)
+    return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold, rows), config, cache, everyone,
+                    identity, repeated_only=focused)  # fmt: skip
+
+
+def _identity(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: cache_mod.Cache | None,
+              snapshot_name: Sequence[str], files: Files | None, among: npt.NDArray[np.int64] | None
+              ) -> tuple[Identity, npt.NDArray[np.int64] | None]:  # fmt: skip
+    """The identity features of the nodes weighted over every node, and the nodes it holds when not all:
+    the nodes ``among`` only, when given and the last scan's counts can be brought up to date (see
+    :mod:`dupfinder.similarity.weights`).  The counts are kept for the next scan when ``files`` says
+    what this one read."""
+    key = b""
+    if cache is not None and not cache.disabled and snapshot_name and files is not None:
+        key = cache_mod.counts_key(config, snapshot_name[0], snapshot_name[1:])
+    if key and among is not None:
+        assert cache is not None and files is not None
+        last = cache.get_counts(key)
+        counts = counts_now(last, files, units, nodes.groups, cache, config.num_perm) if last is not None else None
+        if counts is not None:
+            identity = Identity([nodes.reps[k] for k in among.tolist()], counts, len(nodes.keys))
+            cache.put_counts(key, cache_mod.FeatureCounts(tuple(files), len(nodes.keys), counts))
+            return identity, among
+    identity = Identity(nodes.reps)
+    if key:
+        assert cache is not None and files is not None
+        cache.put_counts(key, cache_mod.FeatureCounts(tuple(files), len(nodes.keys), dict(identity.counts)))
+    return identity, None
 
 
 def _focused_nodes(units: Sequence[Unit], nodes: _Nodes, focus: Collection[str]) -> set[int]:
@@ -240,13 +272,16 @@ def _around(edges: Sequence[Edge], focused: set[int], n_nodes: int) -> list[Edge
     return [e for e, keep in zip(edges, wanted[a].tolist(), strict=True) if keep]
 
 
-def _judged_edges(edges: Sequence[Edge], identity: Identity, threshold: float) -> list[Edge]:
-    """The verified edges whose judged similarity (alignment and identity) reaches ``threshold``, with it."""
+def _judged_edges(edges: Sequence[Edge], identity: Identity, threshold: float,
+                  among: npt.NDArray[np.int64] | None = None) -> list[Edge]:  # fmt: skip
+    """The verified edges whose judged similarity (alignment and identity) reaches ``threshold``, with it.
+    ``among``: the sorted nodes ``identity`` holds, when not every node (its rows, in that order)."""
     if not edges:
         return []
     a = np.fromiter((e[0] for e in edges), dtype=np.int64, count=len(edges))
     b = np.fromiter((e[1] for e in edges), dtype=np.int64, count=len(edges))
     verified_sims = np.fromiter((e[2] for e in edges), dtype=np.float64, count=len(edges))
-    sims = judged(identity, a, b, verified_sims, IDENTIFIER_WEIGHT)
+    rows_a, rows_b = (a, b) if among is None else (np.searchsorted(among, a), np.searchsorted(among, b))
+    sims = judged(identity, rows_a, rows_b, verified_sims, IDENTIFIER_WEIGHT)
     keep = np.flatnonzero(sims >= threshold)
     return list(zip(a[keep].tolist(), b[keep].tolist(), sims[keep].tolist(), strict=True))
