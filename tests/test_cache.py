@@ -172,6 +172,11 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
             damaged = bytearray(rng.randbytes(rng.randrange(64)))
         assert cache_mod.decode(bytes(damaged), source.path, 128) is None
     assert cache_mod.decode(blob, source.path, 64) is None  # signatures of another length
+    # with the stream's block fingerprints, as the per-file stage stores it
+    marked = batch._with_marks(original)
+    assert marked.stream is not None and marked.stream.marks
+    entry = cache_mod.decode(cache_mod.encode(marked, sigs), source.path, 128)
+    assert entry is not None and entry.result == marked
 
 
 def _cli_scan(root: Path, cache_dir: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -218,12 +223,35 @@ def _wait_for_rows(db: Path, proc: subprocess.Popen[bytes], timeout: float = 120
     raise AssertionError("the scan committed nothing to the cache before it ended")
 
 
+#: ``dupfinder`` with each file's analysis slowed down (20 ms a file), so that a scan that has committed
+#: its first rows is still far from its end when the test signals it, however busy the machine is
+_SLOW_SCAN = """
+import sys, time
+from dupfinder.analyse import batch
+from dupfinder.cli.app import main
+
+analyse = batch.analyse_file
+
+def slow(*args, **kwargs):
+    time.sleep(0.02)
+    return analyse(*args, **kwargs)
+
+batch.analyse_file = slow
+sys.argv[0] = "dupfinder"
+main()
+"""
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_a_scan_killed_midway_leaves_a_cache_the_next_scan_uses(tmp_path: Path, how: signal.Signals) -> None:
     root, cache_dir = tmp_path / "src", tmp_path / "cache"
-    make_corpus(root, teams=8, files_per_team=120)  # 960 files: a few seconds of work
+    make_corpus(root, teams=8, files_per_team=120)  # 960 files
     expected = _expected_cli(root, tmp_path, "--jobs", "1")
-    proc = _cli_scan(root, cache_dir, tmp_path / "killed.json", "--jobs", "1")
+    args = [sys.executable, "-c", _SLOW_SCAN, "scan", str(root), "-q", "--format", "json", "-o",
+            str(tmp_path / "killed.json"), "--cache-dir", str(cache_dir), "--jobs", "1"]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # evidence that the scan is midway: its first rows are committed, and at 20 ms a file the other
+    # 700 files or so take at least 14 s more
     committed = _wait_for_rows(db_path(cache_dir), proc)
     proc.send_signal(how)
     proc.communicate(timeout=60)

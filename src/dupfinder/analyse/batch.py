@@ -15,14 +15,16 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from dupfinder import cache as cache_mod
 from dupfinder.analyse.file import analyse_file
 from dupfinder.config import ScanConfig
 from dupfinder.executors import Runners, SerialExecutor
 from dupfinder.model import FileResult, SourceFile
-from dupfinder.similarity import signatures
+from dupfinder.similarity import blocks, signatures
 from dupfinder.similarity.normalize import vocabulary
 
 #: progress callback: (stage, done, total)
@@ -62,13 +64,23 @@ def _stat(path: str) -> tuple[int, int, int] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def _with_marks(result: FileResult) -> FileResult:
+    """``result`` with its stream's block fingerprints (the block search's first step, done here on the
+    workers, and kept in the file's cache record)."""
+    stream = result.stream
+    if stream is None or stream.marks or not len(stream):
+        return result
+    norm, raw = np.frombuffer(stream.norm, dtype="<u4"), np.frombuffer(stream.raw, dtype="<u4")
+    return replace(result, stream=replace(stream, marks=blocks.pack_marks(blocks.stream_marks(norm, raw))))
+
+
 def _analyse_batch(batch: _Batch) -> list[_Done]:
     """Analyse a batch of files and sign their units (one vectorised MinHash pass for the batch)."""
     config = batch.config
     results: list[tuple[FileResult, bool]] = []
     for source, seen in zip(batch.files, batch.seen, strict=True):
         before = _stat(source.abspath)
-        result = analyse_file(source, config)
+        result = _with_marks(analyse_file(source, config))
         stable = seen is not None and before == seen == _stat(source.abspath)
         results.append((result, stable and cache_mod.cacheable(result)))
     units = [u for r, _ in results for u in r.units]

@@ -1,8 +1,8 @@
 """The records of the cache's values, each in the frame of :mod:`dupfinder.cache.codec`.
 
-* a file's entry (``DFC2``): a JSON header (lines, skip, imports, units' fields, the stream's length),
+* a file's entry (``DFC4``): a JSON header (lines, skip, imports, units' fields, the stream's length),
   then the units' token hashes, MinHash signatures and the file's token stream (normalised hashes, raw
-  hashes, lines) as raw little-endian uint32 arrays;
+  hashes, lines) as raw little-endian uint32 arrays, and the stream's block fingerprints as packed;
 * a similarity graph (``DFS1``): node and edge counts, the 16-byte node digests, the edges' ends as
   uint32 and their similarities as float64;
 * a component's groups (``DFG1``) and a cluster's category (``DFK1``): JSON;
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
 from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, TokenStream, Unit
 
-FILE = Kind(b"C", 3)
+FILE = Kind(b"C", 4)
 SNAPSHOT = Kind(b"S", 1)
 GROUPS = Kind(b"G", 2)
 CATEGORY = Kind(b"K", 1)
@@ -68,11 +68,13 @@ def encode(result: FileResult, signatures: bytes) -> bytes:
             "imports": list(result.imports),
             "units": units,
             "stream": None if result.stream is None else len(result.stream),
+            "marks": 0 if result.stream is None else len(result.stream.marks),
         },
         separators=(",", ":"),
         ensure_ascii=False,
     ).encode("utf-8", "surrogatepass")
     stream = b"" if result.stream is None else result.stream.norm + result.stream.raw + result.stream.lines
+    stream += b"" if result.stream is None else result.stream.marks
     body = (
         struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures + stream
     )
@@ -109,7 +111,7 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     if len(signatures) != 4 * num_perm * len(units):
         raise Bad
     offset += len(signatures)
-    stream = _stream_of(body[offset:], header["stream"])
+    stream = _stream_of(body[offset:], header["stream"], int_(header["marks"]))
     if skip_reason is not None:
         if units:
             raise Bad
@@ -121,15 +123,16 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     return CachedFile(result, signatures)
 
 
-def _stream_of(rest: memoryview, count: object) -> TokenStream | None:
+def _stream_of(rest: memoryview, count: object, marks: int) -> TokenStream | None:
     if count is None:
-        if len(rest):
+        if len(rest) or marks:
             raise Bad
         return None
     n = int_(count)
-    if len(rest) != 12 * n:
+    if len(rest) != 12 * n + marks or marks % 20:
         raise Bad
-    return TokenStream(bytes(rest[: 4 * n]), bytes(rest[4 * n : 8 * n]), bytes(rest[8 * n :]))
+    return TokenStream(bytes(rest[: 4 * n]), bytes(rest[4 * n : 8 * n]), bytes(rest[8 * n : 12 * n]),
+                       bytes(rest[12 * n :]))  # fmt: skip
 
 
 def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashes: bytes) -> Unit:
