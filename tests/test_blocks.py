@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -18,6 +19,7 @@ from dupfinder.similarity.blocks import (
     extend,
     matches,
     pack_marks,
+    rarity,
     stream_marks,
     unpack_marks,
     window_hashes,
@@ -141,3 +143,15 @@ def test_stored_fingerprints_give_the_matches_of_computed_ones() -> None:
     assert unpack_marks(b"")[0].size == 0
     with pytest.raises(ValueError):
         unpack_marks(b"x" * 21)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=60), max_size=8))
+def test_rarity_weighs_each_name_by_the_streams_it_occurs_in(texts: list[list[int]]) -> None:
+    streams = [stream(f"{k}.py", [1] * len(t), names={at: 100 + h for at, h in enumerate(t)})
+               for k, t in enumerate(texts)]  # fmt: skip
+    expected = {}
+    for h in {100 + h for t in texts for h in t}:
+        df = sum(1 for t in texts if h - 100 in t)
+        expected[h] = math.log1p((len(texts) + 1) / (df + 1))
+    assert rarity(streams) == expected

@@ -426,3 +426,25 @@ def test_a_stored_result_round_trips_odd_names_and_refuses_other_input() -> None
     assert cache_mod.decode_result(blob, b"e" * 32) is None  # made from other input
     assert cache_mod.decode_result(blob[:-1], digest) is None
     assert cache_mod.decode_result(b"garbage", digest) is None
+
+
+def test_entries_a_scan_reads_stay_and_the_others_go_after_keep_days(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=1, files_per_team=4)
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    gone = sorted(root.rglob("*.py"))[0]
+    gone.unlink()
+    today = int(time.time() // 86400)
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        rows = conn.execute("SELECT count(*) FROM files").fetchone()[0]
+        conn.execute("UPDATE files SET used=?", (today - cache_mod.KEEP_DAYS - 1,))
+        conn.execute("DELETE FROM meta WHERE key='pruned'")
+    # a scan a day later (the result it stored does not match: a file is gone): reads every file's entry
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        used = conn.execute("SELECT used FROM files").fetchall()
+    assert len(used) == rows - 1 and {u for (u,) in used} == {today}  # the deleted file's entry went
+    # entries used today are not written again by the next scan, and stay
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        assert conn.execute("SELECT count(*) FROM files WHERE used=?", (today,)).fetchone()[0] == rows - 1

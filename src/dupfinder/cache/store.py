@@ -171,9 +171,10 @@ class Cache:
     def get_files(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         """Stored records by key, for the keys present."""
 
-        found = self._call(lambda conn: _select_in(conn, "files", keys)) or {}
-        self._touched.extend(found)
-        return found
+        today = _today()
+        rows = self._call(lambda conn: _select_used(conn, "files", keys)) or {}
+        self._touched.extend(k for k, (_, used) in rows.items() if used < today)  # marked once a day
+        return {k: value for k, (value, _) in rows.items()}
 
     def put_files(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         rows = [(k, v, _today()) for k, v in items]
@@ -277,6 +278,17 @@ def _select_in(conn: sqlite3.Connection, table: str, keys: Sequence[bytes]) -> d
         chunk = keys[lo : lo + _CHUNK]
         marks = ",".join("?" * len(chunk))
         found.update(conn.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk).fetchall())
+    return found
+
+
+def _select_used(conn: sqlite3.Connection, table: str, keys: Sequence[bytes]) -> dict[bytes, tuple[bytes, int]]:
+    """``{key: (value, day last used)}`` of ``table`` for the ``keys`` it holds."""
+    found: dict[bytes, tuple[bytes, int]] = {}
+    for lo in range(0, len(keys), _CHUNK):
+        chunk = keys[lo : lo + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT key, value, used FROM {table} WHERE key IN ({marks})", chunk).fetchall()
+        found.update((k, (v, u)) for k, v, u in rows)
     return found
 
 

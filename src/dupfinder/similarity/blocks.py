@@ -220,12 +220,13 @@ def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None
 
 def rarity(streams: Sequence[Stream]) -> dict[int, float]:
     """Weight of each raw identifier or literal hash: ``ln(1 + (F + 1) / (df + 1))`` over the F streams."""
-    counts: dict[int, int] = {}
-    for s in streams:
-        for h in np.unique(s.raw[s.raw != s.norm]).tolist():
-            counts[h] = counts.get(h, 0) + 1
+    if not streams:
+        return {}
+    distinct = np.concatenate([np.unique(s.raw[s.raw != s.norm]) for s in streams])
+    hashes, counts = np.unique(distinct, return_counts=True)
     f = len(streams)
-    return {h: math.log1p((f + 1) / (df + 1)) for h, df in counts.items()}
+    weights = {df: math.log1p((f + 1) / (df + 1)) for df in set(counts.tolist())}  # one per count: few
+    return dict(zip(hashes.tolist(), [weights[df] for df in counts.tolist()], strict=True))
 
 
 def identity(a: Stream, ra: tuple[int, int], b: Stream, rb: tuple[int, int], weight: dict[int, float]) -> float:
