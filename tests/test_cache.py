@@ -157,9 +157,11 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
     source = discover([str(root)], CONFIG).files[0]
     original = analyse_file(source, CONFIG)
     sigs = bytes(range(256)) * (2 * len(original.units))  # 128 uint32 = 512 bytes per unit
-    blob = cache_mod.encode(original, sigs)
+    contents = b"".join(cache_mod.unit_content(u) for u in original.units)
+    blob = cache_mod.encode(original, sigs, contents)
     entry = cache_mod.decode(blob, source.path, 128)
     assert entry is not None and entry.result == original and entry.signatures == sigs
+    assert entry.contents == contents
     rng = random.Random(11)
     for _ in range(300):
         damaged = bytearray(blob)
@@ -175,7 +177,7 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
     # with the stream's block fingerprints, as the per-file stage stores it
     marked = batch._with_marks(original)
     assert marked.stream is not None and marked.stream.marks
-    entry = cache_mod.decode(cache_mod.encode(marked, sigs), source.path, 128)
+    entry = cache_mod.decode(cache_mod.encode(marked, sigs, contents), source.path, 128)
     assert entry is not None and entry.result == marked
 
 

@@ -74,6 +74,7 @@ class _Gathered:
 
     units: list[Unit]
     signatures: list[bytes]
+    contents: list[bytes]  #: each file's units' content digests
     skipped: list[Skip]
     file_imports: dict[str, tuple[str, ...]]
     streams: list[FileStream]
@@ -84,17 +85,19 @@ class _Gathered:
 
 def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runners: Runners,
             cache: cache_mod.Cache | None, memo: _Memo, units: list[Unit]) -> _Gathered:  # fmt: skip
-    got = _Gathered(units, [], list(disc.skipped), {}, [])
+    got = _Gathered(units, [], [], list(disc.skipped), {}, [])
     languages = {f.path: (f.root, f.language) for f in disc.files}
-    for res, sigs, ok in analysed(disc.files, config, progress, runners, cache, memo.keyed):
-        got.reusable = got.reusable and ok
+    for done in analysed(disc.files, config, progress, runners, cache, memo.keyed):
+        res = done.result
+        got.reusable = got.reusable and done.reusable
         if res.skip is not None:
             got.skipped.append(res.skip)
             continue
         got.files += 1
         got.lines += res.lines
         got.units.extend(res.units)
-        got.signatures.append(sigs)
+        got.signatures.append(done.signatures)
+        got.contents.append(done.contents)
         if res.imports:
             got.file_imports[res.path] = res.imports
         if res.stream is not None and len(res.stream):
@@ -152,7 +155,7 @@ def scan_discovered(
         files = _read_files(disc, memo) if got.reusable else None
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
                               snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus,
-                              files=files)  # fmt: skip
+                              files=files, unit_contents=b"".join(got.contents))  # fmt: skip
         blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
         if streams_out is not None:
             streams_out.update((f.path, f.stream) for f in got.streams)

@@ -53,6 +53,7 @@ class _Batch:
 class _Done:
     result: FileResult
     signatures: bytes  #: little-endian uint32, num_perm per unit
+    contents: bytes  #: each unit's content digest (:func:`dupfinder.cache.unit_content`)
     record: bytes | None  #: the cache record, when it may be stored
 
 
@@ -93,8 +94,9 @@ def _analyse_batch(batch: _Batch) -> list[_Done]:
     for result, storable in results:
         sigs = rows[at : at + len(result.units)].tobytes()
         at += len(result.units)
-        record = cache_mod.encode(result, sigs) if batch.encode and storable else None
-        done.append(_Done(result, sigs, record))
+        contents = b"".join(cache_mod.unit_content(u) for u in result.units)
+        record = cache_mod.encode(result, sigs, contents) if batch.encode and storable else None
+        done.append(_Done(result, sigs, contents, record))
     return done
 
 
@@ -133,6 +135,16 @@ def file_keys(files: Sequence[SourceFile], config: ScanConfig) -> Keyed:
     return [k for k, _ in pairs], [s for _, s in pairs]
 
 
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """A file's result, as analysed now or as its cache record keeps it."""
+
+    result: FileResult
+    signatures: bytes  #: little-endian uint32, num_perm per unit
+    contents: bytes  #: each unit's content digest (:func:`dupfinder.cache.unit_content`), 16 bytes each
+    reusable: bool  #: the result came from the cache or may be stored in it (not a skip of the moment)
+
+
 def analysed(
     files: Sequence[SourceFile],
     config: ScanConfig,
@@ -140,10 +152,9 @@ def analysed(
     runners: Runners,
     cache: cache_mod.Cache | None,
     keyed: Keyed | None = None,
-) -> Iterator[tuple[FileResult, bytes, bool]]:
-    """``(FileResult, unit signatures, reusable)`` for every file, in the order of ``files``.
+) -> Iterator[Analysed]:
+    """Every file's :class:`Analysed`, in the order of ``files``.
 
-    ``reusable``: the result came from the cache or may be stored in it (not a skip of the moment).
     ``keyed``: the files' keys from :func:`file_keys`, when the caller has read them already.
     """
     cached: dict[int, cache_mod.CachedFile] = {}
@@ -170,10 +181,10 @@ def analysed(
         for n in range(len(files)):
             entry = cached.get(n)
             if entry is not None:
-                result, sigs, reusable = entry.result, entry.signatures, True
+                result, sigs, contents, reusable = entry.result, entry.signatures, entry.contents, True
             else:
                 done = next(work)
-                result, sigs = done.result, done.signatures
+                result, sigs, contents = done.result, done.signatures, done.contents
                 reusable = cache_mod.cacheable(result)
                 key = keys[n]
                 if cache is not None and done.record is not None and key is not None:
@@ -183,7 +194,7 @@ def analysed(
                         pending = []
             if progress:
                 progress("parse", n + 1, len(files))
-            yield result, sigs, reusable
+            yield Analysed(result, sigs, contents, reusable)
     finally:
         runners.idle()
         if cache is not None and pending:
@@ -196,7 +207,7 @@ def analyse_all(
     """FileResults in the order of ``files``, computed in a process pool when worthwhile."""
     runners = Runners(None, config.jobs, None)
     try:
-        for result, _, _ in analysed(files, config, progress, runners, None):
-            yield result
+        for done in analysed(files, config, progress, runners, None):
+            yield done.result
     finally:
         runners.close()

@@ -69,6 +69,7 @@ from dupfinder.cache.keys import (
     result_digest,
     result_key,
     snapshot_key,
+    unit_content,
     unit_digest,
 )
 from dupfinder.cache.memo import ScanMemo, decode_result, encode_result
@@ -122,5 +123,6 @@ __all__ = [
     "result_digest",
     "result_key",
     "snapshot_key",
+    "unit_content",
     "unit_digest",
 ]

@@ -1,7 +1,7 @@
 """The records of the cache's values, each in the frame of :mod:`dupfinder.cache.codec`.
 
 * a file's entry (``DFC4``): a JSON header (lines, skip, imports, units' fields, the stream's length),
-  then the units' token hashes, MinHash signatures and the file's token stream (normalised hashes, raw
+  then the units' token hashes, MinHash signatures, content digests and the file's token stream (normalised hashes, raw
   hashes, lines) as raw little-endian uint32 arrays, and the stream's block fingerprints as packed;
 * a similarity graph (``DFS1``): node and edge counts, the 16-byte node digests, the edges' ends as
   uint32 and their similarities as float64;
@@ -47,6 +47,7 @@ class CachedFile:
 
     result: FileResult
     signatures: bytes  #: one little-endian uint32 row of ``num_perm`` values per unit
+    contents: bytes  #: each unit's :func:`~dupfinder.cache.keys.unit_content`, 16 bytes each
 
 
 def cacheable(result: FileResult) -> bool:
@@ -54,7 +55,7 @@ def cacheable(result: FileResult) -> bool:
     return result.skip is None or not result.skip.reason.startswith(_TRANSIENT)
 
 
-def encode(result: FileResult, signatures: bytes) -> bytes:
+def encode(result: FileResult, signatures: bytes, contents: bytes) -> bytes:
     units = [
         [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, u.fingerprint, u.n_tokens,
          list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports),
@@ -75,9 +76,12 @@ def encode(result: FileResult, signatures: bytes) -> bytes:
     ).encode("utf-8", "surrogatepass")
     stream = b"" if result.stream is None else result.stream.norm + result.stream.raw + result.stream.lines
     stream += b"" if result.stream is None else result.stream.marks
+    if len(contents) != 16 * len(result.units):
+        raise ValueError("a 16-byte content digest per unit")
     body = (
-        struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures + stream
-    )
+        struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures
+        + contents + stream
+    )  # fmt: skip
     return frame(FILE, body)
 
 
@@ -111,6 +115,10 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     if len(signatures) != 4 * num_perm * len(units):
         raise Bad
     offset += len(signatures)
+    contents = bytes(body[offset : offset + 16 * len(units)])
+    if len(contents) != 16 * len(units):
+        raise Bad
+    offset += len(contents)
     stream = _stream_of(body[offset:], header["stream"], int_(header["marks"]))
     if skip_reason is not None:
         if units:
@@ -120,7 +128,7 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
         skip = None
     result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports,
                         stream=stream)  # fmt: skip
-    return CachedFile(result, signatures)
+    return CachedFile(result, signatures, contents)
 
 
 def _stream_of(rest: memoryview, count: object, marks: int) -> TokenStream | None:

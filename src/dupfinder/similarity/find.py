@@ -54,6 +54,7 @@ class _Nodes:
     groups: dict[tuple[str, str], list[int]]  #: (language, fingerprint) -> the units' positions
     keys: list[tuple[str, str]]  #: the nodes, sorted
     reps: list[Unit]  #: each node's first unit
+    first: list[int]  #: the position of each node's first unit
     signatures: Signatures  #: each node's MinHash row
     language: npt.NDArray[np.int64]  #: each node's language, numbered
 
@@ -71,7 +72,7 @@ def _nodes(units: Sequence[Unit], unit_signatures: Signatures | None, config: Sc
                                         words=[vocabulary(units[n].identifiers) for n in first])  # fmt: skip
     language_names = sorted({lang for lang, _ in keys})
     language = np.array([language_names.index(lang) for lang, _ in keys], dtype=np.int64)
-    return _Nodes(groups, keys, [units[n] for n in first], sigs, language)
+    return _Nodes(groups, keys, [units[n] for n in first], first, sigs, language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +85,15 @@ class _LastGraph:
     only: npt.NDArray[np.int64] | None = None  #: the nodes the last graph did not have (None: no last graph)
 
 
-def _last_graph(nodes: _Nodes, config: ScanConfig, cache: cache_mod.Cache | None,
-                snapshot_name: Sequence[str]) -> _LastGraph:  # fmt: skip
+def _last_graph(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: cache_mod.Cache | None,
+                snapshot_name: Sequence[str], contents: bytes | None) -> _LastGraph:  # fmt: skip
     if cache is None or not snapshot_name or cache.disabled:
         return _LastGraph()
     scope = cache_mod.pair_scope(config)
-    digests = tuple(cache_mod.unit_digest(scope, rep) for rep in nodes.reps)
+    if contents is not None and len(contents) == 16 * len(units):
+        digests = tuple(cache_mod.unit_digest(scope, contents[16 * n : 16 * n + 16]) for n in nodes.first)
+    else:
+        digests = tuple(cache_mod.unit_digest(scope, cache_mod.unit_content(rep)) for rep in nodes.reps)
     key = cache_mod.snapshot_key(scope, snapshot_name[0], snapshot_name[1:])
     snapshot = cache.get_snapshot(key)
     if snapshot is None:
@@ -195,6 +199,7 @@ def find_clusters(
     runners: Runners | None = None,
     focus: Collection[str] | None = None,
     files: Files | None = None,
+    unit_contents: bytes | None = None,
 ) -> tuple[Cluster, ...]:
     """Clusters among ``units``: the similarity half of the pipeline.
 
@@ -205,12 +210,13 @@ def find_clusters(
     clusters that may hold a unit of one of them are built (each exactly as without a focus), and
     the others are left out (what the CI gate needs: it reports on copies in changed files); ``files``:
     the scan's files with their cache keys, in order, when every one was read and analysed for good
-    (the identity weights' counts are then kept with them and brought up to date the next time).
+    (the identity weights' counts are then kept with them and brought up to date the next time);
+    ``unit_contents``: each unit's :func:`~dupfinder.cache.unit_content`, when the cache records keep them.
     """
     if runners is None and executor is not None:
         runners = Runners(executor, config.jobs, None)
     nodes = _nodes(units, unit_signatures, config)
-    last = _last_graph(nodes, config, cache, snapshot_name)
+    last = _last_graph(units, nodes, config, cache, snapshot_name, unit_contents)
     fresh, everyone = _fresh_edges(nodes, config, storage_config, runners, last.only)
     edges = sorted([*last.kept, *fresh])
     if last.key:
