@@ -10,9 +10,13 @@ the same, and the cache the focused run leaves must give a later ``scan`` the ou
 from __future__ import annotations
 
 import io
+import random
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ from click.testing import CliRunner
 from conftest import write
 from dupfinder import cache as cache_mod
 from dupfinder import reporters
+from dupfinder.cache import records
 from dupfinder.cli.app import cli
 from dupfinder.cli.ci import FORMATS
 from dupfinder.config import Runtime, ScanConfig
@@ -228,3 +233,116 @@ def test_identity_counts_brought_up_to_date_are_those_of_counting_every_node(
         conn.execute("DELETE FROM files")
     assert weights.counts_now(last, files, units, groups, cache_mod.Cache(str(cache)), config.num_perm) is None
     store.close()
+
+
+def _spy_counts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, int] | None]:
+    """What each focused run's update of the stored identity counts gave (None: counted again)."""
+    updated: list[dict[str, int] | None] = []
+
+    def spy(*args: Any) -> dict[str, int] | None:
+        updated.append(weights.counts_now(*args))
+        return updated[-1]
+
+    monkeypatch.setattr(find, "counts_now", spy)
+    return updated
+
+
+def _gate_twice(repo: Path, cache: Path, tmp_path: Path, options: Any = _options) -> tuple[GateReport, GateReport]:
+    """The focused gate on ``cache`` (left as the run leaves it) and the full analysis on a copy of it."""
+    full = tmp_path / "full-copy"
+    shutil.rmtree(full, ignore_errors=True)
+    shutil.copytree(cache, full)
+    return against_revision(options(repo, cache), "main"), against_revision(options(repo, full), "main", focused=False)
+
+
+@needs_git
+def test_identity_counts_of_other_settings_or_damaged_ones_are_not_used(
+    primed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, cache = primed
+    write(repo, "services/billing/signin.py", SIGN_IN)
+    commit(repo, "sign-in copy")
+    updated = _spy_counts(monkeypatch)
+
+    def strict(repo: Path, cache: Path) -> GateOptions:  # other similarity settings than main's scan
+        plain = _options(repo, cache)
+        return replace(plain, config=replace(plain.config, threshold=0.75))
+
+    other = tmp_path / "other-settings"
+    shutil.copytree(cache, other)
+    focused, full = _gate_twice(repo, other, tmp_path, strict)
+    assert updated == [] and focused == full  # main's counts are under other settings: not read
+    damaged = tmp_path / "damaged"
+    shutil.copytree(cache, damaged)
+    with sqlite3.connect(damaged / cache_mod.DB_NAME) as conn:
+        rows = conn.execute(
+            "SELECT key, value FROM snapshots WHERE substr(value, 1, 3) = CAST('DFW' AS BLOB)"
+        ).fetchall()
+        assert len(rows) == 1
+        for key, value in rows:
+            flipped = bytearray(value)
+            flipped[len(flipped) // 2] ^= 0x10
+            conn.execute("UPDATE snapshots SET value=? WHERE key=?", (bytes(flipped), key))
+    focused, full = _gate_twice(repo, damaged, tmp_path)
+    assert updated == [] and focused == full and focused.findings
+
+
+def test_a_stored_counts_record_round_trips_and_refuses_garbage() -> None:
+    counts = cache_mod.FeatureCounts(
+        (("a.py", b"k" * 20), ("caf\udce9.py", b"\x00" * 20)), 3, {"w:x": 2, "c:\u00e9": 1}
+    )
+    blob = records.encode_counts(counts)
+    assert records.decode_counts(blob) == counts
+    rng = random.Random(5)
+    for _ in range(200):
+        damaged = bytearray(blob)
+        if rng.randrange(2):
+            damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        else:
+            del damaged[rng.randrange(len(damaged)) :]
+        assert records.decode_counts(bytes(damaged)) is None
+
+
+@needs_git
+def test_a_gate_run_interrupted_before_it_stored_its_counts_leaves_a_cache_the_next_run_uses(
+    primed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, cache = primed
+    write(repo, "services/identity/profile.py", PROFILE_EDITED)
+    commit(repo, "profile retries")
+
+    def interrupted(self: object, key: bytes, counts: object) -> None:
+        raise KeyboardInterrupt  # after the graph snapshot of this run was stored, before its counts
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_mod.Cache, "put_counts", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            against_revision(_options(repo, cache), "main")
+    updated = _spy_counts(monkeypatch)
+    focused, full = _gate_twice(repo, cache, tmp_path)
+    assert len(updated) == 1 and updated[0] and focused == full and (focused.findings or focused.inconsistent)
+
+
+@needs_git
+def test_two_gate_jobs_sharing_a_cache_at_once_both_report_what_the_full_analysis_reports(
+    primed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, cache = primed
+    write(repo, "services/billing/signin.py", SIGN_IN)
+    commit(repo, "sign-in copy")
+    own = tmp_path / "own"
+    shutil.copytree(cache, own)
+    expected = against_revision(_options(repo, own), "main", focused=False)
+    outs = [tmp_path / f"job-{k}.sarif" for k in range(2)]
+    jobs = [
+        subprocess.Popen([sys.executable, "-m", "dupfinder", "ci", ".", "--base", "main", "-q", "--jobs", "1",
+                          "--format", "sarif", "-o", str(out), "--cache-dir", str(cache)],
+                         cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for out in outs
+    ]  # fmt: skip
+    for job in jobs:
+        _, err = job.communicate(timeout=300)
+        assert job.returncode == 1, err  # the copy fails the gate
+    sarif = io.StringIO()
+    reporters.write(FORMATS["sarif"], expected, sarif)
+    assert [out.read_text() for out in outs] == [sarif.getvalue()] * 2
