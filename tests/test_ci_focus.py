@@ -23,6 +23,10 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from conftest import write
 from dupfinder import cache as cache_mod
@@ -346,3 +350,15 @@ def test_two_gate_jobs_sharing_a_cache_at_once_both_report_what_the_full_analysi
     sarif = io.StringIO()
     reporters.write(FORMATS["sarif"], expected, sarif)
     assert [out.read_text() for out in outs] == [sarif.getvalue()] * 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=60), st.sets(st.integers(0, 29)))
+def test_the_edges_around_focused_nodes_are_those_of_their_connected_components(
+    pairs: list[tuple[int, int]], focused: set[int]
+) -> None:
+    edges = sorted({(min(x, y), max(x, y), 0.5) for x, y in pairs if x != y})
+    graph = sparse.coo_matrix(([1] * len(edges), ([e[0] for e in edges], [e[1] for e in edges])), shape=(30, 30))
+    _, label = csgraph.connected_components(graph, directed=False)
+    wanted = {label[k] for k in focused}
+    assert find._around(edges, focused, 30) == [e for e in edges if label[e[0]] in wanted]
