@@ -7,9 +7,10 @@ per-file results (:meth:`ScanConfig.signature_settings`, the size limit) and
 the *code version* -- dupfinder's version plus a digest of its own source
 files, so a new release, a local edit or a third-party language plug-in never
 reuses an entry made by other code.  The stored value is the file's
-:class:`FileResult` (units with their token hashes) and the units' MinHash
-signatures.  A warm scan reads and hashes each file (about 0.1 ms per file)
-and parses only the files whose key is missing.
+:class:`FileResult` (units with their token hashes, the token stream with its
+block fingerprints), the units' MinHash signatures and their content digests.
+A warm scan reads and hashes each file (about 0.1 ms per file) and parses only
+the files whose key is missing.
 
 The similarity graph of the last scan of the same roots is kept too, as a
 *snapshot*: the digests of its nodes (a node's content, everything
