@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +18,10 @@ from dupfinder.similarity.blocks import (
     block_groups,
     extend,
     matches,
+    pack_marks,
+    rarity,
+    stream_marks,
+    unpack_marks,
     window_hashes,
     winnow,
 )
@@ -114,3 +122,36 @@ def test_verbatim_copies_are_paired_among_many_renamed_look_alikes() -> None:
     found = matches(streams, min_tokens=50, min_identity=0.5)
     assert (3, 9) in [(m.a.stream, m.b.stream) for m in found]
     assert all(m.identity == 1.0 for m in found)
+
+
+def test_stored_fingerprints_give_the_matches_of_computed_ones() -> None:
+    block = noise(1, 90, 0)
+    streams = [
+        stream("a.py", noise(2, 123, 10_000) + block + noise(3, 200, 20_000), names={130: 1, 140: 2}),
+        stream("b.py", noise(4, 60, 30_000) + block + noise(5, 100, 40_000), names={67: 1, 77: 2}),
+        stream("c.py", noise(6, 40, 50_000) + block, names={47: 3}),
+        stream("d.py", noise(7, 10, 60_000)),  # shorter than a window: no fingerprint
+    ]
+    stored = []
+    for s in streams:
+        marks = stream_marks(s.norm, s.raw)
+        back = unpack_marks(pack_marks(marks))
+        assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(marks, back, strict=True))
+        stored.append(replace(s, marks=back))
+    found = matches(streams, min_tokens=50, min_identity=0.0)
+    assert len(found) >= 2 and matches(stored, min_tokens=50, min_identity=0.0) == found
+    assert unpack_marks(b"")[0].size == 0
+    with pytest.raises(ValueError):
+        unpack_marks(b"x" * 21)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=60), max_size=8))
+def test_rarity_weighs_each_name_by_the_streams_it_occurs_in(texts: list[list[int]]) -> None:
+    streams = [stream(f"{k}.py", [1] * len(t), names={at: 100 + h for at, h in enumerate(t)})
+               for k, t in enumerate(texts)]  # fmt: skip
+    expected = {}
+    for h in {100 + h for t in texts for h in t}:
+        df = sum(1 for t in texts if h - 100 in t)
+        expected[h] = math.log1p((len(texts) + 1) / (df + 1))
+    assert rarity(streams) == expected

@@ -76,6 +76,7 @@ class _Gathered:
 
     units: list[Unit]
     signatures: list[bytes]
+    contents: list[bytes]  #: each file's units' content digests
     skipped: list[Skip]
     file_imports: dict[str, tuple[str, ...]]
     streams: list[FileStream]
@@ -86,23 +87,35 @@ class _Gathered:
 
 def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runners: Runners,
             cache: cache_mod.Cache | None, memo: _Memo, units: list[Unit]) -> _Gathered:  # fmt: skip
-    got = _Gathered(units, [], list(disc.skipped), {}, [])
+    got = _Gathered(units, [], [], list(disc.skipped), {}, [])
     languages = {f.path: (f.root, f.language) for f in disc.files}
-    for res, sigs, ok in analysed(disc.files, config, progress, runners, cache, memo.keyed):
-        got.reusable = got.reusable and ok
+    for done in analysed(disc.files, config, progress, runners, cache, memo.keyed):
+        res = done.result
+        got.reusable = got.reusable and done.reusable
         if res.skip is not None:
             got.skipped.append(res.skip)
             continue
         got.files += 1
         got.lines += res.lines
         got.units.extend(res.units)
-        got.signatures.append(sigs)
+        got.signatures.append(done.signatures)
+        got.contents.append(done.contents)
         if res.imports:
             got.file_imports[res.path] = res.imports
         if res.stream is not None and len(res.stream):
             root, language = languages[res.path]
             got.streams.append(FileStream(res.path, root, language, res.stream, res.imports))
     return got
+
+
+def _read_files(disc: Discovery, memo: _Memo) -> list[tuple[str, bytes]] | None:
+    """Every file's path and cache key, when every file could be read and keyed."""
+    if memo.keyed is None:
+        return None
+    keys = memo.keyed[0]
+    if not all(k is not None for k in keys):
+        return None
+    return [(f.path, k) for f, k in zip(disc.files, keys, strict=True) if k is not None]
 
 
 def scan_discovered(
@@ -136,12 +149,15 @@ def scan_discovered(
         if last is not None:
             cache.finish()
             return _result(disc, config, last)
+    if cache is not None and not cache.disabled and memo.keyed is None:
+        memo = _Memo(keyed=file_keys(disc.files, config))
     try:
         got = _gather(disc, config, progress, runners, cache, memo, units_out if units_out is not None else [])
         unit_sigs = np.frombuffer(b"".join(got.signatures), dtype="<u4").reshape(-1, config.num_perm)
+        files = _read_files(disc, memo) if got.reusable else None
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
                               snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus,
-                              progress=progress)  # fmt: skip
+                              files=files, unit_contents=b"".join(got.contents), progress=progress)  # fmt: skip
         with stage(progress, "blocks"):
             blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
         if streams_out is not None:

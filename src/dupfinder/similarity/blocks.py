@@ -63,6 +63,8 @@ class Stream:
     norm: U32  #: normalised token hashes (as units use)
     raw: U32  #: hashes of the raw texts of identifiers and literals; the normalised hash for the other tokens
     lines: U32  #: 1-based line of each token
+    #: :func:`stream_marks` of the stream when already computed (stored with the file's cache record)
+    marks: tuple[U64, U64, Ints] | None = None
 
     def __len__(self) -> int:
         return len(self.norm)
@@ -121,6 +123,28 @@ def winnow(hashes: U64, w: int = W) -> tuple[U64, Ints]:
     return hashes[positions], positions
 
 
+def stream_marks(norm: U32, raw: U32) -> tuple[U64, U64, Ints]:
+    """A stream's winnowed fingerprints: their hashes, the hashes of the raw windows there, their positions."""
+    h, p = winnow(window_hashes(norm))
+    return h, window_hashes(raw)[p] if len(p) else np.empty(0, dtype=np.uint64), p
+
+
+def pack_marks(marks: tuple[U64, U64, Ints]) -> bytes:
+    """:func:`stream_marks` as bytes: the hashes and raw hashes as little-endian uint64, the positions as uint32."""
+    h, r, p = marks
+    return h.astype("<u8").tobytes() + r.astype("<u8").tobytes() + p.astype("<u4").tobytes()
+
+
+def unpack_marks(packed: bytes) -> tuple[U64, U64, Ints]:
+    """What :func:`pack_marks` packed (ValueError when ``packed`` is not such bytes)."""
+    if len(packed) % 20:
+        raise ValueError("packed fingerprints are 20 bytes each")
+    n = len(packed) // 20
+    h = np.frombuffer(packed, dtype="<u8", count=n).astype(np.uint64, copy=False)
+    r = np.frombuffer(packed, dtype="<u8", count=n, offset=8 * n).astype(np.uint64, copy=False)
+    return h, r, np.frombuffer(packed, dtype="<u4", count=n, offset=16 * n).astype(np.int64)
+
+
 def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
     """Every stream's fingerprints: (hashes, stream index, token position), sorted by hash, then by the
     hash of the raw window there (places with the same text next to each other: chained seeds pair
@@ -130,9 +154,9 @@ def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
     owners: list[Ints] = []
     positions: list[Ints] = []
     for s, stream in enumerate(streams):
-        h, p = winnow(window_hashes(stream.norm))
+        h, r, p = stream.marks if stream.marks is not None else stream_marks(stream.norm, stream.raw)
         hashes.append(h)
-        raws.append(window_hashes(stream.raw)[p] if len(p) else np.empty(0, dtype=np.uint64))
+        raws.append(r)
         positions.append(p)
         owners.append(np.full(len(p), s, dtype=np.int64))
     if not hashes:
@@ -196,12 +220,13 @@ def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None
 
 def rarity(streams: Sequence[Stream]) -> dict[int, float]:
     """Weight of each raw identifier or literal hash: ``ln(1 + (F + 1) / (df + 1))`` over the F streams."""
-    counts: dict[int, int] = {}
-    for s in streams:
-        for h in np.unique(s.raw[s.raw != s.norm]).tolist():
-            counts[h] = counts.get(h, 0) + 1
+    if not streams:
+        return {}
+    distinct = np.concatenate([np.unique(s.raw[s.raw != s.norm]) for s in streams])
+    hashes, counts = np.unique(distinct, return_counts=True)
     f = len(streams)
-    return {h: math.log1p((f + 1) / (df + 1)) for h, df in counts.items()}
+    weights = {df: math.log1p((f + 1) / (df + 1)) for df in set(counts.tolist())}  # one per count: few
+    return dict(zip(hashes.tolist(), [weights[df] for df in counts.tolist()], strict=True))
 
 
 def identity(a: Stream, ra: tuple[int, int], b: Stream, rb: tuple[int, int], weight: dict[int, float]) -> float:

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -97,23 +97,29 @@ class Identity:
     vocabulary part of the verified similarity is), so that the alignment part can be recovered.
     """
 
-    __slots__ = ("passed", "sizes", "total", "weighted", "word_counts", "words")
+    __slots__ = ("counts", "passed", "sizes", "total", "weighted", "word_counts", "words")
 
-    def __init__(self, units: Sequence[Unit]) -> None:
+    def __init__(self, units: Sequence[Unit], counts: Mapping[str, int] | None = None,
+                 weighed_over: int | None = None) -> None:  # fmt: skip
+        """``counts`` and ``weighed_over``: the document frequency of every feature of ``units`` and the
+        number of units it was counted over, when the weights are those of a larger set of units that
+        ``units`` are some of (default: counted over ``units`` themselves; ``counts`` keeps them)."""
         sets = [features(u) for u in units]
         self.sizes = np.array([u.n_tokens for u in units], dtype=np.int64)
-        df = Counter(f for s in sets for f in s)
-        names = sorted(df)
+        df: Mapping[str, int] = Counter(f for s in sets for f in s) if counts is None else counts
+        self.counts = df
+        passed = [passed_on(u) for u in units]
+        names = sorted(df) if counts is None else sorted(set().union(*sets, *passed))
         column = {f: k for k, f in enumerate(names)}
         n = len(units)
-        weight = np.array([math.log1p((n + 1) / (df[f] + 1)) for f in names], dtype=np.float64)
+        over = n if weighed_over is None else weighed_over
+        weight = np.array([math.log1p((over + 1) / (df[f] + 1)) for f in names], dtype=np.float64)
         rows = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in sets])
         cols = np.fromiter((column[f] for s in sets for f in sorted(s)), dtype=np.int64, count=len(rows))
         shape = (n, max(len(names), 1))
         #: sqrt(weight) per present feature: a product of two rows sums the shared weight
         self.weighted = sparse.csr_matrix((np.sqrt(weight[cols]), (rows, cols)), shape=shape)
         self.total: Floats = np.asarray(self.weighted.multiply(self.weighted).sum(axis=1), dtype=np.float64).ravel()
-        passed = [passed_on(u) for u in units]
         passed_rows = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in passed])
         passed_cols = np.fromiter(
             (column[f] for s in passed for f in sorted(s)), dtype=np.int64, count=len(passed_rows)
