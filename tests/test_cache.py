@@ -175,7 +175,7 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
         assert cache_mod.decode(bytes(damaged), source.path, 128) is None
     assert cache_mod.decode(blob, source.path, 64) is None  # signatures of another length
     # with the stream's block fingerprints, as the per-file stage stores it
-    marked = batch._with_marks(original)
+    marked = batch.with_marks(original)
     assert marked.stream is not None and marked.stream.marks
     entry = cache_mod.decode(cache_mod.encode(marked, sigs, contents), source.path, 128)
     assert entry is not None and entry.result == marked
