@@ -9,11 +9,15 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    ``K``-token window, winnowed -- of each ``W`` consecutive window hashes the
    smallest (the rightmost on ties) is kept, with its position.  Two streams
    that share a run of at least ``K + W - 1`` tokens share a fingerprint.
-2. **Seeds**: fingerprints that occur in two places or more; each place is
-   paired with the next one in (file, position) order, so ``n`` places give
-   ``n - 1`` seeds and the groups are joined later (step 5), and a code base
-   that copies one file into a hundred places (locale tables, generated
-   clients) costs a hundred extensions, not five thousand.  A fingerprint
+2. **Seeds**: fingerprints that occur in two places or more.  Of a fingerprint
+   in at most ``ALL_PAIRS`` places every two places are paired: a chain would
+   pair a copy with a third place of another context that lies between it and
+   its original in the order, and neither extension would reach the copy's
+   length.  Beyond that each place is paired with the next one in (raw text,
+   file, position) order, so ``n`` places give ``n - 1`` seeds and the groups
+   are joined later (step 5), and a code base that copies one file into a
+   hundred places (locale tables, generated clients) costs a hundred
+   extensions, not five thousand.  A fingerprint
    that occurs in more than ``MAX_PLACES`` places seeds nothing, as stop words
    in text retrieval.
 3. **Regions**: each seed is extended, token by token, both ways, to the
@@ -45,6 +49,8 @@ import numpy.typing as npt
 K = 30  #: tokens per fingerprinted window
 W = 21  #: windows per winnowing window: runs of K + W - 1 = 50 tokens or more always share a fingerprint
 MAX_PLACES = 1000  #: a fingerprint in more places than this is generated or generic code and seeds nothing
+#: a fingerprint in at most this many places pairs every two of them; one in more is chained
+ALL_PAIRS = 8
 MIN_LINES = 5  #: the fewest lines a block clone spans
 #: least share of lines two regions of one file must have in common to be one node of a block cluster
 SAME_REGION = 0.5
@@ -143,17 +149,26 @@ def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
     return h[order], o[order], p[order]
 
 
-def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES) -> Ints:
-    """Pairs of fingerprint rows (``[n, 2]``, first < second) with the same hash: each place with the
-    next one, for hashes in at most ``max_places`` places; sorted."""
+def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES,
+          all_pairs: int = ALL_PAIRS) -> Ints:  # fmt: skip
+    """Pairs of fingerprint rows (``[n, 2]``, first < second) with the same hash: every two places of a
+    hash in at most ``all_pairs`` places, each place with the next one for a hash in at most
+    ``max_places``; sorted."""
     if len(hashes) < 2:
         return np.empty((0, 2), dtype=np.int64)
     starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
     sizes = np.diff(np.append(starts, len(hashes)))
     group = np.repeat(np.arange(len(starts)), sizes)
     rows = np.arange(len(hashes) - 1, dtype=np.int64)
-    same = (group[:-1] == group[1:]) & (sizes[group[:-1]] <= max_places)
-    return np.stack([rows[same], rows[same] + 1], axis=1)
+    chained = (group[:-1] == group[1:]) & (sizes[group[:-1]] > all_pairs) & (sizes[group[:-1]] <= max_places)
+    out = [np.stack([rows[chained], rows[chained] + 1], axis=1)]
+    for size in range(2, min(all_pairs, max_places) + 1):
+        first = starts[sizes == size]
+        if len(first):
+            i, j = np.triu_indices(size, k=1)
+            out.append(np.stack([(first[:, None] + i).ravel(), (first[:, None] + j).ravel()], axis=1))
+    pairs = np.concatenate(out)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
 def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
