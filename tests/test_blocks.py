@@ -148,3 +148,14 @@ def test_a_copy_is_found_when_a_short_look_alike_lies_between_it_and_its_origina
     hashes, owner, position = fingerprints(streams)
     chained = Seeded(streams, owner, position, seeds(hashes, owner, position, all_pairs=1), rarity(streams))
     assert matches(chained, min_tokens=50, min_identity=0.5) == []  # a chain pairs a-b and b-c only
+
+
+def test_a_last_line_mostly_copied_stays_in_the_block_and_one_barely_copied_does_not() -> None:
+    block = noise(1, 54, 0)  # lines 11-19 of both streams; line 20 is edited after some of its tokens
+    last = noise(2, 6, 10_000)
+    for kept, expected in ((4, 20), (2, 19)):
+        a = stream("a.py", noise(3, 60, 20_000) + block + last + noise(4, 60, 30_000))
+        b = stream("b.py", noise(5, 60, 40_000) + block + last[:kept] + noise(6, 66 - kept, 50_000))
+        (m,) = matches([a, b], min_tokens=50, min_identity=0.5)
+        assert (m.a.first_line, m.a.last_line, m.b.last_line) == (11, expected, expected)
+        assert m.a.stop - m.a.start == 54 + (kept if expected == 20 else 0)

@@ -22,7 +22,8 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    in text retrieval.
 3. **Regions**: each seed is extended, token by token, both ways, to the
    maximal run where the two streams are equal (one extension per diagonal:
-   seeds on a run already found are skipped), then trimmed to whole lines.
+   seeds on a run already found are skipped), then trimmed to whole lines (a
+   last line the run covers at least half of stays: an edited line of the copy).
    A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines.
 4. **Identity**: as for units (:mod:`dupfinder.similarity.identity`), equal
    shape is not enough: the two regions' identifiers and literals (their raw
@@ -199,13 +200,18 @@ def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
 
 
 def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None:
-    """``[start, stop)`` shrunk to the tokens of the lines it covers completely, or None if none."""
+    """``[start, stop)`` shrunk to the tokens of the lines it covers completely, or None if none; a last
+    line it covers at least half of stays (the copy's edited last line: ``def f(x)`` pasted as
+    ``def f(x) -> int``), a first line it starts inside does not (the tail of another statement)."""
     lines = stream.lines
     if start > 0 and lines[start - 1] == lines[start]:  # starts mid-line: from the next line on
         first = lines[start]
         start = int(np.searchsorted(lines, first, side="right"))
-    if stop < len(lines) and stop > 0 and lines[stop] == lines[stop - 1]:  # ends mid-line: up to the line before
-        stop = int(np.searchsorted(lines, lines[stop - 1], side="left"))
+    if stop < len(lines) and stop > 0 and lines[stop] == lines[stop - 1]:  # ends mid-line
+        line_start = int(np.searchsorted(lines, lines[stop - 1], side="left"))
+        line_stop = int(np.searchsorted(lines, lines[stop - 1], side="right"))
+        if 2 * (stop - line_start) < line_stop - line_start:  # less than half of it: up to the line before
+            stop = line_start
     return (start, stop) if stop > start else None
 
 
