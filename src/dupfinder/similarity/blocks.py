@@ -315,14 +315,6 @@ def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, sta
     return Match(Region(sa, *ra, *la), Region(sb, *rb, *lb), identity(a, ra, b, rb, weight))
 
 
-def _overlap(x: Region, y: Region) -> float:
-    """Share of the shorter region's lines both regions cover (0 for regions of different streams)."""
-    if x.stream != y.stream:
-        return 0.0
-    common = min(x.last_line, y.last_line) - max(x.first_line, y.first_line) + 1
-    return max(common, 0) / min(x.last_line - x.first_line + 1, y.last_line - y.first_line + 1)
-
-
 def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:
     """Groups of regions that copy each other: each region with its best identity to the others.
 
@@ -334,8 +326,11 @@ def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:
     by_stream: dict[int, list[int]] = {}
 
     def node_of(r: Region) -> int:
-        for n in by_stream.get(r.stream, []):
-            if _overlap(nodes[n], r) >= SAME_REGION:
+        size = r.last_line - r.first_line + 1
+        for n in by_stream.get(r.stream, []):  # the first node sharing most of the shorter one's lines
+            x = nodes[n]
+            common = min(x.last_line, r.last_line) - max(x.first_line, r.first_line) + 1
+            if common > 0 and common >= SAME_REGION * min(x.last_line - x.first_line + 1, size):
                 return n
         nodes.append(r)
         by_stream.setdefault(r.stream, []).append(len(nodes) - 1)
