@@ -11,15 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dupfinder.similarity.blocks import (
+    ALL_PAIRS,
     MIN_LINES,
     K,
+    Seeded,
     Stream,
     W,
     block_groups,
     extend,
+    fingerprints,
     matches,
     pack_marks,
     rarity,
+    seeds,
     stream_marks,
     unpack_marks,
     window_hashes,
@@ -155,3 +159,43 @@ def test_rarity_weighs_each_name_by_the_streams_it_occurs_in(texts: list[list[in
         df = sum(1 for t in texts if h - 100 in t)
         expected[h] = math.log1p((len(texts) + 1) / (df + 1))
     assert rarity(streams) == expected
+
+
+def test_few_places_of_a_fingerprint_are_all_paired_and_many_are_chained() -> None:
+    few = np.array([5] * 3 + [6] * 2, dtype=np.uint64)
+    rows = np.arange(len(few), dtype=np.int64)
+    assert seeds(few, rows, rows).tolist() == [[0, 1], [0, 2], [1, 2], [3, 4]]
+    many = np.full(ALL_PAIRS + 1, 5, dtype=np.uint64)
+    rows = np.arange(len(many), dtype=np.int64)
+    assert seeds(many, rows, rows).tolist() == [[k, k + 1] for k in range(ALL_PAIRS)]
+
+
+def test_a_copy_is_found_when_a_short_look_alike_lies_between_it_and_its_original() -> None:
+    block = noise(1, 54, 0)  # a few tokens over K + W - 1: a and c share only a fingerprint or two
+    a = stream("a.py", noise(2, 60, 10_000) + block + noise(3, 60, 20_000))
+    c = stream("c.py", noise(4, 60, 30_000) + block + noise(5, 60, 40_000))
+    in_block = set(winnow(window_hashes(a.norm))[0].tolist()) & set(winnow(window_hashes(c.norm))[0].tolist())
+    # b holds 45 tokens of the block (too few for a block clone) and every fingerprint a and c share:
+    # in the order of each fingerprint's places it lies between a and c
+    for start in range(len(block) - 45):
+        b = stream("b.py", noise(6, 60, 50_000) + block[start : start + 45] + noise(7, 60, 60_000))
+        if in_block <= set(winnow(window_hashes(b.norm))[0].tolist()):
+            break
+    else:
+        raise AssertionError("no such look-alike in this draw")
+    streams = [a, b, c]
+    assert [(m.a.stream, m.b.stream) for m in matches(streams, min_tokens=50, min_identity=0.5)] == [(0, 2)]
+    hashes, owner, position = fingerprints(streams)
+    chained = Seeded(streams, owner, position, seeds(hashes, owner, position, all_pairs=1), rarity(streams))
+    assert matches(chained, min_tokens=50, min_identity=0.5) == []  # a chain pairs a-b and b-c only
+
+
+def test_a_last_line_mostly_copied_stays_in_the_block_and_one_barely_copied_does_not() -> None:
+    block = noise(1, 54, 0)  # lines 11-19 of both streams; line 20 is edited after some of its tokens
+    last = noise(2, 6, 10_000)
+    for kept, expected in ((4, 20), (2, 19)):
+        a = stream("a.py", noise(3, 60, 20_000) + block + last + noise(4, 60, 30_000))
+        b = stream("b.py", noise(5, 60, 40_000) + block + last[:kept] + noise(6, 66 - kept, 50_000))
+        (m,) = matches([a, b], min_tokens=50, min_identity=0.5)
+        assert (m.a.first_line, m.a.last_line, m.b.last_line) == (11, expected, expected)
+        assert m.a.stop - m.a.start == 54 + (kept if expected == 20 else 0)

@@ -9,16 +9,21 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    ``K``-token window, winnowed -- of each ``W`` consecutive window hashes the
    smallest (the rightmost on ties) is kept, with its position.  Two streams
    that share a run of at least ``K + W - 1`` tokens share a fingerprint.
-2. **Seeds**: fingerprints that occur in two places or more; each place is
-   paired with the next one in (file, position) order, so ``n`` places give
-   ``n - 1`` seeds and the groups are joined later (step 5), and a code base
-   that copies one file into a hundred places (locale tables, generated
-   clients) costs a hundred extensions, not five thousand.  A fingerprint
+2. **Seeds**: fingerprints that occur in two places or more.  Of a fingerprint
+   in at most ``ALL_PAIRS`` places every two places are paired: a chain would
+   pair a copy with a third place of another context that lies between it and
+   its original in the order, and neither extension would reach the copy's
+   length.  Beyond that each place is paired with the next one in (raw text,
+   file, position) order, so ``n`` places give ``n - 1`` seeds and the groups
+   are joined later (step 5), and a code base that copies one file into a
+   hundred places (locale tables, generated clients) costs a hundred
+   extensions, not five thousand.  A fingerprint
    that occurs in more than ``MAX_PLACES`` places seeds nothing, as stop words
    in text retrieval.
 3. **Regions**: each seed is extended, token by token, both ways, to the
    maximal run where the two streams are equal (one extension per diagonal:
-   seeds on a run already found are skipped), then trimmed to whole lines.
+   seeds on a run already found are skipped), then trimmed to whole lines (a
+   last line the run covers at least half of stays: an edited line of the copy).
    A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines.
 4. **Identity**: as for units (:mod:`dupfinder.similarity.identity`), equal
    shape is not enough: the two regions' identifiers and literals (their raw
@@ -45,6 +50,8 @@ import numpy.typing as npt
 K = 30  #: tokens per fingerprinted window
 W = 21  #: windows per winnowing window: runs of K + W - 1 = 50 tokens or more always share a fingerprint
 MAX_PLACES = 1000  #: a fingerprint in more places than this is generated or generic code and seeds nothing
+#: a fingerprint in at most this many places pairs every two of them; one in more is chained
+ALL_PAIRS = 8
 MIN_LINES = 5  #: the fewest lines a block clone spans
 #: least share of lines two regions of one file must have in common to be one node of a block cluster
 SAME_REGION = 0.5
@@ -167,17 +174,26 @@ def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
     return h[order], o[order], p[order]
 
 
-def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES) -> Ints:
-    """Pairs of fingerprint rows (``[n, 2]``, first < second) with the same hash: each place with the
-    next one, for hashes in at most ``max_places`` places; sorted."""
+def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES,
+          all_pairs: int = ALL_PAIRS) -> Ints:  # fmt: skip
+    """Pairs of fingerprint rows (``[n, 2]``, first < second) with the same hash: every two places of a
+    hash in at most ``all_pairs`` places, each place with the next one for a hash in at most
+    ``max_places``; sorted."""
     if len(hashes) < 2:
         return np.empty((0, 2), dtype=np.int64)
     starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
     sizes = np.diff(np.append(starts, len(hashes)))
     group = np.repeat(np.arange(len(starts)), sizes)
     rows = np.arange(len(hashes) - 1, dtype=np.int64)
-    same = (group[:-1] == group[1:]) & (sizes[group[:-1]] <= max_places)
-    return np.stack([rows[same], rows[same] + 1], axis=1)
+    chained = (group[:-1] == group[1:]) & (sizes[group[:-1]] > all_pairs) & (sizes[group[:-1]] <= max_places)
+    out = [np.stack([rows[chained], rows[chained] + 1], axis=1)]
+    for size in range(2, min(all_pairs, max_places) + 1):
+        first = starts[sizes == size]
+        if len(first):
+            i, j = np.triu_indices(size, k=1)
+            out.append(np.stack([(first[:, None] + i).ravel(), (first[:, None] + j).ravel()], axis=1))
+    pairs = np.concatenate(out)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
 def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
@@ -208,13 +224,18 @@ def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
 
 
 def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None:
-    """``[start, stop)`` shrunk to the tokens of the lines it covers completely, or None if none."""
+    """``[start, stop)`` shrunk to the tokens of the lines it covers completely, or None if none; a last
+    line it covers at least half of stays (the copy's edited last line: ``def f(x)`` pasted as
+    ``def f(x) -> int``), a first line it starts inside does not (the tail of another statement)."""
     lines = stream.lines
     if start > 0 and lines[start - 1] == lines[start]:  # starts mid-line: from the next line on
         first = lines[start]
         start = int(np.searchsorted(lines, first, side="right"))
-    if stop < len(lines) and stop > 0 and lines[stop] == lines[stop - 1]:  # ends mid-line: up to the line before
-        stop = int(np.searchsorted(lines, lines[stop - 1], side="left"))
+    if stop < len(lines) and stop > 0 and lines[stop] == lines[stop - 1]:  # ends mid-line
+        line_start = int(np.searchsorted(lines, lines[stop - 1], side="left"))
+        line_stop = int(np.searchsorted(lines, lines[stop - 1], side="right"))
+        if 2 * (stop - line_start) < line_stop - line_start:  # less than half of it: up to the line before
+            stop = line_start
     return (start, stop) if stop > start else None
 
 
@@ -319,14 +340,6 @@ def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, sta
     return Match(Region(sa, *ra, *la), Region(sb, *rb, *lb), identity(a, ra, b, rb, weight))
 
 
-def _overlap(x: Region, y: Region) -> float:
-    """Share of the shorter region's lines both regions cover (0 for regions of different streams)."""
-    if x.stream != y.stream:
-        return 0.0
-    common = min(x.last_line, y.last_line) - max(x.first_line, y.first_line) + 1
-    return max(common, 0) / min(x.last_line - x.first_line + 1, y.last_line - y.first_line + 1)
-
-
 def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:
     """Groups of regions that copy each other: each region with its best identity to the others.
 
@@ -338,8 +351,11 @@ def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:
     by_stream: dict[int, list[int]] = {}
 
     def node_of(r: Region) -> int:
-        for n in by_stream.get(r.stream, []):
-            if _overlap(nodes[n], r) >= SAME_REGION:
+        size = r.last_line - r.first_line + 1
+        for n in by_stream.get(r.stream, []):  # the first node sharing most of the shorter one's lines
+            x = nodes[n]
+            common = min(x.last_line, r.last_line) - max(x.first_line, r.first_line) + 1
+            if common > 0 and common >= SAME_REGION * min(x.last_line - x.first_line + 1, size):
                 return n
         nodes.append(r)
         by_stream.setdefault(r.stream, []).append(len(nodes) - 1)
