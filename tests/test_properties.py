@@ -282,15 +282,19 @@ def test_clusters_do_not_depend_on_the_order_units_are_found(units: list[Unit], 
     shuffled = list(units)
     rnd.shuffle(shuffled)
     assert find_clusters(shuffled, config) == clusters
-    # and they are well formed: groups of 2+, no unit twice, every member close to its representative
+    # and they are well formed: groups of 2+, no unit twice, every member within the member floor of its
+    # representative and of every other member (a member joins along a judged pair at the threshold, but
+    # need not be that close to the representative itself: config.ScanConfig.member_similarity)
+    floor = config.member_floor
     seen: set[tuple[str, int]] = set()
     for c in clusters:
         assert len(c.instances) >= 2
         for inst in c.instances:
             assert (inst.path, inst.start_line) not in seen
             seen.add((inst.path, inst.start_line))
-            assert inst.similarity >= config.threshold
+            assert inst.similarity >= floor
         assert c.similarity == min(i.similarity for i in c.instances)
+        assert floor <= c.weakest <= c.similarity
 
 
 # -- whole scans ----------------------------------------------------------------------------------
