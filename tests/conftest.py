@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +33,15 @@ def write(root: Path, rel: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def git(repo: Path, *args: str) -> str:
+    """``git args`` in ``repo`` (it must succeed); its standard output."""
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def commit(repo: Path, message: str) -> None:
+    """Commit everything in ``repo``'s working tree."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)

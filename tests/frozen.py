@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from dupfinder.model import (
     Adoption,
+    CloneHistory,
     Cluster,
+    ClusterHistory,
     ClusterId,
+    Commit,
+    CopyCount,
+    DivergentFix,
     FailOn,
     Finding,
     Fingerprint,
+    FirstSeen,
     GateReport,
+    HistoryReport,
+    Inconsistent,
     Instance,
     Opportunity,
     Platform,
@@ -152,3 +160,34 @@ def frozen_trend() -> TrendSeries:
         for k in (1, 2, 3)
     )  # fmt: skip
     return TrendSeries("acme", points)
+
+
+def frozen_history() -> HistoryReport:
+    """The history of the login cluster of :func:`frozen_result`: the platform's copy first, one fix in one place."""
+    result = frozen_result()
+    login = result.clusters[0]
+    platform, billing, loyalty, reporting = login.instances
+    c1 = Commit("1" * 40, "2025-01-10T09:00:00+00:00", "platform: sessions")
+    c2 = Commit("2" * 40, "2025-03-02T09:00:00+00:00", "billing: own login")
+    c3 = Commit("3" * 40, "2025-05-20T09:00:00+00:00", "loyalty and reporting: login")
+    c4 = Commit("4" * 40, "2025-08-01T09:00:00+00:00", "billing: lock out after 5 failures")
+    hist = ClusterHistory(
+        login.id,
+        (FirstSeen(platform, c1), FirstSeen(billing, c2), FirstSeen(loyalty, c3), FirstSeen(reporting, c3)),
+        platform,
+        (CopyCount(c1, 1), CopyCount(c2, 2), CopyCount(c3, 4)),
+        (DivergentFix(c4, (billing,), (platform, loyalty, reporting),
+                      ("@@ -8,1 +8,2 @@", "-    if failures > 10:", "+    if failures >= 5:")),),
+    )  # fmt: skip
+    return HistoryReport(result, CloneHistory("acme", "4" * 40, 4, (hist,)))
+
+
+def frozen_inconsistent() -> GateReport:
+    """A gate report with one change that reached one copy of three."""
+    retry = inst("services/billing/http.py", 5, 16, "fetch_with_retry", "billing", "b")
+    shipping = inst("services/shipping/client.py", 5, 16, "get_json", "shipping", "b")
+    identity = inst("services/identity/fetch.py", 3, 14, "fetch_profile", "identity", "b")
+    http = Cluster(ClusterId("c2222222222222222"), 0.9, (retry, shipping, identity), category="http-retry")
+    diff = ("@@ -6,1 +6,1 @@", "-    if resp.status_code >= 500:", "+    if resp.status_code in (429, 503):")
+    found = Inconsistent(retry, http, (retry,), (identity, shipping), diff, "3" * 32)
+    return GateReport(findings=(), against="origin/main (merge-base 0123456789ab)", inconsistent=(found,))

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import write
+from conftest import commit, git, needs_git, write
 from dupfinder import reporters
 from dupfinder.cli.app import cli
 from dupfinder.cli.ci import FORMATS as GATE_FORMATS
@@ -27,7 +25,6 @@ from dupfinder.similarity.normalize import to_unit
 from dupfinder.similarity.verify import similarity
 from frozen import inst
 
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 LOGIN = '''import hashlib
@@ -200,11 +197,6 @@ PLATFORMS = """platforms:
 SHIPPING_RETRY = RETRY.replace("fetch_with_retry", "get_json").replace("attempts", "tries")
 
 
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
-    return proc.stdout
-
-
 def make_repo(root: Path) -> Path:
     """main: one login, a retry helper already copied by two teams, billing code; then branch 'feature'."""
     repo = root / "repo"
@@ -223,11 +215,6 @@ def make_repo(root: Path) -> Path:
     commit(repo, "initial")
     git(repo, "checkout", "-q", "-b", "feature")
     return repo
-
-
-def commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -470,7 +457,7 @@ def test_summary_and_formats(repo: Path, tmp_path: Path) -> None:
     assert code == 1
     first = out.splitlines()[0]
     assert first.startswith(
-        "::warning file=services/billing/signin.py,line=5,endLine=16,title=New duplicate of `sign_in`::"
+        "::error file=services/billing/signin.py,line=5,endLine=16,title=New duplicate of `sign_in`::"
     ), out
     assert "reuse services/identity/auth.py:5-16 `login` [identity]" in first
     md = summary.read_text(encoding="utf-8")
@@ -556,7 +543,7 @@ def test_annotations_and_markdown_escape_hostile_names() -> None:
     line = rendered("github", report)
     # one line: a newline in a name cannot end this command and start another
     assert line.count("\n") == 1 and "`x%0A::error::owned|<b>` (9 lines)" in line
-    assert line.startswith("::warning file=a%2Cb%3Ac%25d.py,line=1,endLine=9,title=New duplicate of `x%0A%3A%3Aerror")
+    assert line.startswith("::error file=a%2Cb%3Ac%25d.py,line=1,endLine=9,title=New duplicate of `x%0A%3A%3Aerror")
     md = rendered("markdown", report)
     rows = [r for r in md.splitlines() if r.startswith("| `")]
     assert len(rows) == 1 and rows[0].count(" | ") == 3  # pipes in names and paths do not add columns

@@ -75,7 +75,8 @@ def test_text_ranking_lists_rank_category_teams_and_evidence() -> None:
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0].split()[:6] == ["#", "category", "teams", "copies", "lines", "score"]
-    assert lines[1].split()[:4] == ["1", "auth", "7", "8"]
+    assert lines[1].split()[:4] == ["1", "data-access", "7", "8"]
+    assert lines[2].split()[:4] == ["2", "auth", "6", "8"]  # the platform team's own copy is the platform
     assert "names: " in lines[1]
     assert "acme-auth (auth): 25% adopted by 2 teams" in res.output
 

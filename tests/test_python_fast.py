@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,63 @@ def test_a_file_only_tree_sitter_can_read_keeps_its_clean_units() -> None:
     assert error is None
     assert [u.name for u in units] == ["py2", "fine"]
     assert PY.parse("def broken(:\n    pass\n", "m.py").error == "syntax error at line 1"
+
+
+FORWARDING = """
+class Client(Base):
+    def __init__(self, host, port=6379, *, timeout=None, retry=False, **options):
+        super().__init__(host, port=port, timeout=timeout, **options)
+        self.retry = retry
+        if timeout is None:
+            log.debug("no timeout for %s", host)
+
+
+def stub(message, *, delay=0):
+    raise NotImplementedError
+"""
+
+
+def test_parameters_only_passed_on_are_told_apart_both_ways() -> None:
+    fast, _ = fast_units(FORWARDING, "m.py")
+    assert fast == libcst_units(FORWARDING, "m.py")[0]
+    by_name = {u.name: u for u in fast}
+    # host, port and options are only call arguments (host to super() and to the log); timeout is
+    # also read, retry is stored
+    assert by_name["Client.__init__"].forwarded == ("host", "options", "port")
+    assert by_name["stub"].forwarded == ("delay", "message")  # never used: only the interface
+
+
+PASSING_ON = """
+def open_queue(name, *, visibility_timeout=30, wait_time_seconds=0, max_messages=10):
+    return connect().queue(name, visibility_timeout=visibility_timeout,
+                           wait_time_seconds=wait_time_seconds, max_messages=max_messages)
+
+
+def open_topic(name, *, visibility_timeout=30, wait_time_seconds=0, max_messages=10):
+    return connect().topic(name, visibility_timeout=visibility_timeout,
+                           wait_time_seconds=wait_time_seconds, max_messages=max_messages)
+
+
+def poll(name, *, visibility_timeout=30, wait_time_seconds=0, max_messages=10):
+    if name and visibility_timeout > wait_time_seconds:
+        return connect().receive(name, max_messages + 1)
+    return None
+"""
+
+
+def test_words_both_units_only_pass_on_are_not_shared_identity() -> None:
+    import numpy as np
+
+    from dupfinder.similarity.identity import Identity, features
+
+    units, _ = fast_units(PASSING_ON, "m.py")
+    forwarders = Identity(units)
+    # the same units with nothing marked as passed on: plain weighted Jaccard of their features
+    plain = Identity([replace(u, forwarded=()) for u in units])
+    first, second, third = np.array([0]), np.array([1]), np.array([2])
+    assert units[0].forwarded == ("max_messages", "name", "visibility_timeout", "wait_time_seconds")
+    # both only pass the options on: what is left is their own names (queue vs topic) and the calls
+    assert forwarders.similarity(first, second)[0] < plain.similarity(first, second)[0] - 0.3
+    # poll reads the options itself: shared with a forwarder, they still count
+    assert forwarders.similarity(first, third)[0] == pytest.approx(plain.similarity(first, third)[0])
+    assert "w:visibility" in features(units[0])  # the words stay features; only the pair leaves them out

@@ -216,7 +216,7 @@ def test_platform_code_counts_but_is_never_a_pioneer() -> None:
         copy("b.py", "b", 20),
     )
     (opp,) = rank_opportunities([c], platform_code=lambda p: p.startswith("platform/"))
-    assert opp.teams == ("a", "b", "platform") and opp.why["teams"] == 3
+    assert opp.teams == ("a", "b") and opp.why["teams"] == 2  # the platform's own code is no team's copy
     assert opp.why["platform_instances"] == 1
     assert opp.pioneers == ("b",)
     assert rank_opportunities([c])[0].pioneers[0] == "platform"  # without the hint it would lead

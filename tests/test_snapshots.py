@@ -18,7 +18,7 @@ import pytest
 
 from dupfinder import reporters
 from dupfinder.reporters import html
-from frozen import ACME_LINKS, frozen_report, frozen_result, frozen_trend
+from frozen import ACME_LINKS, frozen_history, frozen_inconsistent, frozen_report, frozen_result, frozen_trend
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -35,7 +35,14 @@ FILES = {
     "pr-markdown": "ci.md",
     "trend-table": "trend.txt",
     "trend-json": "trend.json",
+    "history-text": "history.txt",
+    "history-json": "history.json",
+    "history-markdown": "history.md",
 }
+
+#: the gate's reporters on a change that reached one copy of three -> snapshot file
+INCONSISTENT_FILES = {"gate-text": "ci-inconsistent.txt", "sarif": "ci-inconsistent.sarif",
+                      "github": "ci-inconsistent-github.txt", "pr-markdown": "ci-inconsistent.md"}  # fmt: skip
 
 
 def check_snapshot(name: str, text: str) -> None:
@@ -48,7 +55,7 @@ def check_snapshot(name: str, text: str) -> None:
 
 
 def value_for(kind: str) -> object:
-    return {"scan": frozen_result, "gate": frozen_report, "trend": frozen_trend}[kind]()
+    return {"scan": frozen_result, "gate": frozen_report, "trend": frozen_trend, "history": frozen_history}[kind]()
 
 
 def test_every_builtin_reporter_has_a_snapshot() -> None:
@@ -60,6 +67,13 @@ def test_reporter_snapshot(name: str) -> None:
     buf = io.StringIO()
     reporters.write(name, value_for(reporters.KINDS.get(name, "scan")), buf, ACME_LINKS)
     check_snapshot(FILES[name], buf.getvalue())
+
+
+@pytest.mark.parametrize("name", sorted(INCONSISTENT_FILES))
+def test_inconsistent_change_snapshot(name: str) -> None:
+    buf = io.StringIO()
+    reporters.write(name, frozen_inconsistent(), buf, ACME_LINKS)
+    check_snapshot(INCONSISTENT_FILES[name], buf.getvalue())
 
 
 def test_html_data_block_snapshot() -> None:

@@ -55,11 +55,11 @@ from dupfinder.config import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD, ScanConfig
 from dupfinder.discover.walk import discover
 from dupfinder.model import Cluster, Unit
 from dupfinder.pipeline import scan
-from dupfinder.similarity import signatures
+from dupfinder.similarity import find, signatures
 from dupfinder.similarity.cluster import build_clusters
 from dupfinder.similarity.find import find_clusters
+from dupfinder.similarity.identity import Identity
 from dupfinder.similarity.index import candidate_pairs, lsh_threshold
-from dupfinder.similarity.normalize import vocabulary
 from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, NGRAM, verify_pairs
 
 HERE = Path(__file__).resolve().parent
@@ -321,34 +321,40 @@ def edge_pairs(nodes: Sequence[Sequence[Unit]], edges: Iterable[tuple[int, int]]
 
 
 def stages(data: Dataset, units: Sequence[Unit], threshold: float, min_tokens: int) -> list[Score]:
-    """Recall after each similarity stage: LSH candidates, verified pairs, clusters; and without LSH."""
+    """Recall after each similarity stage of :func:`find_clusters`: LSH candidates, verified pairs, judged
+    pairs (alignment and identity), clusters; and the same without LSH (every pair verified)."""
     config = ScanConfig(threshold=threshold, min_tokens=min_tokens)
     units = [u for u in units if u.n_tokens >= min_tokens]
-    nodes = nodes_of(units)
-    shingles = [signatures.features(n[0].token_hashes, config.shingle, vocabulary(n[0].identifiers)) for n in nodes]
+    graph = find._nodes(units, None, config)
+    nodes = [[units[n] for n in graph.groups[k]] for k in graph.keys]
     t0 = time.perf_counter()
-    sigs = signatures.minhash_matrix(shingles, config.num_perm)
-    cands = candidate_pairs([n[0].fingerprint for n in nodes], sigs, threshold)
+    cands = candidate_pairs([u.fingerprint for u in graph.reps], graph.signatures, threshold)
     t1 = time.perf_counter()
-    reps = [n[0] for n in nodes]
-    edges = verify_pairs(reps, cands, threshold)
+    edges, everyone = find._fresh_edges(graph, config, None, None, None)
     t2 = time.perf_counter()
-    clusters = build_clusters(nodes, edges)
+    identity = Identity(graph.reps)
+    judged = find._judged_edges(edges, identity, threshold)
     t3 = time.perf_counter()
-    every = ((i, j) for i in range(len(nodes)) for j in range(i + 1, len(nodes)))
-    all_edges = verify_pairs(reps, every, threshold)
+    clusters = find._grouped(units, graph, judged, config, None, everyone, identity)
     t4 = time.perf_counter()
+    every = ((i, j) for i in range(len(nodes)) for j in range(i + 1, len(nodes)))
+    all_edges = verify_pairs(graph.reps, every, threshold)
+    all_judged = find._judged_edges(all_edges, identity, threshold)
+    t5 = time.perf_counter()
+    all_clusters = find._grouped(units, graph, all_judged, config, None, everyone, identity)
     tag = f"t={threshold:g} m={min_tokens}"
     lsh = lsh_threshold(threshold)
+
+    def pairs_of(found: Iterable[tuple[int, int, float]]) -> set[Pair]:
+        return edge_pairs(nodes, ((i, j) for i, j, _ in found))
+
     return [
         score(f"LSH candidates (index {lsh:g}) {tag}", edge_pairs(nodes, cands), data, t1 - t0, pairs=len(cands)),
-        score(f"verified candidates {tag}", edge_pairs(nodes, ((i, j) for i, j, _ in edges)), data, t2 - t1,
-              pairs=len(edges)),
-        score(f"clusters {tag}", cluster_pairs(clusters)[0], data, t3 - t2, clusters=len(clusters)),
-        score(f"verified, every pair (no LSH) {tag}", edge_pairs(nodes, ((i, j) for i, j, _ in all_edges)), data,
-              t4 - t3, pairs=len(all_edges)),
-        score(f"clusters of every verified pair {tag}", cluster_pairs(build_clusters(nodes, all_edges))[0], data,
-              0.0),
+        score(f"verified candidates {tag}", pairs_of(edges), data, t2 - t1, pairs=len(edges)),
+        score(f"judged candidates (identity) {tag}", pairs_of(judged), data, t3 - t2, pairs=len(judged)),
+        score(f"clusters {tag}", cluster_pairs(clusters)[0], data, t4 - t3, clusters=len(clusters)),
+        score(f"judged, every pair (no LSH) {tag}", pairs_of(all_judged), data, t5 - t4, pairs=len(all_judged)),
+        score(f"clusters of every judged pair {tag}", cluster_pairs(all_clusters)[0], data, 0.0),
     ]  # fmt: skip
 
 

@@ -30,10 +30,15 @@ WORK = HERE / "work"
 
 def pins(org: str) -> list[tuple[str, str]]:
     """``(name, version)`` of every package of ``org``, in file order."""
-    file = HERE / f"{org}.txt"
+    return read_pins(HERE, org, "org")
+
+
+def read_pins(folder: Path, stem: str, what: str) -> list[tuple[str, str]]:
+    """``(name, version)`` of each ``NAME==VERSION`` line of ``folder/stem.txt``, in file order."""
+    file = folder / f"{stem}.txt"
     if not file.is_file():
-        known = ", ".join(sorted(p.stem for p in HERE.glob("*.txt")))
-        raise SystemExit(f"build.py: no org {org!r} (known: {known})")
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.txt")))
+        raise SystemExit(f"build.py: no {what} {stem!r} (known: {known})")
     out = []
     for raw in file.read_text(encoding="utf-8").splitlines():
         line = raw.split("#", 1)[0].strip()
@@ -51,9 +56,12 @@ def team_of(name: str) -> str:
 
 def sdist(name: str, version: str) -> Path:
     """The sdist of ``name==version``, downloaded once into ``work/.sdists``."""
-    store = WORK / ".sdists"
+    return download(name, version, WORK / ".sdists", f"{team_of(name)}-{version}")
+
+
+def download(name: str, version: str, store: Path, stem: str) -> Path:
+    """The sdist of ``name==version`` as ``store/stem.tar.gz`` (or ``.zip``), downloaded once."""
     store.mkdir(parents=True, exist_ok=True)
-    stem = f"{team_of(name)}-{version}"
     for suffix in (".tar.gz", ".zip"):
         if (store / f"{stem}{suffix}").is_file():
             return store / f"{stem}{suffix}"
@@ -63,7 +71,7 @@ def sdist(name: str, version: str) -> Path:
              f"{name}=={version}", "-d", tmp],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
-        got = sorted(Path(tmp).iterdir())
+        got = sorted(p for p in Path(tmp).iterdir() if p.name.endswith((".tar.gz", ".zip")))
         if proc.returncode != 0 or not got:
             raise SystemExit(
                 f"build.py: could not download an sdist of {name}=={version}: {proc.stderr.strip()[-300:]}"
@@ -74,19 +82,24 @@ def sdist(name: str, version: str) -> Path:
     return dest
 
 
+def extract(archive: Path, tmp: str) -> Path:
+    """Unpack ``archive`` into the folder ``tmp``; its single top folder."""
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(tmp)
+    else:
+        with tarfile.open(archive) as tf:
+            tf.extractall(tmp, filter="data")
+    (top,) = list(Path(tmp).iterdir())
+    return top
+
+
 def unpack(archive: Path, dest: Path) -> None:
     """The archive's single top folder's contents into ``dest``."""
     if dest.exists():
         shutil.rmtree(dest)
     with tempfile.TemporaryDirectory() as tmp:
-        if archive.name.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                zf.extractall(tmp)
-        else:
-            with tarfile.open(archive) as tf:
-                tf.extractall(tmp, filter="data")
-        (top,) = list(Path(tmp).iterdir())
-        shutil.move(str(top), dest)
+        shutil.move(str(extract(archive, tmp)), dest)
 
 
 def build(org: str) -> Path:

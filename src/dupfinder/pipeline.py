@@ -20,7 +20,7 @@ cache look-ups, plus the stages' own (see each package).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -114,17 +114,22 @@ def scan_discovered(
     lsh_storage: str | Mapping[str, object] | None = None,
     units_out: list[Unit] | None = None,
     streams_out: dict[str, TokenStream] | None = None,
+    focus: Collection[str] | None = None,
 ) -> ScanResult:
     """Analyse and cluster discovered files; see :func:`scan` for the keyword arguments.
 
     ``units_out``: a list that receives every unit of the scan (the baseline records them all);
-    ``streams_out``: a dict that receives every file's token stream, by path (the gate reads them).
+    ``streams_out``: a dict that receives every file's token stream, by path (the gate reads them);
+    ``focus``: paths -- the result holds only the clusters that may have a copy in one of them (every
+    such cluster, as a full scan finds it; the CI gate's need) and is never stored as the scan's.
+    The files' records, the similarity graph and the groups of components are cached as always:
+    they do not depend on the focus.
     """
     storage_config = _storage(lsh_storage)
     runners = Runners(executor, config.jobs, scheduler)
     cache = cache_mod.Cache(cache_dir) if cache_dir else None
     memo = _Memo()
-    if cache is not None and not cache.disabled and units_out is None and streams_out is None:
+    if cache is not None and not cache.disabled and units_out is None and streams_out is None and focus is None:
         memo, last = _remembered(disc, config, cache)
         if last is not None:
             cache.finish()
@@ -133,15 +138,15 @@ def scan_discovered(
         got = _gather(disc, config, progress, runners, cache, memo, units_out if units_out is not None else [])
         unit_sigs = np.frombuffer(b"".join(got.signatures), dtype="<u4").reshape(-1, config.num_perm)
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
-                              snapshot_name=(disc.base, *disc.roots), runners=runners)  # fmt: skip
-        blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold)
+                              snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus)  # fmt: skip
+        blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
         if streams_out is not None:
             streams_out.update((f.path, f.stream) for f in got.streams)
         found = tuple(sorted((*found, *blocks), key=lambda c: (-len(c.instances), -c.lines, c.id)))
         stats = ScanStats(files=got.files, units=len(got.units), lines=got.lines,
                           skipped=tuple(sorted(got.skipped, key=lambda s: (s.path, s.reason))))  # fmt: skip
         result = cache_mod.ScanMemo(stats, attach_code(found, disc.base), got.file_imports)
-        if cache is not None and memo.key and got.reusable:
+        if cache is not None and memo.key and got.reusable and focus is None:
             cache.put_result(memo.key, memo.digest, result)
     finally:
         runners.close()
@@ -218,8 +223,14 @@ def enrich_result(
     if teams.churn:
         paths = {i.path for c in result.clusters for i in c.instances}
         churn = git_churn(result.base, paths) or None
+    warnings = list(resolver.warnings)
+    if teams.teams_file:
+        from dupfinder.ownership.teamsfile import unmatched_teams
+
+        seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
+        warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
     enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units)
-    return enriched, tuple(resolver.warnings)
+    return enriched, tuple(warnings)
 
 
 def analyse_codebase(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
 from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, TokenStream, Unit
 
-FILE = Kind(b"C", 2)
+FILE = Kind(b"C", 3)
 SNAPSHOT = Kind(b"S", 1)
 GROUPS = Kind(b"G", 2)
 CATEGORY = Kind(b"K", 1)
@@ -55,7 +55,7 @@ def encode(result: FileResult, signatures: bytes) -> bytes:
     units = [
         [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, u.fingerprint, u.n_tokens,
          list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports),
-         list(u.literals)]
+         list(u.literals), list(u.forwarded)]
         for u in result.units
     ]  # fmt: skip
     header = json.dumps(
@@ -94,7 +94,7 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     offset = 4 + header_len
     units: list[Unit] = []
     for raw in raw_units:
-        if not isinstance(raw, list) or len(raw) != 12:
+        if not isinstance(raw, list) or len(raw) != 13:
             raise Bad
         n = int_(raw[7])
         token_hashes = bytes(body[offset : offset + 4 * n])
@@ -130,7 +130,7 @@ def _stream_of(rest: memoryview, count: object) -> TokenStream | None:
 
 
 def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashes: bytes) -> Unit:
-    root, language, name, kind, start, end, fp, _, ids, calls, own_imports, literals = raw
+    root, language, name, kind, start, end, fp, _, ids, calls, own_imports, literals, forwarded = raw
     return Unit(
         path=path,
         root=str_(root),
@@ -145,6 +145,7 @@ def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashe
         calls=strs(calls),
         imports=imports if own_imports is None else strs(own_imports),
         literals=strs(literals),
+        forwarded=strs(forwarded),
     )
 
 

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "baseline": "dupfinder.cli.baseline:baseline",
     "report": "dupfinder.cli.report:report",
     "trend": "dupfinder.cli.trend:trend",
+    "history": "dupfinder.cli.history:history",
 }
 
 
@@ -59,6 +60,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except DupfinderError as exc:
             click.echo(f"dupfinder: error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except click.UsageError as exc:  # one line on stderr, as every other error: no Usage/Try lines
+            click.echo(f"dupfinder: error: {exc.format_message()}", err=True)
             ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise

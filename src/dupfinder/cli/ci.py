@@ -2,6 +2,8 @@
 
 ``dupfinder ci [PATH] --base REV`` compares with the merge-base of REV and HEAD;
 ``--baseline FILE`` with a file written by ``dupfinder baseline PATH -o FILE``.
+With ``--base``, an edit to some copies of a cluster that leaves their siblings
+as they were is reported too (a warning; ``--fail-on inconsistent`` fails it).
 Exit codes: 0 no new duplication (or no more than ``--max-new``), 1 new
 duplication that fails the gate, 2 usage or input error.
 """
@@ -17,7 +19,7 @@ import click
 from dupfinder import reporters
 from dupfinder.cli.app import EXIT_FINDINGS
 from dupfinder.cli.options import options_without_paths, settings
-from dupfinder.cli.output import emit_report, progress_bar
+from dupfinder.cli.output import emit_report, output_format, progress_bar
 from dupfinder.errors import DupfinderError
 from dupfinder.gate.new import parse_fail_on
 from dupfinder.model import GateReport
@@ -46,9 +48,9 @@ FORMATS = {"text": "gate-text", "sarif": "sarif", "github": "github", "markdown"
     "--format",
     "fmt",
     type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="text, sarif (SARIF 2.1.0), github (workflow annotations) or markdown (a PR comment).",
+    default=None,
+    help="text, sarif (SARIF 2.1.0), github (workflow annotations) or markdown (a PR comment)"
+    " [default: from the -o suffix (.txt, .sarif, .md), else text].",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
 @click.option(
@@ -60,8 +62,9 @@ FORMATS = {"text": "gate-text", "sarif": "sarif", "github": "github", "markdown"
 @click.option(
     "--fail-on",
     default="",
-    metavar="lines=N,similarity=X",
-    help="Only new copies at least this long and this similar fail the gate (smaller ones are notes).",
+    metavar="lines=N,similarity=X,inconsistent",
+    help="Only new copies at least this long and this similar fail the gate (smaller ones are notes); "
+    "'inconsistent': a change that reaches some copies of a cluster and not the others fails too (else a warning).",
 )
 @click.option(
     "--max-new",
@@ -81,6 +84,7 @@ def ci(**params: Any) -> None:
 
     if bool(params["base_rev"]) == bool(params["baseline_file"]):
         raise click.UsageError("give exactly one of --base REV and --baseline FILE")
+    params["fmt"] = output_format(params["fmt"], params["output"], sorted(FORMATS), "text")
     fail_on = parse_fail_on(params["fail_on"])  # a bad limit is a usage error before any work
     chosen = settings(params, (params["path"],))
     options = GateOptions(params["path"], chosen.config, chosen.rules, chosen.teams, fail_on, params["max_new"],

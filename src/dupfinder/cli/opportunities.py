@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from dupfinder.cli.options import scan_options
-from dupfinder.cli.output import emit_report
+from dupfinder.cli.output import emit_report, output_format, wrote
 from dupfinder.cli.scan import run
 from dupfinder.model import ScanResult
 
@@ -42,10 +42,12 @@ def selected(result: ScanResult, params: dict[str, Any]) -> ScanResult:
 @click.command()
 @scan_options
 @ranking_options
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
-              help="Report format.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None,
+              help="Report format [default: from the -o suffix (.txt, .json, .md, .csv), else text].")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
 def opportunities(**params: Any) -> None:
     """Rank the code that several teams keep writing again, as platform opportunities."""
+    fmt = output_format(params["fmt"], params["output"], sorted(FORMATS), "text")
     result = selected(run(params), params)
-    emit_report(FORMATS[params["fmt"]], result, params["output"])
+    emit_report(FORMATS[fmt], result, params["output"])
+    wrote(params["output"], result)

@@ -106,6 +106,20 @@ class Settings:
     quiet: bool
 
 
+def _languages(names: Sequence[str]) -> tuple[str, ...]:
+    """``--language`` values, checked against the known languages (built-in and plug-ins) without loading them."""
+    from importlib.metadata import entry_points
+
+    from dupfinder.languages import BUILTINS, ENTRY_POINT_GROUP
+
+    known = [*BUILTINS, *sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in BUILTINS)]
+    for name in names:
+        if name not in known:
+            raise click.BadParameter(f"unknown language {name!r}; one of: {', '.join(known)}",
+                                     param_hint="'--language'")  # fmt: skip
+    return tuple(names)
+
+
 def _config(params: dict[str, Any]) -> ScanConfig:
     return ScanConfig(
         min_tokens=params["min_tokens"],
@@ -114,7 +128,7 @@ def _config(params: dict[str, Any]) -> ScanConfig:
         exclude=tuple(params["exclude"]),
         use_default_excludes=not params["no_default_excludes"],
         use_gitignore=not params["no_gitignore"],
-        languages=tuple(params["languages"]),
+        languages=_languages(params["languages"]),
         jobs=params["jobs"],
         max_file_bytes=params["max_file_size"],
         max_file_lines=params.get("max_file_lines", DEFAULT_MAX_FILE_LINES),

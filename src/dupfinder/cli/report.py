@@ -8,7 +8,6 @@ HTML file, Markdown, CSV or JSON; the format follows the ``-o`` suffix.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,16 +15,13 @@ import click
 
 from dupfinder.cli.opportunities import ranking_options, selected
 from dupfinder.cli.options import scan_options
-from dupfinder.cli.output import emit_report
+from dupfinder.cli.output import emit_report, output_format, wrote
 from dupfinder.cli.scan import run
 from dupfinder.errors import DupfinderError
 from dupfinder.model import RepoRef, ReportOptions, TrendPoint
 from dupfinder.reporters.common import check_link_template
 
 FORMATS = ("html", "markdown", "csv", "json")
-_SUFFIXES = {
-    ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".json": "json",
-}  # fmt: skip
 
 
 def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -43,13 +39,6 @@ def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         f = option(f)
     return f
-
-
-def _format(fmt: str | None, output: str | None) -> str:
-    if fmt:
-        return fmt
-    suffix = os.path.splitext(output or "")[1].lower()
-    return _SUFFIXES.get(suffix, "html")
 
 
 def load_trend(path: str) -> tuple[TrendPoint, ...]:
@@ -88,10 +77,11 @@ def report(**params: Any) -> None:
     """Write the platform opportunity report for PATHS: ranked opportunities, heatmap, adoption, evidence."""
     from dupfinder.discover.repos import repo_refs
 
-    fmt = _format(params["fmt"], params["output"])
+    fmt = output_format(params["fmt"], params["output"], FORMATS, "html")
     if params["link_template"]:
         check_link_template(params["link_template"])  # fail before a long scan
     trend = load_trend(params["trend_file"]) if params["trend_file"] else ()
     result = selected(run(params), params)
     repos = repo_refs(result) if params["link_template"] else ()
     emit_report(fmt, result, params["output"], options_of(params, repos, trend))
+    wrote(params["output"], result)

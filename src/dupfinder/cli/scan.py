@@ -8,7 +8,7 @@ import click
 
 from dupfinder.analyse.batch import Progress
 from dupfinder.cli.options import Settings, scan_options, settings
-from dupfinder.cli.output import emit_report, progress_bar
+from dupfinder.cli.output import emit_report, output_format, progress_bar, wrote
 from dupfinder.model import ScanResult
 
 FORMATS = {"text": "text", "json": "json"}
@@ -34,10 +34,12 @@ def run(params: dict[str, Any]) -> ScanResult:
 
 @click.command()
 @scan_options
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
-              help="Report format.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
+              help="Report format [default: from the -o suffix (.txt, .json), else text].")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
 def scan(**params: Any) -> None:
     """Scan PATHS for clusters of similar code."""
+    fmt = output_format(params["fmt"], params["output"], list(FORMATS), "text")
     result = run(params)
-    emit_report(FORMATS[params["fmt"]], result, params["output"])
+    emit_report(FORMATS[fmt], result, params["output"])
+    wrote(params["output"], result)

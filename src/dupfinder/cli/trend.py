@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from dupfinder.cli.options import scan_options, settings
-from dupfinder.cli.output import emit_report, progress_bar
+from dupfinder.cli.output import emit_report, output_format, progress_bar
 from dupfinder.cli.report import options_of, report_options
 from dupfinder.errors import DupfinderError
 from dupfinder.model import RepoRef, TrendSeries
@@ -16,7 +16,6 @@ from dupfinder.reporters.common import check_link_template
 
 #: --format -> reporter
 FORMATS = {"table": "trend-table", "json": "trend-json", "html": "html"}
-_SUFFIXES = {".json": "json", ".html": "html", ".htm": "html"}
 
 
 @click.command()
@@ -45,7 +44,7 @@ def trend(**params: Any) -> None:
     if len(params["paths"]) != 1:
         raise DupfinderError("trend takes one PATH: a folder inside a git repository")
     (path,) = params["paths"]
-    fmt = params["fmt"] or _SUFFIXES.get(os.path.splitext(params["output"] or "")[1].lower(), "table")
+    fmt = output_format(params["fmt"], params["output"], list(FORMATS), "table", aliases={"text": "table"})
     if params["link_template"]:
         check_link_template(params["link_template"])
     top, prefix = repository(path)

@@ -102,6 +102,14 @@ def repo_root(path: str) -> str:
     return os.path.realpath(proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
 
 
+def _fetch_hint(rev: str) -> str:
+    """How to get ``rev`` into the clone: ``origin/x`` is branch x of origin, anything else is fetched by name."""
+    remote, slash, branch = rev.partition("/")
+    if slash and remote == "origin" and branch:
+        return f"fetch it: 'git fetch origin {branch}'"
+    return f"fetch it: 'git fetch origin {rev}'"
+
+
 def merge_base(repo: str, rev: str) -> str:
     """The full hash of the merge-base of ``rev`` and ``HEAD``."""
     if not rev or rev.startswith("-"):
@@ -111,9 +119,7 @@ def merge_base(repo: str, rev: str) -> str:
         raise InputError(f"{repo}: the repository has no commit yet (HEAD is unborn)")
     proc = _run(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"])
     if proc.returncode != 0:
-        raise InputError(
-            f"unknown revision {rev!r} (in CI, fetch it: 'git fetch origin main', or check out with fetch-depth: 0)"
-        )
+        raise InputError(f"unknown revision {rev!r} ({_fetch_hint(rev)}, or in CI check out with fetch-depth: 0)")
     commit = proc.stdout.decode().strip()
     mb = _run(repo, ["merge-base", commit, "HEAD"])
     if mb.returncode != 0:

@@ -49,7 +49,7 @@ from dataclasses import replace
 
 from dupfinder.errors import DupfinderError
 from dupfinder.gate.history import History
-from dupfinder.model import Cluster, Earlier, FailOn, Finding, Instance, RuleSet, Sibling
+from dupfinder.model import Cluster, Earlier, FailOn, Finding, Inconsistent, Instance, RuleSet, Sibling
 from dupfinder.rules.platforms import platform_for
 
 # ---------------------------------------------------------------- the gate
@@ -170,11 +170,31 @@ def relocate(findings: Sequence[Finding], prefix: str) -> tuple[Finding, ...]:
     return tuple(out)
 
 
+def relocate_inconsistent(found: Sequence[Inconsistent], prefix: str) -> tuple[Inconsistent, ...]:
+    """:func:`relocate` for inconsistent changes."""
+    prefix = prefix.strip("/")
+    if not prefix or prefix == ".":
+        return tuple(found)
+
+    def move(i: Instance) -> Instance:
+        return replace(i, path=f"{prefix}/{i.path}")
+
+    out = []
+    for f in found:
+        cluster = replace(f.cluster, instances=tuple(map(move, f.cluster.instances)))
+        out.append(replace(f, instance=move(f.instance), cluster=cluster, changed=tuple(map(move, f.changed)),
+                           not_changed=tuple(map(move, f.not_changed))))  # fmt: skip
+    return tuple(out)
+
+
 def parse_fail_on(spec: str) -> FailOn:
-    """``lines=N,similarity=X`` (either part may be left out)."""
-    lines, similarity = 0, 0.0
+    """``lines=N,similarity=X,inconsistent`` (any part may be left out)."""
+    lines, similarity, inconsistent = 0, 0.0, False
     for part in (p.strip() for p in spec.split(",")):
         if not part:
+            continue
+        if part.lower() == "inconsistent":
+            inconsistent = True
             continue
         key, sep, value = part.partition("=")
         key = key.strip().lower()
@@ -190,9 +210,11 @@ def parse_fail_on(spec: str) -> FailOn:
                 if not 0.0 <= similarity <= 1.0:
                     raise ValueError
             else:
-                raise DupfinderError(f"--fail-on: unknown limit {key!r} (use lines=N and/or similarity=X)")
+                raise DupfinderError(
+                    f"--fail-on: unknown limit {key!r} (use lines=N, similarity=X and/or inconsistent)"
+                )
         except ValueError:
             raise DupfinderError(
                 f"--fail-on: bad limit {part!r} (expected lines=N with N >= 0, or similarity=X with X in [0, 1])"
             ) from None
-    return FailOn(lines, similarity)
+    return FailOn(lines, similarity, inconsistent)

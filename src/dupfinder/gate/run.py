@@ -4,33 +4,38 @@ Both scan the code as it is now (keeping every unit, so that nothing is parsed
 twice), attribute teams and categories to the clusters the change touches, and
 ask :func:`~dupfinder.gate.new.find_new` which changed copies are new
 duplication.  ``--base`` reads the merge-base revision's version of the changed
-files with ``git cat-file`` (the working tree is never touched); ``--baseline``
-reads a file written by ``dupfinder baseline``.  Cost: one scan (cached files
-are not parsed again), one ``git diff``, and the base revision's changed files.
+files with ``git cat-file`` (the working tree is never touched) and builds only
+the clusters that may have a copy in a changed file (git says which before the
+scan); ``--baseline`` reads a file written by ``dupfinder baseline`` and needs
+every cluster.  Cost: one scan (cached files are not parsed again; with
+``--base``, the grouping and the block search of the files linked to the
+changed ones only), one ``git diff``, and the base revision's changed files.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from dupfinder import languages
 from dupfinder.analyse.batch import Progress
 from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import Runtime, ScanConfig
-from dupfinder.discover.walk import discover
+from dupfinder.discover.walk import Discovery, discover
 from dupfinder.errors import InputError
 from dupfinder.gate import gitdiff
 from dupfinder.gate.baseline import Baseline, BaselineHistory, build, check_settings, load
 from dupfinder.gate.history import BlockHistory, History, RevisionHistory, UnitSimilarity, instance_key
-from dupfinder.gate.new import find_new, relocate
+from dupfinder.gate.inconsistent import find_inconsistent
+from dupfinder.gate.new import find_new, relocate, relocate_inconsistent
 from dupfinder.model import (
     Cluster,
     FailOn,
     Finding,
     GateReport,
+    Inconsistent,
     Instance,
     RuleSet,
     ScanResult,
@@ -76,11 +81,13 @@ class _Scanned:
         return out
 
 
-def _scan(options: GateOptions, progress: Progress | None) -> _Scanned:
-    disc = discover([options.path], options.config)
+def _scan(options: GateOptions, progress: Progress | None, disc: Discovery | None = None,
+          focus: Collection[str] | None = None) -> _Scanned:  # fmt: skip
+    """The scan of ``options.path``; with ``focus`` (paths), only the clusters that may have a copy there."""
+    disc = disc if disc is not None else discover([options.path], options.config)
     units: list[Unit] = []
     streams: dict[str, TokenStream] = {}
-    result = scan_discovered(disc, options.config, progress, units_out=units, streams_out=streams,
+    result = scan_discovered(disc, options.config, progress, units_out=units, streams_out=streams, focus=focus,
                              **options.runtime.scan_kwargs())  # fmt: skip
     by_path: dict[str, list[Unit]] = {}
     for u in units:
@@ -114,17 +121,23 @@ def _enriched(clusters: Sequence[Cluster], result: ScanResult, options: GateOpti
 
 def _findings(clusters: Sequence[Cluster], changed: Callable[[Instance], bool],
               history_for: Callable[[Sequence[Cluster]], History], scanned: _Scanned,
-              options: GateOptions) -> tuple[GateReport, int]:  # fmt: skip
+              options: GateOptions,
+              inconsistent_for: Callable[[Sequence[Cluster]], tuple[Inconsistent, ...]] | None = None,
+              ) -> tuple[GateReport, int]:  # fmt: skip
     """The findings among ``clusters`` as a report (``against`` left to the caller), and the changed units."""
     affected = [c for c in clusters if any(changed(i) for i in c.instances)]
     n_changed = sum(1 for c in affected for i in c.instances if changed(i))
     findings: tuple[Finding, ...] = ()
+    inconsistent: tuple[Inconsistent, ...] = ()
     if affected:
         enriched = _enriched(affected, scanned.result, options)
         findings = find_new(enriched, changed, history_for(enriched), similarity_of(scanned.by_key(enriched)),
                             rules=options.rules, fail_on=options.fail_on)  # fmt: skip
+        if inconsistent_for is not None:
+            inconsistent = inconsistent_for(enriched)
     report = GateReport(findings=findings, against="", max_new=options.max_new, fail_on=options.fail_on,
-                        stats=scanned.result.stats, changed_units=n_changed)  # fmt: skip
+                        stats=scanned.result.stats, changed_units=n_changed,
+                        inconsistent=inconsistent)  # fmt: skip
     return report, n_changed
 
 
@@ -200,28 +213,67 @@ class _Change:
                     streams[path] = analysed.stream
         return earlier, streams
 
+    def texts_before(self, paths: set[str]) -> dict[str, str]:
+        """The base revision's text of files, by their path after the change."""
+        olds = {f.old_path: p for f in self.diff.files
+                if f.path and f.old_path and (p := self.scan_path(f.path)) in paths}  # fmt: skip
+        blobs = gitdiff.read_blobs(self.root, self.merge, olds)
+        return {olds[k]: v.decode("utf-8", "replace") for k, v in blobs.items()}
 
-def against_revision(options: GateOptions, rev: str, progress: Progress | None = None) -> GateReport:
-    """New duplication in what changed since the merge-base of ``rev`` and HEAD."""
+
+def _text_now(base: str) -> Callable[[str], str | None]:
+    def read(path: str) -> str | None:
+        try:
+            with open(os.path.join(base, path), encoding="utf-8", errors="replace") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    return read
+
+
+def against_revision(options: GateOptions, rev: str, progress: Progress | None = None, *,
+                     focused: bool = True) -> GateReport:  # fmt: skip
+    """New duplication in what changed since the merge-base of ``rev`` and HEAD.
+
+    Only the clusters that may have a copy in a changed file are built (every finding is in one);
+    ``focused=False`` builds all of them instead, for the same report (a check of the fast path).
+    """
     root = gitdiff.repo_root(options.path)
     merge = gitdiff.merge_base(root, rev)
-    scanned = _scan(options, progress)
-    scope = _scope(root, scanned.result.base)
+    disc = discover([options.path], options.config)
+    scope = _scope(root, disc.base)
     change = _Change(root, merge, scope, gitdiff.diff(root, merge, [scope] if scope else []))
     changes = change.changes()
+    scanned = _scan(options, progress, disc, set(changes) if focused else None)
 
     def changed(i: Instance) -> bool:
         f = changes.get(i.path)
         return f is not None and f.touches(i.start_line, i.end_line)
 
+    earlier: list[tuple[list[Unit], dict[str, TokenStream]]] = []
+
+    def before() -> tuple[list[Unit], dict[str, TokenStream]]:
+        if not earlier:  # read and parsed once, for both checks
+            earlier.append(change.earlier(options.config))
+        return earlier[0]
+
     def history_for(affected: Sequence[Cluster]) -> History:
-        units, streams = change.earlier(options.config)
+        units, streams = before()
         return RevisionHistory(units, scanned.by_key(affected), options.config.threshold,
                                blocks=BlockHistory(scanned.streams, streams))  # fmt: skip
 
+    def inconsistent_for(affected: Sequence[Cluster]) -> tuple[Inconsistent, ...]:
+        texts = change.texts_before({i.path for c in affected for i in c.instances if changed(i)})
+        return find_inconsistent(affected, changed, before()[0], scanned.by_key(affected), options.config.threshold,
+                                 texts.get, _text_now(scanned.result.base),
+                                 fails=options.fail_on.inconsistent)  # fmt: skip
+
     clusters = _without(scanned.result.clusters, change.untracked())
-    report, _ = _findings(clusters, changed, history_for, scanned, options)
-    return replace(report, findings=relocate(report.findings, scope), against=f"{rev} (merge-base {merge[:12]})")
+    report, _ = _findings(clusters, changed, history_for, scanned, options, inconsistent_for)
+    return replace(report, findings=relocate(report.findings, scope),
+                   inconsistent=relocate_inconsistent(report.inconsistent, scope),
+                   against=f"{rev} (merge-base {merge[:12]})")  # fmt: skip
 
 
 def against_baseline(options: GateOptions, file: str, progress: Progress | None = None) -> GateReport:

@@ -63,13 +63,8 @@ _UNIT_S = {"h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def _git(repo: str, *args: str) -> str:
-    if shutil.which("git") is None:
-        raise InputError("git is not installed (needed to read the repository's history)")
-    proc = git.run(repo, args, timeout=_GIT_TIMEOUT_S)
-    if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"git {args[0]} failed in {repo}: {msg[-1] if msg else f'exit code {proc.returncode}'}")
-    return proc.stdout.decode("utf-8", "surrogateescape")
+    out = git.checked(repo, args, needed_for="to read the repository's history", timeout=_GIT_TIMEOUT_S)
+    return out.decode("utf-8", "surrogateescape")
 
 
 def repository(path: str) -> tuple[str, str]:

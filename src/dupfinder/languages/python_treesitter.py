@@ -42,9 +42,15 @@ from dataclasses import dataclass
 import tree_sitter as ts
 import tree_sitter_python
 
-from dupfinder.languages.python_tokens import FileTokens, file_tokens, names_of, token_texts, tokens_with_lines
+from dupfinder.languages.python_tokens import (
+    FileTokens,
+    file_tokens,
+    names_of,
+    token_texts,
+    tokens_with_lines,
+)
 from dupfinder.model import RawUnit, Unit
-from dupfinder.similarity.normalize import fingerprint
+from dupfinder.similarity.normalize import fingerprint, forwarded_of
 
 __all__ = ["Structure", "parse_structure", "raw_units", "token_texts", "tokens_with_lines", "units"]
 
@@ -322,6 +328,7 @@ def units(
         if hi - lo < min_tokens:
             continue
         hashes = tokens.norm[lo:hi].astype("<u4").tobytes()
+        names = names_of(tokens.texts[lo:hi])
         out.append(
             Unit(
                 path=path,
@@ -333,9 +340,10 @@ def units(
                 end_line=u.end_line,
                 fingerprint=fingerprint(hashes),
                 token_hashes=hashes,
-                identifiers=names_of(tokens.texts[lo:hi]),
+                identifiers=names,
                 calls=tuple(sorted(set(u.calls))),
                 imports=imports,
+                forwarded=forwarded_of(tokens.texts[lo:hi], names),
             )
         )
     return tuple(out)

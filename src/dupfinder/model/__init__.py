@@ -13,8 +13,17 @@ These modules hold data only, no logic. Enrichment stages return new values
 
 from __future__ import annotations
 
+from dupfinder.model.clone_history import (
+    CloneHistory,
+    ClusterHistory,
+    Commit,
+    CopyCount,
+    DivergentFix,
+    FirstSeen,
+    HistoryReport,
+)
 from dupfinder.model.cluster import Cluster, ClusterId, Instance
-from dupfinder.model.gate import Earlier, FailOn, Finding, GateReport, Sibling, Version
+from dupfinder.model.gate import Earlier, FailOn, Finding, GateReport, Inconsistent, Sibling, Version
 from dupfinder.model.opportunity import (
     Adoption,
     CapabilityRow,
@@ -43,16 +52,24 @@ __all__ = [
     "Attribution",
     "CapabilityRow",
     "Category",
+    "CloneHistory",
     "Cluster",
+    "ClusterHistory",
     "ClusterId",
+    "Commit",
+    "CopyCount",
+    "DivergentFix",
     "Earlier",
     "Evidence",
     "FailOn",
     "FileResult",
     "Finding",
     "Fingerprint",
+    "FirstSeen",
     "GateReport",
+    "HistoryReport",
     "IgnoreRule",
+    "Inconsistent",
     "Instance",
     "Opportunity",
     "ParsedFile",

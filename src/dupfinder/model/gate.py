@@ -67,9 +67,27 @@ class FailOn:
 
     lines: int = 0  #: lines of the new copy
     similarity: float = 0.0  #: similarity to the copy to reuse
+    inconsistent: bool = False  #: a change that reaches some copies of a cluster and not the others fails too
 
     def met_by(self, instance: Instance, similarity: float) -> bool:
         return instance.lines >= self.lines and similarity >= self.similarity - 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Inconsistent:
+    """A change that edited some copies of a cluster and left their siblings as they were."""
+
+    instance: Instance  #: an edited copy, as it is after the change
+    cluster: Cluster  #: the cluster (teams and category filled in when known)
+    changed: tuple[Instance, ...]  #: every copy the change edited, ``instance`` among them
+    not_changed: tuple[Instance, ...]  #: the copies that did not get the change
+    diff: tuple[str, ...]  #: the edit to ``instance``, as unified-diff lines (short; "..." when cut)
+    fingerprint: str  #: stable across runs and line shifts (partialFingerprints)
+    fails: bool = False  #: ``--fail-on inconsistent`` was given
+
+    @property
+    def copies(self) -> int:
+        return len(self.changed) + len(self.not_changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +100,7 @@ class GateReport:
     fail_on: FailOn = FailOn()
     stats: ScanStats | None = None
     changed_units: int = 0  #: clustered units the change added or touched
+    inconsistent: tuple[Inconsistent, ...] = ()  #: edits that reached one copy and not its siblings, by path, line
 
     @property
     def failing(self) -> tuple[Finding, ...]:
@@ -89,4 +108,4 @@ class GateReport:
 
     @property
     def failed(self) -> bool:
-        return len(self.failing) > self.max_new
+        return len(self.failing) > self.max_new or any(i.fails for i in self.inconsistent)

@@ -28,6 +28,7 @@ class Unit:
     calls: tuple[str, ...] = ()  #: called names, sorted and unique
     imports: tuple[str, ...] = ()  #: the enclosing file's imports, sorted and unique
     literals: tuple[str, ...] = ()  #: digests of the unit's string literals (not the short ones), sorted and unique
+    forwarded: tuple[str, ...] = ()  #: parameters it only passes on to a call, sorted and unique (Python)
 
     @property
     def n_tokens(self) -> int:

@@ -18,7 +18,9 @@ Opportunities (:func:`rank_opportunities`)
               +  1 * (languages - 1)             # spread: needs more than one SDK or a service
               +  1 * log2(1 + churn)             # commits touching the copies, when history is given
 
-    ``teams`` counts distinct owning teams; unowned copies count as one more
+    ``teams`` counts distinct owning teams of the copies outside a declared platform's own
+    ``paths`` (the platform's code is the platform, not a team rolling its own -- the rule
+    adoption follows, so both count the same teams); unowned copies count as one more
     team (:data:`~dupfinder.opportunities.graph.UNOWNED`, someone wrote them). Ten points per
     extra team make team count dominant: a size advantage (counted on log
     scales) overturns one team of difference only for much larger problems,
@@ -168,6 +170,17 @@ def evidence_of(members: Sequence[Cluster]) -> tuple[TeamEvidence, ...]:
     return tuple(found[k] for k in sorted(found))
 
 
+def opportunity_teams(instances: Sequence[Instance], platform_code: Callable[[str], bool] | None) -> list[str]:
+    """The teams that keep a copy, sorted: the rule adoption's "rolling their own" follows too.
+
+    A copy under a declared platform's own ``paths`` is the platform itself, not a team's own
+    copy: it counts as a copy, but its team counts only for the copies it keeps elsewhere
+    (all copies count when every one is platform code).
+    """
+    own = [i for i in instances if platform_code is None or not platform_code(i.path)]
+    return sorted({team_label(i.team) for i in own or instances})
+
+
 def score_parts(
     instances: Sequence[Instance],
     members: Sequence[Cluster],
@@ -176,7 +189,7 @@ def score_parts(
     platform_code: Callable[[str], bool] | None = None,
 ) -> dict[str, float | int | str]:
     """The ``why`` of a group of clusters: counts, the points each earns, and the total ``score``."""
-    teams = {team_label(i.team) for i in instances}
+    teams = set(opportunity_teams(instances, platform_code))
     n = len(instances)
     duplicated = sum(c.duplicated_lines for c in members)
     repos = len({i.root for i in instances})
@@ -230,7 +243,7 @@ def rank_opportunities(
     scored: list[tuple[tuple[float, bool, str, str], Opportunity]] = []
     for category, members in _group(clusters):
         instances = [i for c in members for i in c.instances]
-        teams = sorted({team_label(i.team) for i in instances})
+        teams = opportunity_teams(instances, platform_code)
         why = score_parts(instances, members, churn, weights, platform_code)
         score = float(why["score"])
         opp = Opportunity(

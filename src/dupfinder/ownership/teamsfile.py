@@ -10,11 +10,14 @@ user's configuration: it raises :class:`~dupfinder.errors.ConfigError`
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
+from dupfinder.errors import ConfigError
 from dupfinder.support.yamlfile import config_error, key_node, line_of, read_single
 
 
@@ -30,6 +33,8 @@ class TeamGlobs:
 
 def load_teams_file(path: str) -> tuple[TeamGlobs, ...]:
     """Parse a teams file; ConfigError ``<file>:<line>: <what>`` when malformed."""
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: no such teams file" if not os.path.exists(path) else f"{path}: not a file")
     doc = read_single(Path(path), path)
     if doc is None:
         raise config_error(path, 1, "empty teams file: expected a mapping of team name to a list of path globs")
@@ -39,7 +44,13 @@ def load_teams_file(path: str) -> tuple[TeamGlobs, ...]:
         data = data["teams"]
         prefix = ["teams"]
     if not isinstance(data, dict):
-        raise config_error(path, line_of(root, prefix), "expected a mapping of team name to a list of path globs")
+        found = type(data).__name__ if not isinstance(data, list) else "a list"
+        raise config_error(
+            path,
+            line_of(root, prefix),
+            f"expected a mapping of team name to a list of path globs, found {found}"
+            " (write 'team: [glob, ...]', one team a line)",
+        )
     teams: list[TeamGlobs] = []
     for name, globs in data.items():
         key_line = key_node(root, prefix, str(name)).start_mark.line + 1
@@ -59,4 +70,17 @@ def load_teams_file(path: str) -> tuple[TeamGlobs, ...]:
     return tuple(teams)
 
 
-__all__ = ["TeamGlobs", "load_teams_file"]
+def unmatched_teams(file: str, teams: Iterable[TeamGlobs], paths: Iterable[str]) -> list[str]:
+    """A warning ``<file>:<line>: ...`` for each team whose globs match none of ``paths`` (a typo, usually)."""
+    left = list(teams)
+    for path in paths:
+        if not left:
+            break
+        left = [team for team in left if not team.spec.match_file(path)]
+    return [
+        f"{file}:{team.line}: team {team.name!r} matches no scanned file (globs: {', '.join(team.globs)})"
+        for team in left
+    ]
+
+
+__all__ = ["TeamGlobs", "load_teams_file", "unmatched_teams"]

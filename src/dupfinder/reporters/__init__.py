@@ -38,6 +38,10 @@ BUILTINS: dict[str, str] = {
     # a trend over revisions (trend)
     "trend-table": "dupfinder.reporters.trend:write_table",
     "trend-json": "dupfinder.reporters.trend:write_json",
+    # each cluster's history from git (history)
+    "history-text": "dupfinder.reporters.history:write_text",
+    "history-json": "dupfinder.reporters.history:write_json",
+    "history-markdown": "dupfinder.reporters.history:write_markdown",
 }
 
 #: name -> the kind of value the reporter takes ("scan" for every one not listed)
@@ -48,6 +52,9 @@ KINDS: dict[str, str] = {
     "pr-markdown": "gate",
     "trend-table": "trend",
     "trend-json": "trend",
+    "history-text": "history",
+    "history-json": "history",
+    "history-markdown": "history",
 }
 
 ENTRY_POINT_GROUP = "dupfinder.reporters"

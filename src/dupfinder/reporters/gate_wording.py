@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from dupfinder.model import Finding, Instance
+from typing import Literal
+
+from dupfinder.model import Finding, GateReport, Inconsistent, Instance
+
+Severity = Literal["error", "warning", "note"]
+
+
+def severity(f: Finding, report: GateReport) -> Severity:
+    """One severity for every CI format, agreeing with the gate's verdict.
+
+    ``error``: the copy fails ``--fail-on`` and the gate fails; ``warning``: it fails
+    ``--fail-on`` but ``--max-new`` lets the gate pass; ``note``: below ``--fail-on``.
+    """
+    if not f.fails:
+        return "note"
+    return "error" if report.failed else "warning"
 
 
 def where(inst: Instance) -> str:
@@ -41,3 +56,17 @@ def platform_hint(f: Finding) -> str:
         return ""
     what = f"`{f.package}`" if f.package else f"`{f.platform.id}`"
     return f"the {f.platform.category} platform {what} provides this"
+
+
+def place(inst: Instance) -> str:
+    """``path:start-end [team]``."""
+    team = f" [{inst.team}]" if inst.team else ""
+    return f"{inst.path}:{inst.start_line}-{inst.end_line}{team}"
+
+
+def inconsistent_headline(f: Inconsistent) -> str:
+    """``changed 1 of 3 copies; the copies at a.py:3-9 [x] and b.py:4-10 [y] did not get this change``."""
+    left = [place(i) for i in f.not_changed]
+    listed = left[0] if len(left) == 1 else ", ".join(left[:-1]) + " and " + left[-1]
+    noun = "copy" if len(left) == 1 else "copies"
+    return f"changed {len(f.changed)} of {f.copies} copies; the {noun} at {listed} did not get this change"

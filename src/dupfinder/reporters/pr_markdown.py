@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from dupfinder.model import Finding, GateReport, ReportOptions
+from dupfinder.model import Finding, GateReport, Inconsistent, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.gate_wording import where
+from dupfinder.reporters.gate_wording import inconsistent_headline, severity, where
 
 
 def cell(text: str) -> str:
@@ -52,7 +52,44 @@ def _reuse(f: Finding) -> str:
     return text
 
 
+def _duplicates(f: Finding) -> str:
+    """How many copies the new one duplicates, and where the others are: the copy to reuse is
+    named once, under "Reuse instead", never again here."""
+    existing = sum(1 for c in f.copies if not c.new)
+    new = len(f.copies) - existing
+    counts = [f"{n} {what} cop{'y' if n == 1 else 'ies'}" for n, what in ((existing, "existing"), (new, "new")) if n]
+    text = ", ".join(counts)
+    others = f.copies[1:]
+    if others:
+        o = others[0].instance
+        text += f"; also {_place(o.path, o.start_line, o.end_line, o.name, o.team)}"
+        if len(others) > 1:
+            text += f" and {len(others) - 1} more"
+    return text
+
+
 def write(report: GateReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
+    _write_new(report, out)
+    if report.inconsistent:
+        _write_inconsistent(report.inconsistent, out)
+
+
+def _write_inconsistent(found: tuple[Inconsistent, ...], out: TextIO) -> None:
+    out.write(f"\n#### Changed in one place only ({len(found)})\n\n")
+    for f in found:
+        i = f.instance
+        mark = " **(fails)**" if f.fails else ""
+        where_ = _place(i.path, i.start_line, i.end_line, i.name, i.team)
+        out.write(f"- {where_}{mark}: {cell(inconsistent_headline(f))}\n")
+        if f.diff:
+            fence = "````" if any("```" in line for line in f.diff) else "```"
+            out.write(f"\n  {fence}diff\n")
+            for line in f.diff:
+                out.write(f"  {line}\n")
+            out.write(f"  {fence}\n\n")
+
+
+def _write_new(report: GateReport, out: TextIO) -> None:
     n, failing = len(report.findings), len(report.failing)
     if not n:
         out.write("### dupfinder: no new duplication\n\n")
@@ -67,12 +104,8 @@ def write(report: GateReport, out: TextIO, options: ReportOptions = DEFAULT_OPTI
     for f in report.findings:
         i = f.instance
         new = _place(i.path, i.start_line, i.end_line, i.name, i.team)
-        mark = "" if f.fails else " (note)"
-        old = f.copies[0].instance
-        dup = _place(old.path, old.start_line, old.end_line, old.name, old.team)
-        more = len(f.copies) - 1
-        if more:
-            dup += f" and {more} more"
+        mark = {"error": "", "warning": " (allowed)", "note": " (note)"}[severity(f, report)]
+        dup = _duplicates(f)
         cat = f" [{f.cluster.category}]" if f.cluster.category else ""
         out.write(f"| {cell(new + mark)} | {cell(dup + cat)} | {f.reuse.similarity:.2f} | {cell(_reuse(f))} |\n")
     extra = [f for f in report.findings if len(f.copies) > 1]

@@ -1,7 +1,7 @@
 """Text ranking of platform opportunities: what the platform team should build next.
 
 #  category     teams  copies  lines  score  pioneers             evidence
-1  auth             7       8    250  74.85  billing-team, ...    names: login, session; calls: bcrypt.checkpw
+1  auth             6       8    250  64.85  billing-team, ...    names: login, session; calls: bcrypt.checkpw
 """
 
 from __future__ import annotations

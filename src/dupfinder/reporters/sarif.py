@@ -17,9 +17,9 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from dupfinder import __version__
-from dupfinder.model import Finding, GateReport, ReportOptions
+from dupfinder.model import Finding, GateReport, Inconsistent, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.gate_wording import headline, platform_hint, where
+from dupfinder.reporters.gate_wording import headline, inconsistent_headline, place, platform_hint, severity, where
 from dupfinder.reporters.json import dumps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -54,6 +54,28 @@ _RULE: dict[str, Any] = {
 }
 
 
+INCONSISTENT_RULE_ID = "inconsistent-change"
+INCONSISTENT_FINGERPRINT_KEY = "dupfinderInconsistentChange/v1"
+
+_INCONSISTENT_RULE: dict[str, Any] = {
+    "id": INCONSISTENT_RULE_ID,
+    "name": "InconsistentChange",
+    "shortDescription": {"text": "A change reached one copy of duplicated code and not the others"},
+    "fullDescription": {
+        "text": (
+            "The change edits a copy of code that is duplicated elsewhere and leaves the other copies as they were. "
+            "A fix made in one copy is often needed in its siblings too."
+        )
+    },
+    "help": {
+        "text": "Check each copy listed in the message: make the same change there, or share one copy.",
+        "markdown": "Check each copy listed in the message: make the same change there, or share one copy.",
+    },
+    "defaultConfiguration": {"level": "warning"},
+    "properties": {"tags": ["maintainability", "duplication", "correctness"], "precision": "medium"},
+}
+
+
 def _uri(path: str) -> str:
     return quote(path, safe="/-._~")
 
@@ -72,7 +94,7 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
-def result(f: Finding) -> dict[str, Any]:
+def result(f: Finding, report: GateReport) -> dict[str, Any]:
     inst, reuse = f.instance, f.reuse
     verb = "Reuse" if not reuse.new else "Share one copy with"
     text = (
@@ -113,12 +135,39 @@ def result(f: Finding) -> dict[str, Any]:
     return {
         "ruleId": RULE_ID,
         "ruleIndex": 0,
-        "level": "warning" if f.fails else "note",
+        "level": severity(f, report),
         "message": {"text": text},
         "locations": [_location(inst.path, inst.start_line, inst.end_line)],
         "relatedLocations": related,
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": props,
+    }
+
+
+def inconsistent_result(f: Inconsistent) -> dict[str, Any]:
+    inst = f.instance
+    text = _escape(inconsistent_headline(f)[0].upper() + inconsistent_headline(f)[1:]) + "."
+    related = []
+    for n, other in enumerate(f.not_changed, 1):
+        loc = _location(other.path, other.start_line, other.end_line)
+        loc["id"] = n
+        loc["message"] = {"text": _escape(f"copy that did not get this change: {place(other)}")}
+        related.append(loc)
+    return {
+        "ruleId": INCONSISTENT_RULE_ID,
+        "ruleIndex": 1,
+        "level": "error" if f.fails else "warning",
+        "message": {"text": text},
+        "locations": [_location(inst.path, inst.start_line, inst.end_line)],
+        "relatedLocations": related,
+        "partialFingerprints": {INCONSISTENT_FINGERPRINT_KEY: f.fingerprint},
+        "properties": {
+            "cluster": f.cluster.id,
+            "category": f.cluster.category,
+            "changed": len(f.changed),
+            "copies": f.copies,
+            "diff": list(f.diff),
+        },
     }
 
 
@@ -133,12 +182,14 @@ def to_dict(report: GateReport) -> dict[str, Any]:
                         "name": "dupfinder",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "rules": [_RULE],
+                        # the second rule only when used, so that a log without such results stays as it was
+                        "rules": [_RULE, _INCONSISTENT_RULE] if report.inconsistent else [_RULE],
                     }
                 },
                 "automationDetails": {"id": "dupfinder/ci/"},
                 "columnKind": "unicodeCodePoints",
-                "results": [result(f) for f in report.findings],
+                "results": [result(f, report) for f in report.findings]
+                + [inconsistent_result(i) for i in report.inconsistent],
                 "properties": {
                     "against": report.against,
                     "failed": report.failed,

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from dupfinder.model import Cluster, Fingerprint, Instance, TokenStream, Unit
-from dupfinder.similarity.blocks import Region, Stream, block_groups, matches
+from dupfinder.similarity.blocks import Region, Seeded, Stream, block_groups, matches
 from dupfinder.similarity.cluster import cluster_id
 from dupfinder.similarity.normalize import token_hash
 
@@ -125,17 +125,48 @@ def _instance(f: FileStream, s: Stream, r: Region, similarity: float, enclosing:
     )
 
 
+def _focused_groups(streams: Sequence[Stream], min_tokens: int, min_identity: float,
+                    focus: set[int]) -> list[list[tuple[Region, float]]]:  # fmt: skip
+    """The groups of :func:`block_groups` that hold a region of a ``focus`` stream, as without a focus (and
+    maybe some others).  The matches of every pair of streams with one in a set are found, starting
+    from the focus; the streams of the focused groups join the set, until they are all in it.  Then
+    each stream of a focused group had all its matches, so its regions form the nodes they form with
+    all matches, and every match of a focused group's region was found."""
+    seeded = Seeded.of(streams)
+    among = set(focus)
+    while True:
+        found = [m for m in matches(seeded, min_tokens, min_identity, among)
+                 if not _imports_only(streams[m.a.stream], m.a)]  # fmt: skip
+        groups = block_groups(found)
+        reached = {r.stream for g in groups if any(r.stream in focus for r, _ in g) for r, _ in g}
+        if reached <= among:
+            return groups
+        among |= reached
+
+
 def find_block_clusters(files: Sequence[FileStream], units: Sequence[Unit], unit_clusters: Sequence[Cluster],
-                        min_tokens: int, min_identity: float) -> tuple[Cluster, ...]:  # fmt: skip
-    """The block clusters of ``files`` that the unit-level ``unit_clusters`` do not already report."""
+                        min_tokens: int, min_identity: float,
+                        focus: Collection[str] | None = None) -> tuple[Cluster, ...]:  # fmt: skip
+    """The block clusters of ``files`` that the unit-level ``unit_clusters`` do not already report.
+
+    ``focus``: paths -- the block clusters with a region in one of them come out as without a focus
+    (some others may too), provided ``unit_clusters`` holds every unit-level cluster with a copy in
+    one of them: whether such a group is reported there is decided by the clusters around its
+    focused region, which all have that copy.
+    """
     streams = _streams(files)
     reported = _reported(unit_clusters)
     paths = [f.path for f in files]
-    found = [m for m in matches(streams, min_tokens, min_identity) if not _imports_only(streams[m.a.stream], m.a)]
+    if focus is None:
+        found = [m for m in matches(streams, min_tokens, min_identity) if not _imports_only(streams[m.a.stream], m.a)]
+        groups = block_groups(found)
+    else:
+        chosen = set(focus)
+        groups = _focused_groups(streams, min_tokens, min_identity, {k for k, p in enumerate(paths) if p in chosen})
     enclosing = _Enclosing(units)
     out: list[Cluster] = []
     seen: set[str] = set()
-    for group in block_groups(found):
+    for group in groups:
         if _reported_group(group, paths, reported):
             continue
         instances = sorted(

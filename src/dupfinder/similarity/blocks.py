@@ -36,7 +36,7 @@ fingerprints, then one extension per distinct diagonal, each O(region).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,14 +213,39 @@ def identity(a: Stream, ra: tuple[int, int], b: Stream, rb: tuple[int, int], wei
     return 1.0 if union == 0 else sum(weight.get(h, 1.0) for h in sa & sb) / union
 
 
-def matches(streams: Sequence[Stream], min_tokens: int, min_identity: float) -> list[Match]:
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """The streams' fingerprints, seeds and rarity weights: what :func:`matches` extends."""
+
+    streams: Sequence[Stream]
+    owner: Ints  #: stream of each fingerprint row
+    position: Ints  #: token position of each fingerprint row
+    pairs: Ints  #: the seeds (pairs of fingerprint rows), in order
+    weight: dict[int, float]
+
+    @classmethod
+    def of(cls, streams: Sequence[Stream]) -> Seeded:
+        hashes, owner, position = fingerprints(streams)
+        return cls(streams, owner, position, seeds(hashes, owner, position), rarity(streams))
+
+
+def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: float,
+            among: Collection[int] | None = None) -> list[Match]:  # fmt: skip
     """Every maximal pair of equal regions of at least ``min_tokens`` tokens and ``MIN_LINES`` lines
-    whose identity reaches ``min_identity``, in a fixed order."""
-    hashes, owner, position = fingerprints(streams)
-    weight = rarity(streams)
+    whose identity reaches ``min_identity``, in a fixed order.
+
+    ``among``: stream numbers -- only the matches of pairs of streams with one of them, each found and
+    ordered as without ``among`` (a seed's extension depends only on the runs of its own pair of streams).
+    """
+    seeded = streams if isinstance(streams, Seeded) else Seeded.of(streams)
+    streams, owner, position, pairs, weight = seeded.streams, seeded.owner, seeded.position, seeded.pairs, seeded.weight
     done: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (stream a, stream b, diagonal) -> runs
     out: list[Match] = []
-    for x, y in seeds(hashes, owner, position).tolist():
+    if among is not None:
+        chosen = np.zeros(len(streams), dtype=bool)
+        chosen[np.fromiter(among, dtype=np.int64, count=len(among))] = True
+        pairs = pairs[chosen[owner[pairs[:, 0]]] | chosen[owner[pairs[:, 1]]]]
+    for x, y in pairs.tolist():
         sa, sb, pa, pb = int(owner[x]), int(owner[y]), int(position[x]), int(position[y])
         if streams[sa].language != streams[sb].language:
             continue

@@ -10,18 +10,23 @@ there stand, and only pairs with a new node are looked up and verified, which
 gives the same edges as verifying everything (a pair's candidacy and
 similarity depend on its two nodes only).  Nodes that are neither repeated nor
 linked to another node cannot join a cluster and are left out of that last
-step.  Cost: O(new units x bands) index queries on a rescan; a cold scan costs
-as many verifications as the index returns candidate pairs.
+step.  With a focus (paths: the CI gate's changed files), only the connected
+components of the verified graph that hold a unit of a focused path are judged
+and grouped; the graph itself is kept whole.  Cost: O(new units x bands) index
+queries on a rescan; a cold scan costs as many verifications as the index
+returns candidate pairs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from dupfinder import cache as cache_mod
 from dupfinder.config import ScanConfig
@@ -142,10 +147,13 @@ def _grouped(
     cache: cache_mod.Cache | None,
     everyone: Verifier | None,
     identity: Identity,
+    repeated_only: set[int] | None = None,
 ) -> tuple[Cluster, ...]:
-    """Clusters of the verified graph; only repeated or linked nodes can form them (renumbered in order)."""
+    """Clusters of the verified graph; only repeated or linked nodes can form them (renumbered in order).
+    ``repeated_only``: the nodes that may form a cluster of identical copies on their own (None: all)."""
     linked = {i for i, _, _ in edges} | {j for _, j, _ in edges}
-    keep = sorted(linked | {n for n, k in enumerate(nodes.keys) if len(nodes.groups[k]) > 1})
+    candidates = range(len(nodes.keys)) if repeated_only is None else sorted(repeated_only)
+    keep = sorted(linked | {n for n in candidates if len(nodes.groups[nodes.keys[n]]) > 1})
     index = {old: new for new, old in enumerate(keep)}
     members = [[units[n] for n in nodes.groups[nodes.keys[old]]] for old in keep]
     store = None
@@ -184,13 +192,16 @@ def find_clusters(
     executor: Executor | None = None,
     snapshot_name: Sequence[str] = (),
     runners: Runners | None = None,
+    focus: Collection[str] | None = None,
 ) -> tuple[Cluster, ...]:
     """Clusters among ``units``: the similarity half of the pipeline.
 
     ``unit_signatures``: the units' MinHash rows when already computed (one
     per unit, in order); ``cache`` with ``snapshot_name`` (the scan's base and
     roots): where the last similarity graph of that scan is kept and reused;
-    ``executor``: where many candidate pairs are verified in parallel.
+    ``executor``: where many candidate pairs are verified in parallel; ``focus``: paths -- only the
+    clusters that may hold a unit of one of them are built (each exactly as without a focus), and
+    the others are left out (what the CI gate needs: it reports on copies in changed files).
     """
     if runners is None and executor is not None:
         runners = Runners(executor, config.jobs, None)
@@ -202,7 +213,31 @@ def find_clusters(
         assert cache is not None
         cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
     identity = Identity(nodes.reps)
+    if focus is not None:
+        focused = _focused_nodes(units, nodes, focus)
+        edges = _around(edges, focused, len(nodes.keys))
+        return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone,
+                        identity, repeated_only=focused)  # fmt: skip
     return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone, identity)
+
+
+def _focused_nodes(units: Sequence[Unit], nodes: _Nodes, focus: Collection[str]) -> set[int]:
+    """The nodes with a unit in one of the ``focus`` paths."""
+    paths = set(focus)
+    return {k for k, key in enumerate(nodes.keys) if any(units[n].path in paths for n in nodes.groups[key])}
+
+
+def _around(edges: Sequence[Edge], focused: set[int], n_nodes: int) -> list[Edge]:
+    """The edges of the connected components that hold a ``focused`` node.  Judging and clustering only
+    drop edges, so every cluster with a focused node lies in one of these components, whole."""
+    if not edges or not focused:
+        return []
+    a = np.fromiter((e[0] for e in edges), dtype=np.int64, count=len(edges))
+    b = np.fromiter((e[1] for e in edges), dtype=np.int64, count=len(edges))
+    graph = sparse.coo_matrix((np.ones(len(edges), dtype=np.int8), (a, b)), shape=(n_nodes, n_nodes))
+    _, label = csgraph.connected_components(graph, directed=False)
+    wanted = np.isin(label, label[np.fromiter(focused, dtype=np.int64, count=len(focused))])
+    return [e for e, keep in zip(edges, wanted[a].tolist(), strict=True) if keep]
 
 
 def _judged_edges(edges: Sequence[Edge], identity: Identity, threshold: float) -> list[Edge]:

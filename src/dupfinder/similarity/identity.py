@@ -29,6 +29,11 @@ has at least ``ALIGNED_MIN`` (60) tokens keeps its verified similarity: a
 renamed copy of a long function (BigCloneBench's Type-3 clones) is a copy even
 when every name changed.
 
+Words that both units of a pair only pass on -- parameters whose every use is a call argument of
+their own (``super().__init__(timeout=timeout)``, ``f(a, *args)``; ``Unit.forwarded``) -- are left
+out of that pair's identity: they are the interface of what the units call, which every
+constructor forwarding the same options shares.
+
 Shared ``self``, ``args`` or ``kwargs`` weigh almost nothing; shared
 ``unacked_key`` or a log message weigh a lot.  Deliberate twins (sync code
 generated from async code, a vendored copy) share their rare names and stay
@@ -71,6 +76,19 @@ def features(unit: Unit) -> set[str]:
     return out
 
 
+def passed_on(unit: Unit) -> set[str]:
+    """The identifier-word features of a unit that come only from the parameters it passes on.
+
+    Such a word is the interface of what the unit calls (``super().__init__(timeout=timeout)``) or
+    of what calls it, not its own identity: a pair of units that both only pass it on does not count
+    it as shared (see :meth:`Identity.similarity`).  A pair where one of them uses it still does.
+    """
+    if not unit.forwarded:
+        return set()
+    own = vocabulary(i for i in unit.identifiers if i not in unit.forwarded)
+    return {"w:" + w for w in vocabulary(unit.forwarded) - own}
+
+
 class Identity:
     """The identity features of some units, weighted by their rarity among those units.
 
@@ -79,7 +97,7 @@ class Identity:
     vocabulary part of the verified similarity is), so that the alignment part can be recovered.
     """
 
-    __slots__ = ("sizes", "total", "weighted", "word_counts", "words")
+    __slots__ = ("passed", "sizes", "total", "weighted", "word_counts", "words")
 
     def __init__(self, units: Sequence[Unit]) -> None:
         sets = [features(u) for u in units]
@@ -95,6 +113,13 @@ class Identity:
         #: sqrt(weight) per present feature: a product of two rows sums the shared weight
         self.weighted = sparse.csr_matrix((np.sqrt(weight[cols]), (rows, cols)), shape=shape)
         self.total: Floats = np.asarray(self.weighted.multiply(self.weighted).sum(axis=1), dtype=np.float64).ravel()
+        passed = [passed_on(u) for u in units]
+        passed_rows = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in passed])
+        passed_cols = np.fromiter(
+            (column[f] for s in passed for f in sorted(s)), dtype=np.int64, count=len(passed_rows)
+        )
+        #: the same, for the words a unit only passes on
+        self.passed = sparse.csr_matrix((np.sqrt(weight[passed_cols]), (passed_rows, passed_cols)), shape=shape)
         is_word = np.array([f.startswith("w:") for f in names], dtype=bool)
         word_cols = is_word[cols] if len(cols) else np.zeros(0, dtype=bool)
         self.words = sparse.csr_matrix((np.ones(int(word_cols.sum())), (rows[word_cols], cols[word_cols])), shape=shape)
@@ -108,9 +133,11 @@ class Identity:
         return out
 
     def similarity(self, a: Ints, b: Ints) -> Floats:
-        """Weighted Jaccard similarity of each pair ``(a[k], b[k])`` (1.0 when both have no feature)."""
-        shared = self._shared(self.weighted, a, b)
-        union = self.total[a] + self.total[b] - shared
+        """Weighted Jaccard similarity of each pair ``(a[k], b[k])`` (1.0 when both have no feature),
+        leaving out the words both only pass on."""
+        both_pass = self._shared(self.passed, a, b)
+        shared = self._shared(self.weighted, a, b) - both_pass
+        union = self.total[a] + self.total[b] - shared - 2 * both_pass
         return np.where(union > 0, shared / np.maximum(union, 1e-300), 1.0)
 
     def word_jaccard(self, a: Ints, b: Ints) -> Floats:

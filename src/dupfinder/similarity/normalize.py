@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -73,6 +73,8 @@ def _sorted_unique(items: Iterable[str]) -> tuple[str, ...]:
 def to_unit(raw: RawUnit, *, path: str, root: str, language: str, imports: Sequence[str]) -> Unit:
     """Normalise a parsed unit into the value the similarity stages use."""
     hashes = hash_stream(normalised_texts(raw.tokens))
+    texts = [t.text for t in raw.tokens]
+    identifiers = _sorted_unique(t.text for t in raw.tokens if t.kind == NAME)
     return Unit(
         path=path,
         root=root,
@@ -83,10 +85,58 @@ def to_unit(raw: RawUnit, *, path: str, root: str, language: str, imports: Seque
         end_line=raw.end_line,
         fingerprint=fingerprint(hashes),
         token_hashes=hashes,
-        identifiers=_sorted_unique(t.text for t in raw.tokens if t.kind == NAME),
+        identifiers=identifiers,
         calls=_sorted_unique(raw.calls),
         imports=_sorted_unique(imports),
+        forwarded=forwarded_of(texts, identifiers) if language == "python" else (),
     )
+
+
+_BEFORE_ARGUMENT = frozenset({"(", ",", "*", "**"})
+_AFTER_ARGUMENT = frozenset({",", ")"})
+
+
+def forwarded_of(texts: Sequence[str], names: Collection[str]) -> tuple[str, ...]:
+    """The parameters a Python function only passes on, from its token texts (``names``: its identifiers).
+
+    A parameter is passed on where every use of it outside the signature is a call argument of its
+    own (``f(a, *rest)``) or a keyword argument of its own name (``f(a=a)``, ``super().__init__(a=a)``);
+    a parameter never used counts too.  Such names are the callee's interface (or the caller's), not
+    what identifies the function: a constructor forwarding a long list of options shares them with
+    every other one that forwards the same options.  Sorted and unique.
+    """
+    try:
+        start = texts.index("def") + 2
+    except ValueError:
+        return ()
+    if start >= len(texts) or texts[start] != "(":
+        return ()
+    params: set[str] = set()
+    depth, end = 0, start
+    for end in range(start, len(texts)):
+        t = texts[end]
+        if t in ("(", "[", "{"):
+            depth += 1
+        elif t in (")", "]", "}"):
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1 and texts[end - 1] in _BEFORE_ARGUMENT and t in names:
+            params.add(t)
+    params.difference_update(("self", "cls"))
+    uses = dict.fromkeys(params, 0)
+    passed = dict.fromkeys(params, 0)
+    for k in range(end + 1, len(texts)):
+        t = texts[k]
+        if t not in uses:
+            continue
+        uses[t] += 1
+        before, after = texts[k - 1], texts[k + 1] if k + 1 < len(texts) else ""
+        if before in _BEFORE_ARGUMENT and after in _AFTER_ARGUMENT:
+            passed[t] += 1
+        elif before == "=" and after in _AFTER_ARGUMENT and texts[k - 2] == t and texts[k - 3] in _BEFORE_ARGUMENT:
+            passed[t] += 2  # the keyword and the value
+    return tuple(sorted(p for p in params if passed[p] == uses[p]))
 
 
 def raw_hash(text: str) -> int:
@@ -141,6 +191,7 @@ def words(identifier: str) -> list[str]:
 __all__ = [
     "KEYWORD",
     "fingerprint",
+    "forwarded_of",
     "hash_stream",
     "normalise_token",
     "normalised_texts",

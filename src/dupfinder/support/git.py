@@ -71,6 +71,17 @@ def output(repo: str, args: Sequence[str], *, timeout: float | None = None) -> s
     return proc.stdout.decode("utf-8", "surrogateescape").strip() if proc.returncode == 0 else None
 
 
+def checked(repo: str, args: Sequence[str], *, needed_for: str, timeout: float | None = None) -> bytes:
+    """The standard output of ``git args``, which must succeed: InputError naming what git was
+    ``needed_for`` when git is missing, and git's first line when it fails."""
+    if shutil.which("git") is None:
+        raise InputError(f"git is not installed (needed {needed_for})")
+    proc = run(repo, args, timeout=timeout)
+    if proc.returncode != 0:
+        raise InputError(f"git {args[0]} failed in {repo}: {first_line(proc.stderr) or f'exit code {proc.returncode}'}")
+    return proc.stdout
+
+
 def first_line(data: bytes) -> str:
     """The first line of git's message (for a one-line error)."""
     text = data.decode("utf-8", "replace").strip()

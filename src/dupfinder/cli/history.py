@@ -1,0 +1,47 @@
+"""``dupfinder history``: when each clone cluster's copies appeared, and past fixes that reached one copy only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from dupfinder.cli.options import scan_options, settings
+from dupfinder.cli.output import emit_report, progress_bar
+from dupfinder.errors import DupfinderError
+
+#: --format -> reporter
+FORMATS = {"text": "history-text", "json": "history-json", "markdown": "history-markdown"}
+
+
+@click.command()
+@scan_options
+@click.option("--rev", "tip", default="HEAD", show_default=True, help="Where the history ends.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+              help="text, json (the scan report with a history per cluster) or markdown.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
+def history(**params: Any) -> None:
+    """Each clone cluster's history in the git repository holding PATH.
+
+    Per cluster: the commit each copy first appeared in, the oldest copy (the origin), the number of
+    copies over time, and past commits that edited some copies and left the others (fixed in one place
+    only). Read from git's object store; the working tree is never touched.
+    """
+    from dupfinder.discover.walk import discover
+    from dupfinder.history.clones import clone_history
+    from dupfinder.model import HistoryReport, Unit
+    from dupfinder.pipeline import enrich_result, scan_discovered
+
+    if len(params["paths"]) != 1:
+        raise DupfinderError("history takes one PATH: a folder inside a git repository")
+    (path,) = params["paths"]
+    chosen = settings(params)
+    units: list[Unit] = []
+    with progress_bar(chosen.quiet) as progress:
+        result = scan_discovered(discover([path], chosen.config), chosen.config, progress, units_out=units,
+                                 **chosen.runtime.scan_kwargs())  # fmt: skip
+        enriched, warnings = enrich_result(result, chosen.rules, chosen.teams)
+        found = clone_history(path, enriched.clusters, units, chosen.config, params["tip"], progress)
+    for warning in warnings:
+        click.echo(f"dupfinder: warning: {warning}", err=True)
+    emit_report(FORMATS[params["fmt"]], HistoryReport(enriched, found), params["output"])
