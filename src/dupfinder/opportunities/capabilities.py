@@ -9,20 +9,24 @@ imports -- and groups them:
 1. ``TfidfVectorizer`` (sublinear tf, terms in at least 2 units and at most 20 % of them,
    at most :data:`MAX_TERMS` terms: a bounded sparse matrix);
 2. LSI: ``TruncatedSVD`` to :data:`COMPONENTS` dimensions (latent semantic indexing, as in
-   Kuhn et al.'s semantic clustering), rows normalised;
-3. ``MiniBatchKMeans`` into about one group per :data:`UNITS_PER_GROUP` units (fixed
-   ``random_state``: the map is deterministic);
+   Kuhn et al.'s semantic clustering; 10 power iterations, so that the axes barely move when a
+   few units enter or leave), rows normalised;
+3. Lloyd's ``KMeans`` into one group per :data:`UNITS_PER_GROUP` units, best of 3 seeded
+   restarts: deterministic, and on task-queues steadier than mini-batch k-means when the group
+   size or the set of units changes (``benchmarks/opportunities/tune.py``);
 4. each group is named by its most distinctive terms by class-based TF-IDF (BERTopic's
    c-TF-IDF: a term's frequency in the group times ``log(1 + A / f)``, ``A`` the mean
    number of terms per group, ``f`` the term's frequency over all groups).
 
 A unit is a group's *implementation evidence* when its cosine to the group's centre is at
 least :data:`MIN_CONFIDENCE` (that cosine is its confidence). A capability a team holds
-evidence for in at least :data:`MIN_TEAM_UNITS` unit(s) is one of that team's capabilities
-(the constants were tuned on the task-queues org of ``benchmarks/opportunities/run.py``).
+enough evidence for (:func:`team_capabilities`) is one of that team's capabilities (the
+settings, :class:`MapSettings`, were tuned on the task-queues org of
+``benchmarks/opportunities/run.py``).
 
-Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI, and a few
-mini-batch k-means passes; see ``benchmarks/opportunities/run.py`` for timings.
+Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI, and
+O(units x groups x COMPONENTS) per k-means pass; see ``benchmarks/opportunities/run.py`` and
+``benchmarks/cold_cost.py`` for timings.
 """
 
 from __future__ import annotations
@@ -178,11 +182,39 @@ class Capability:
         return out
 
 
-def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tuple[Capability, ...]:
+@dataclass(frozen=True, slots=True)
+class MapSettings:
+    """How :func:`capability_map` groups units (the defaults were tuned on task-queues)."""
+
+    units_per_group: int = UNITS_PER_GROUP  #: k-means groups: one per this many units
+    n_init: int = 3  #: k-means restarts (seeded from 0); the best inertia wins
+    min_confidence: float = MIN_CONFIDENCE
+    full_kmeans: bool = True  #: Lloyd's k-means (False: mini-batch, faster and less stable)
+    svd_iter: int = 10  #: power iterations of the randomized SVD
+    min_team_units: int = MIN_TEAM_UNITS  #: units of its own evidence a team needs ...
+    strong_confidence: float = 1.1  #: ... unless one unit is at least this close to the centre (or a clone)
+
+
+def _groups(lsi: np.ndarray, settings: MapSettings) -> np.ndarray:
+    """A group per row of ``lsi`` (unit-length rows), by k-means."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    k = max(2, min(MAX_GROUPS, len(lsi) // settings.units_per_group))
+    if settings.full_kmeans:
+        labels = KMeans(k, random_state=0, n_init=settings.n_init).fit(lsi).labels_
+    else:
+        labels = MiniBatchKMeans(k, random_state=0, n_init=settings.n_init, batch_size=4096).fit(lsi).labels_
+    return np.asarray(labels)
+
+
+def capability_map(
+    units: Sequence[Unit], team_of: Callable[[str], str], settings: MapSettings | None = None
+) -> tuple[Capability, ...]:
     """The capabilities of ``units`` (production code, any teams); see the module docstring."""
+    settings = settings or MapSettings()
     if len(units) < MIN_UNITS:
         return ()
-    from sklearn.cluster import MiniBatchKMeans
+    import scipy.sparse as sp
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
@@ -198,18 +230,16 @@ def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tupl
     vocab = vectorizer.get_feature_names_out()
     if x.shape[1] <= COMPONENTS:
         return ()
-    lsi = normalize(TruncatedSVD(COMPONENTS, random_state=0, n_iter=4).fit_transform(x))
-    k = max(2, min(MAX_GROUPS, len(ordered) // UNITS_PER_GROUP))
-    km = MiniBatchKMeans(k, random_state=0, n_init=3, batch_size=4096).fit(lsi)
-    centres = normalize(km.cluster_centers_)
-    cosine = np.einsum("ij,ij->i", lsi, centres[km.labels_])
-    # class-based TF-IDF over the term counts (presence) of each group
-    counts = (x > 0).astype(np.float32)
-    labels = km.labels_
-    import scipy.sparse as sp
-
+    lsi = normalize(TruncatedSVD(COMPONENTS, random_state=0, n_iter=settings.svd_iter).fit_transform(x))
+    labels = _groups(lsi, settings)
+    k = int(labels.max()) + 1
     member = sp.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
                            shape=(k, len(labels)))  # fmt: skip
+    sums = np.asarray(member @ lsi)
+    centres = normalize(sums)
+    cosine = np.einsum("ij,ij->i", lsi, centres[labels])
+    # class-based TF-IDF over the term counts (presence) of each group
+    counts = (x > 0).astype(np.float32)
     per_group = np.asarray((member @ counts).todense())
     size = per_group.sum(axis=1, keepdims=True)
     tf = per_group / np.maximum(size, 1.0)
@@ -217,7 +247,7 @@ def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tupl
     ctfidf = tf * idf
     out: list[Capability] = []
     for g in range(k):
-        rows = [r for r in np.flatnonzero(labels == g) if cosine[r] >= MIN_CONFIDENCE]
+        rows = [r for r in np.flatnonzero(labels == g) if cosine[r] >= settings.min_confidence]
         if not rows:
             continue
         top = np.argsort(-ctfidf[g], kind="stable")[:LABEL_TERMS]
@@ -231,9 +261,17 @@ def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tupl
     return tuple(Capability(f"cap-{n:03d}", c.label, c.terms, c.units) for n, c in enumerate(out, start=1))
 
 
-def team_capabilities(cap: Capability) -> dict[str, tuple[int, int]]:
-    """The teams holding at least :data:`MIN_TEAM_UNITS` units of evidence, with (units, lines)."""
-    return {t: v for t, v in sorted(cap.teams().items()) if v[0] >= MIN_TEAM_UNITS}
+def team_capabilities(
+    cap: Capability, settings: MapSettings | None = None, cloned: frozenset[tuple[str, int, int]] = frozenset()
+) -> dict[str, tuple[int, int]]:
+    """The teams with enough evidence of their own, with (units, lines): at least
+    ``min_team_units`` units, or one unit that is a cross-team clone (``cloned``: path, start,
+    end) or at least ``strong_confidence`` close to the group's centre."""
+    settings = settings or MapSettings()
+    strong = {
+        t for u, t, c in cap.units if c >= settings.strong_confidence or (u.path, u.start_line, u.end_line) in cloned
+    }
+    return {t: v for t, v in sorted(cap.teams().items()) if v[0] >= settings.min_team_units or t in strong}
 
 
 def confidence_of(cap: Capability, team: str) -> float:
@@ -258,7 +296,10 @@ def capability_rows(caps: Sequence[Capability]) -> tuple[CapabilityRow, ...]:
 
 
 def capability_opportunities(
-    caps: Sequence[Capability], cross_team: Sequence[Cluster], churn: Mapping[str, int] | None = None
+    caps: Sequence[Capability],
+    cross_team: Sequence[Cluster],
+    churn: Mapping[str, int] | None = None,
+    settings: MapSettings | None = None,
 ) -> list[Opportunity]:
     """A platform opportunity for every capability two or more teams implement themselves.
 
@@ -267,9 +308,10 @@ def capability_opportunities(
     confidence 1.0, the strongest. The score's parts are in ``why`` (see :data:`CAPABILITY_FORMULA`).
     """
     cloned = {(i.path, i.start_line, i.end_line): c.id for c in cross_team for i in c.instances}
+    keys = frozenset(cloned)
     out: list[Opportunity] = []
     for cap in caps:
-        teams = team_capabilities(cap)
+        teams = team_capabilities(cap, settings, keys)
         if len(teams) < 2:
             continue
         evidence: list[TeamEvidence] = []
@@ -323,6 +365,7 @@ def capability_opportunities(
 __all__ = [
     "CAPABILITY_FORMULA",
     "Capability",
+    "MapSettings",
     "capability_map",
     "capability_opportunities",
     "capability_rows",

@@ -30,7 +30,12 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from dupfinder.model import Cluster, ClusterId, Opportunity, ScanResult, TeamCleanup, TestSupport, Unit
-from dupfinder.opportunities.capabilities import capability_map, capability_opportunities, capability_rows
+from dupfinder.opportunities.capabilities import (
+    MapSettings,
+    capability_map,
+    capability_opportunities,
+    capability_rows,
+)
 from dupfinder.opportunities.graph import build_graph, team_label
 from dupfinder.opportunities.rank import compute_adoption, merge_ranked, rank_opportunities
 from dupfinder.ownership.resolver import TeamResolver
@@ -184,12 +189,14 @@ def enrich(
     jobs: int = 1,
     include_tests: bool = False,
     units: Sequence[Unit] = (),
+    map_settings: MapSettings | None = None,
 ) -> ScanResult:
     """A copy of ``result`` with teams, categories, opportunities and adoption filled in.
 
     ``cache_dir``: the scan's cache folder, where each cluster's category is remembered by the
     copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters);
-    ``jobs``: local processes for categorising many clusters.
+    ``jobs``: local processes for categorising many clusters; ``map_settings``: how the
+    capability map groups ``units`` (default :class:`~dupfinder.opportunities.capabilities.MapSettings`).
     """
     paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances} | {u.path for u in units}
     file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
@@ -206,6 +213,7 @@ def enrich(
     mapped = capability_map(
         [u for u in units if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
         lambda path: team_label(file_teams.get(path)),
+        map_settings,
     )
     clone_opps = rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code)
     return replace(
@@ -213,7 +221,7 @@ def enrich(
         clusters=tuple(clusters),
         file_teams=file_teams,
         opportunities=merge_ranked(
-            clone_opps, not_covered(capability_opportunities(mapped, ranked, churn), clone_opps)
+            clone_opps, not_covered(capability_opportunities(mapped, ranked, churn, map_settings), clone_opps)
         ),
         capabilities=capability_rows(mapped),
         adoption=compute_adoption(production, result.file_imports, file_teams, rules, languages=languages),
