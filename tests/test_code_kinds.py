@@ -11,7 +11,17 @@ from click.testing import CliRunner
 
 from dupfinder.cli.app import cli
 from dupfinder.model import RuleSet
-from dupfinder.rules.kinds import BENCHMARKS, EXAMPLES, GENERATED, PRODUCTION, TESTS, KindMatcher, majority_kind
+from dupfinder.rules.kinds import (
+    BENCHMARKS,
+    BUILD,
+    EXAMPLES,
+    GENERATED,
+    LEGACY,
+    PRODUCTION,
+    TESTS,
+    KindMatcher,
+    majority_kind,
+)
 from dupfinder.rules.loading import load_ruleset
 
 
@@ -31,6 +41,12 @@ from dupfinder.rules.loading import load_ruleset
         ("billing/examples/quickstart.py", EXAMPLES),
         ("billing/benchmarks/bench_retry.py", BENCHMARKS),
         ("billing/proto/billing_pb2.py", GENERATED),
+        ("urllib3/dummyserver/handlers.py", TESTS),
+        ("billing/setup.py", BUILD),
+        ("billing/src/billing/setup.py", BUILD),
+        ("httplib2/python2/httplib2/__init__.py", LEGACY),
+        ("httplib2/python3/httplib2/__init__.py", PRODUCTION),
+        ("billing/src/billing/setup_logging.py", PRODUCTION),
     ],
 )
 def test_kind_of_a_path(path: str, kind: str) -> None:
@@ -174,3 +190,13 @@ def test_markdown_and_text_list_team_evidence_clean_ups_and_test_support(org: Pa
     res = CliRunner().invoke(cli, ["opportunities", *args])
     assert "team clean-ups (copies within one team, not ranked): 1 teams, 22 lines" in res.output
     assert "shared test support (not ranked; --include-tests ranks it): 1 groups" in res.output
+
+
+def test_build_and_legacy_kinds_come_from_the_rules(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(
+        "ignores:\n  - id: legacy-copies\n    enabled: false\n    description: old copies\n    paths: [old/]\n"
+    )
+    matcher = KindMatcher(load_ruleset((tmp_path,)))
+    assert matcher.kind("pkg/old/client.py") == LEGACY
+    assert matcher.kind("pkg/python2/client.py") == PRODUCTION  # the folder's rule replaced the built-in one
+    assert matcher.kind("pkg/setup.py") == BUILD
