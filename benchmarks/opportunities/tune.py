@@ -37,24 +37,23 @@ from dupfinder.pipeline import scan, with_rules
 from dupfinder.reporters.json import opportunity_dict
 from dupfinder.rules.loading import load_ruleset
 
+#: name -> settings; anything not named is MapSettings' default (mini-batch, 3 restarts, SVD 4 iterations)
 SETTINGS = {
-    "minibatch": MapSettings(full_kmeans=False, svd_iter=4),
-    "minibatch-10": MapSettings(full_kmeans=False, svd_iter=4, n_init=10),
-    "kmeans-3": MapSettings(svd_iter=4),
-    "kmeans-10": MapSettings(svd_iter=4, n_init=10),
-    "minibatch+svd10": MapSettings(full_kmeans=False),
-    "kmeans-3+svd10": MapSettings(svd_iter=10),
-    "minibatch+team2": MapSettings(full_kmeans=False, svd_iter=4, min_team_units=2),
-    "minibatch+team2|0.8": MapSettings(full_kmeans=False, svd_iter=4, min_team_units=2, strong_confidence=0.8),
-    "kmeans-3+team2|0.8": MapSettings(svd_iter=4, min_team_units=2, strong_confidence=0.8),
-    "kmeans-3+svd20": MapSettings(svd_iter=20),
-    "kmeans-3+svd10+conf0.5": MapSettings(svd_iter=10, min_confidence=0.5),
-    "kmeans-3+svd10+conf0.55": MapSettings(svd_iter=10, min_confidence=0.55),
-    "kmeans-3+svd10+team2|0.8": MapSettings(svd_iter=10, min_team_units=2, strong_confidence=0.8),
-    "minibatch+conf0.5": MapSettings(full_kmeans=False, svd_iter=4, min_confidence=0.5),
-    "minibatch+conf0.5+team2|0.8": MapSettings(
-        full_kmeans=False, svd_iter=4, min_confidence=0.5, min_team_units=2, strong_confidence=0.8
-    ),
+    "minibatch": MapSettings(),
+    "minibatch-10": MapSettings(n_init=10),
+    "minibatch+svd10": MapSettings(svd_iter=10),
+    "kmeans-1+svd10": MapSettings(full_kmeans=True, n_init=1, svd_iter=10),
+    "kmeans-3": MapSettings(full_kmeans=True),
+    "kmeans-10": MapSettings(full_kmeans=True, n_init=10),
+    "kmeans-3+svd10": MapSettings(full_kmeans=True, svd_iter=10),
+    "kmeans-5+svd10": MapSettings(full_kmeans=True, n_init=5, svd_iter=10),
+    "kmeans-3+svd20": MapSettings(full_kmeans=True, svd_iter=20),
+    "kmeans-3random+svd10": MapSettings(full_kmeans=True, init="random", svd_iter=10),
+    "kmeans-10random+svd10": MapSettings(full_kmeans=True, init="random", n_init=10, svd_iter=10),
+    "minibatch+conf0.5": MapSettings(min_confidence=0.5),
+    "minibatch+team2": MapSettings(min_team_units=2),
+    "minibatch+team2|0.7": MapSettings(min_team_units=2, strong_confidence=0.7),
+    "minibatch+team2|0.8": MapSettings(min_team_units=2, strong_confidence=0.8),
 }
 
 

@@ -9,11 +9,11 @@ imports -- and groups them:
 1. ``TfidfVectorizer`` (sublinear tf, terms in at least 2 units and at most 20 % of them,
    at most :data:`MAX_TERMS` terms: a bounded sparse matrix);
 2. LSI: ``TruncatedSVD`` to :data:`COMPONENTS` dimensions (latent semantic indexing, as in
-   Kuhn et al.'s semantic clustering; 10 power iterations, so that the axes barely move when a
-   few units enter or leave), rows normalised;
-3. Lloyd's ``KMeans`` into one group per :data:`UNITS_PER_GROUP` units, best of 3 seeded
-   restarts: deterministic, and on task-queues steadier than mini-batch k-means when the group
-   size or the set of units changes (``benchmarks/opportunities/tune.py``);
+   Kuhn et al.'s semantic clustering), rows normalised, in float64;
+3. ``MiniBatchKMeans`` into one group per :data:`UNITS_PER_GROUP` units, best of 3 seeded
+   restarts: deterministic for the same units. Not stable when a few units enter or leave:
+   ``benchmarks/opportunities/tune.py`` measures that, and neither Lloyd's k-means, more
+   restarts, more SVD iterations nor merging close centres was steadier on task-queues;
 4. each group is named by its most distinctive terms by class-based TF-IDF (BERTopic's
    c-TF-IDF: a term's frequency in the group times ``log(1 + A / f)``, ``A`` the mean
    number of terms per group, ``f`` the term's frequency over all groups).
@@ -34,12 +34,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
 
-from dupfinder.model import CapabilityRow, Cluster, Opportunity, TeamEvidence, Unit
+from dupfinder.model import CapabilityRow, Cluster, Opportunity, RuleSet, TeamEvidence, Unit
 
 MAX_TERMS: Final = 20000
 COMPONENTS: Final = 80
@@ -172,6 +172,12 @@ class Capability:
     label: str  #: its most distinctive terms
     terms: tuple[str, ...]
     units: tuple[tuple[Unit, str, float], ...]  #: (unit, team, confidence) of its evidence, by team, path, line
+    category: str | None = None  #: the rule category its units match, if one does (:func:`titled`)
+
+    @property
+    def title(self) -> str:
+        """``category: terms`` when a rule category matches, else ``capability: terms``."""
+        return f"{self.category or 'capability'}: {self.label}"
 
     def teams(self) -> dict[str, tuple[int, int]]:
         """team -> (units, lines) of its evidence."""
@@ -189,8 +195,9 @@ class MapSettings:
     units_per_group: int = UNITS_PER_GROUP  #: k-means groups: one per this many units
     n_init: int = 3  #: k-means restarts (seeded from 0); the best inertia wins
     min_confidence: float = MIN_CONFIDENCE
-    full_kmeans: bool = True  #: Lloyd's k-means (False: mini-batch, faster and less stable)
-    svd_iter: int = 10  #: power iterations of the randomized SVD
+    full_kmeans: bool = False  #: Lloyd's k-means instead of mini-batch (no steadier on task-queues)
+    svd_iter: int = 4  #: power iterations of the randomized SVD
+    init: str = "k-means++"  #: k-means seeding: "k-means++" or "random" (cheaper: k-means++ is most of the cost)
     min_team_units: int = MIN_TEAM_UNITS  #: units of its own evidence a team needs ...
     strong_confidence: float = 1.1  #: ... unless one unit is at least this close to the centre (or a clone)
 
@@ -201,9 +208,10 @@ def _groups(lsi: np.ndarray, settings: MapSettings) -> np.ndarray:
 
     k = max(2, min(MAX_GROUPS, len(lsi) // settings.units_per_group))
     if settings.full_kmeans:
-        labels = KMeans(k, random_state=0, n_init=settings.n_init).fit(lsi).labels_
+        labels = KMeans(k, init=settings.init, random_state=0, n_init=settings.n_init).fit(lsi).labels_
     else:
-        labels = MiniBatchKMeans(k, random_state=0, n_init=settings.n_init, batch_size=4096).fit(lsi).labels_
+        labels = MiniBatchKMeans(k, init=settings.init, random_state=0, n_init=settings.n_init,
+                                 batch_size=4096).fit(lsi).labels_  # fmt: skip
     return np.asarray(labels)
 
 
@@ -230,7 +238,10 @@ def capability_map(
     vocab = vectorizer.get_feature_names_out()
     if x.shape[1] <= COMPONENTS:
         return ()
-    lsi = normalize(TruncatedSVD(COMPONENTS, random_state=0, n_iter=settings.svd_iter).fit_transform(x))
+    # float64: k-means' distances then take the BLAS path (float32 is upcast in chunks, 2-3x slower)
+    lsi = normalize(
+        TruncatedSVD(COMPONENTS, random_state=0, n_iter=settings.svd_iter).fit_transform(x).astype(np.float64)
+    )
     labels = _groups(lsi, settings)
     k = int(labels.max()) + 1
     member = sp.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
@@ -259,6 +270,14 @@ def capability_map(
         out.append(Capability("", ", ".join(terms), terms, tuple(members)))
     out.sort(key=lambda c: (c.units[0][0].path, c.units[0][0].start_line, c.label))
     return tuple(Capability(f"cap-{n:03d}", c.label, c.terms, c.units) for n, c in enumerate(out, start=1))
+
+
+def titled(caps: Sequence[Capability], rules: RuleSet) -> tuple[Capability, ...]:
+    """``caps`` with the rule category their evidence units match (as a clone cluster's copies
+    would: the mean confidence over the units reaches the category's ``min_confidence``)."""
+    from dupfinder.rules import categorize_copies
+
+    return tuple(replace(c, category=categorize_copies([u for u, _, _ in c.units], rules)[0]) for c in caps)
 
 
 def team_capabilities(
@@ -290,7 +309,7 @@ CAPABILITY_FORMULA: Final = (
 def capability_rows(caps: Sequence[Capability]) -> tuple[CapabilityRow, ...]:
     """The map as rows of the report (teams with any evidence)."""
     return tuple(
-        CapabilityRow(c.id, c.label, None, tuple((t, n, lines) for t, (n, lines) in sorted(c.teams().items())))
+        CapabilityRow(c.id, c.title, c.category, tuple((t, n, lines) for t, (n, lines) in sorted(c.teams().items())))
         for c in caps
     )
 
@@ -356,7 +375,7 @@ def capability_opportunities(
             cluster_ids=tuple(sorted({cloned[k] for k in ((e.path, e.start_line, e.end_line) for e in evidence)
                                       if k in cloned})),
             lines=lines, score=float(why["score"]), why=why, pioneers=tuple(pioneers), instances=len(evidence),
-            label=f"capability: {cap.label}", evidence=tuple(sorted(evidence, key=lambda e: (e.team, e.path,
+            label=cap.title, evidence=tuple(sorted(evidence, key=lambda e: (e.team, e.path,
                                                                                               e.start_line))),
         ))  # fmt: skip
     return out
@@ -372,4 +391,5 @@ __all__ = [
     "confidence_of",
     "team_capabilities",
     "terms_of",
+    "titled",
 ]

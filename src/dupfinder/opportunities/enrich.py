@@ -35,6 +35,7 @@ from dupfinder.opportunities.capabilities import (
     capability_map,
     capability_opportunities,
     capability_rows,
+    titled,
 )
 from dupfinder.opportunities.graph import build_graph, team_label
 from dupfinder.opportunities.rank import compute_adoption, merge_ranked, rank_opportunities
@@ -210,10 +211,13 @@ def enrich(
     languages = {i.path: i.language for c in clusters for i in c.instances}
     production = [c for c in clusters if c.code_kind == PRODUCTION or include_tests]
     matcher = KindMatcher(rules)
-    mapped = capability_map(
-        [u for u in units if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
-        lambda path: team_label(file_teams.get(path)),
-        map_settings,
+    mapped = titled(
+        capability_map(
+            [u for u in units if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
+            lambda path: team_label(file_teams.get(path)),
+            map_settings,
+        ),
+        rules,
     )
     clone_opps = rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code)
     return replace(
