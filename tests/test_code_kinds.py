@@ -200,3 +200,20 @@ def test_build_and_legacy_kinds_come_from_the_rules(tmp_path: Path) -> None:
     assert matcher.kind("pkg/old/client.py") == LEGACY
     assert matcher.kind("pkg/python2/client.py") == PRODUCTION  # the folder's rule replaced the built-in one
     assert matcher.kind("pkg/setup.py") == BUILD
+
+
+def test_a_team_counts_with_two_units_or_one_strong_or_cloned_unit() -> None:
+    from dupfinder.model import Unit
+    from dupfinder.opportunities.capabilities import Capability, team_capabilities
+
+    def unit(path: str, line: int) -> Unit:
+        return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"")
+
+    cap = Capability("cap-001", "retry, backoff", ("retry", "backoff"), (
+        (unit("a/x.py", 1), "a", 0.62), (unit("a/x.py", 20), "a", 0.61),  # two weak units: counts
+        (unit("b/y.py", 1), "b", 0.65),  # one weak unit: does not count
+        (unit("c/z.py", 1), "c", 0.75),  # one strong unit: counts
+        (unit("d/w.py", 5), "d", 0.61),  # one weak unit that is a cross-team clone: counts
+    ))  # fmt: skip
+    got = team_capabilities(cap, cloned=frozenset({("d/w.py", 5, 14)}))
+    assert got == {"a": (2, 20), "c": (1, 10), "d": (1, 10)}

@@ -39,7 +39,7 @@ from dupfinder.rules.loading import load_ruleset
 
 #: name -> settings; anything not named is MapSettings' default (mini-batch, 3 restarts, SVD 4 iterations)
 SETTINGS = {
-    "minibatch": MapSettings(),
+    "minibatch": MapSettings(),  # two units of a team, or one at cosine >= 0.7 or a clone
     "minibatch-10": MapSettings(n_init=10),
     "minibatch+svd10": MapSettings(svd_iter=10),
     "kmeans-1+svd10": MapSettings(full_kmeans=True, n_init=1, svd_iter=10),
@@ -51,9 +51,9 @@ SETTINGS = {
     "kmeans-3random+svd10": MapSettings(full_kmeans=True, init="random", svd_iter=10),
     "kmeans-10random+svd10": MapSettings(full_kmeans=True, init="random", n_init=10, svd_iter=10),
     "minibatch+conf0.5": MapSettings(min_confidence=0.5),
-    "minibatch+team2": MapSettings(min_team_units=2),
-    "minibatch+team2|0.7": MapSettings(min_team_units=2, strong_confidence=0.7),
-    "minibatch+team2|0.8": MapSettings(min_team_units=2, strong_confidence=0.8),
+    "minibatch+team1": MapSettings(min_team_units=1),
+    "minibatch+team2": MapSettings(strong_confidence=1.1),
+    "minibatch+team2|0.8": MapSettings(strong_confidence=0.8),
 }
 
 

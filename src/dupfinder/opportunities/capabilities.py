@@ -46,7 +46,7 @@ COMPONENTS: Final = 80
 UNITS_PER_GROUP: Final = 40
 MAX_GROUPS: Final = 400
 MIN_CONFIDENCE: Final = 0.6
-MIN_TEAM_UNITS: Final = 1
+MIN_TEAM_UNITS: Final = 2
 LABEL_TERMS: Final = 4
 MIN_UNITS: Final = 50  #: fewer production units than this make no map
 
@@ -199,7 +199,7 @@ class MapSettings:
     svd_iter: int = 4  #: power iterations of the randomized SVD
     init: str = "k-means++"  #: k-means seeding: "k-means++" or "random" (cheaper: k-means++ is most of the cost)
     min_team_units: int = MIN_TEAM_UNITS  #: units of its own evidence a team needs ...
-    strong_confidence: float = 1.1  #: ... unless one unit is at least this close to the centre (or a clone)
+    strong_confidence: float = 0.7  #: ... unless one unit is at least this close to the centre (or a clone)
 
 
 def _groups(lsi: np.ndarray, settings: MapSettings) -> np.ndarray:
