@@ -217,3 +217,22 @@ def test_a_team_counts_with_two_units_or_one_strong_or_cloned_unit() -> None:
     ))  # fmt: skip
     got = team_capabilities(cap, cloned=frozenset({("d/w.py", 5, 14)}))
     assert got == {"a": (2, 20), "c": (1, 10), "d": (1, 10)}
+
+
+def test_the_summary_claims_only_the_teams_units_lines_and_clone_share_of_the_evidence() -> None:
+    from dupfinder.model import Opportunity, TeamEvidence
+    from dupfinder.reporters.common import evidence_phrase
+
+    evidence = (
+        TeamEvidence("a", "a/x.py", 1, 30, "retry", "clone", 1.0),
+        TeamEvidence("a", "a/y.py", 1, 10, "backoff", "implementation", 0.7),
+        TeamEvidence("b", "b/x.py", 1, 60, "retry", "implementation", 0.8),
+    )
+    o = Opportunity(rank=1, category=None, teams=("a", "b", "c"), cluster_ids=(), lines=100, score=1.0,
+                    why={"languages": 1}, pioneers=(), instances=9, label="capability: retry",
+                    evidence=evidence)  # fmt: skip
+    # team c has no evidence of its own and the 9 instances are not claimed: 3 units, 100 lines, 30 % cloned
+    assert evidence_phrase(o, 0) == (
+        "2 teams with code of their own for it, 3 units and 100 lines in 1 language, "
+        "30 % of the lines in cross-team clones"
+    )
