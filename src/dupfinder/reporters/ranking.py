@@ -15,6 +15,10 @@ from dupfinder.model.report import DEFAULT_OPTIONS
 EVIDENCE_CHARS = 70
 
 
+#: units of each team's evidence shown per opportunity
+EVIDENCE_UNITS = 3
+
+
 def top_evidence(opportunity: Opportunity, clusters: Mapping[ClusterId, Cluster]) -> str:
     """The strongest evidence lines of an opportunity's clusters, shortened."""
     seen: list[str] = []
@@ -43,6 +47,16 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
         for r in rows:
             cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
             out.write("  ".join(cells).rstrip() + "\n")
+        evidenced = [o for o in result.opportunities if o.evidence]
+        if evidenced:
+            out.write("\nteams' own evidence (path:line name, kind):\n")
+        for o in evidenced:
+            out.write(f"  #{o.rank} {o.label or o.category or '(uncategorised)'}\n")
+            for team in sorted({e.team for e in o.evidence}):
+                mine = [e for e in o.evidence if e.team == team]
+                shown = ", ".join(f"{e.path}:{e.start_line} {e.name or '-'} ({e.kind})" for e in mine[:EVIDENCE_UNITS])
+                more = f" and {len(mine) - EVIDENCE_UNITS} more" if len(mine) > EVIDENCE_UNITS else ""
+                out.write(f"    {team}: {shown}{more}\n")
     if result.team_cleanups:
         lines = sum(t.lines for t in result.team_cleanups)
         out.write(f"\nteam clean-ups (copies within one team, not ranked): {len(result.team_cleanups)} teams,"
