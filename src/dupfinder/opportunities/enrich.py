@@ -35,6 +35,7 @@ from dupfinder.opportunities.capabilities import (
     capability_map,
     capability_opportunities,
     capability_rows,
+    team_capabilities,
     titled,
 )
 from dupfinder.opportunities.graph import build_graph, team_label
@@ -219,6 +220,10 @@ def enrich(
         ),
         rules,
     )
+    implementers: dict[str, set[str]] = {}
+    for cap in mapped:
+        if cap.category is not None:
+            implementers.setdefault(cap.category, set()).update(team_capabilities(cap, map_settings))
     clone_opps = rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code)
     return replace(
         result,
@@ -228,7 +233,9 @@ def enrich(
             clone_opps, not_covered(capability_opportunities(mapped, ranked, churn, map_settings), clone_opps)
         ),
         capabilities=capability_rows(mapped),
-        adoption=compute_adoption(production, result.file_imports, file_teams, rules, languages=languages),
+        adoption=compute_adoption(
+            production, result.file_imports, file_teams, rules, languages=languages, implementers=implementers
+        ),
         team_cleanups=team_cleanups,
         test_support=test_support,
     )
