@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dupfinder.similarity.blocks import (
+    ALL_PAIRS,
     MIN_LINES,
     K,
+    Seeded,
     Stream,
     W,
     block_groups,
     extend,
+    fingerprints,
     matches,
+    pack_marks,
+    rarity,
+    seeds,
+    stream_marks,
+    unpack_marks,
     window_hashes,
     winnow,
 )
@@ -114,3 +126,76 @@ def test_verbatim_copies_are_paired_among_many_renamed_look_alikes() -> None:
     found = matches(streams, min_tokens=50, min_identity=0.5)
     assert (3, 9) in [(m.a.stream, m.b.stream) for m in found]
     assert all(m.identity == 1.0 for m in found)
+
+
+def test_stored_fingerprints_give_the_matches_of_computed_ones() -> None:
+    block = noise(1, 90, 0)
+    streams = [
+        stream("a.py", noise(2, 123, 10_000) + block + noise(3, 200, 20_000), names={130: 1, 140: 2}),
+        stream("b.py", noise(4, 60, 30_000) + block + noise(5, 100, 40_000), names={67: 1, 77: 2}),
+        stream("c.py", noise(6, 40, 50_000) + block, names={47: 3}),
+        stream("d.py", noise(7, 10, 60_000)),  # shorter than a window: no fingerprint
+    ]
+    stored = []
+    for s in streams:
+        marks = stream_marks(s.norm, s.raw)
+        back = unpack_marks(pack_marks(marks))
+        assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(marks, back, strict=True))
+        stored.append(replace(s, marks=back))
+    found = matches(streams, min_tokens=50, min_identity=0.0)
+    assert len(found) >= 2 and matches(stored, min_tokens=50, min_identity=0.0) == found
+    assert unpack_marks(b"")[0].size == 0
+    with pytest.raises(ValueError):
+        unpack_marks(b"x" * 21)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=60), max_size=8))
+def test_rarity_weighs_each_name_by_the_streams_it_occurs_in(texts: list[list[int]]) -> None:
+    streams = [stream(f"{k}.py", [1] * len(t), names={at: 100 + h for at, h in enumerate(t)})
+               for k, t in enumerate(texts)]  # fmt: skip
+    expected = {}
+    for h in {100 + h for t in texts for h in t}:
+        df = sum(1 for t in texts if h - 100 in t)
+        expected[h] = math.log1p((len(texts) + 1) / (df + 1))
+    assert rarity(streams) == expected
+
+
+def test_few_places_of_a_fingerprint_are_all_paired_and_many_are_chained() -> None:
+    few = np.array([5] * 3 + [6] * 2, dtype=np.uint64)
+    rows = np.arange(len(few), dtype=np.int64)
+    assert seeds(few, rows, rows).tolist() == [[0, 1], [0, 2], [1, 2], [3, 4]]
+    many = np.full(ALL_PAIRS + 1, 5, dtype=np.uint64)
+    rows = np.arange(len(many), dtype=np.int64)
+    assert seeds(many, rows, rows).tolist() == [[k, k + 1] for k in range(ALL_PAIRS)]
+
+
+def test_a_copy_is_found_when_a_short_look_alike_lies_between_it_and_its_original() -> None:
+    block = noise(1, 54, 0)  # a few tokens over K + W - 1: a and c share only a fingerprint or two
+    a = stream("a.py", noise(2, 60, 10_000) + block + noise(3, 60, 20_000))
+    c = stream("c.py", noise(4, 60, 30_000) + block + noise(5, 60, 40_000))
+    in_block = set(winnow(window_hashes(a.norm))[0].tolist()) & set(winnow(window_hashes(c.norm))[0].tolist())
+    # b holds 45 tokens of the block (too few for a block clone) and every fingerprint a and c share:
+    # in the order of each fingerprint's places it lies between a and c
+    for start in range(len(block) - 45):
+        b = stream("b.py", noise(6, 60, 50_000) + block[start : start + 45] + noise(7, 60, 60_000))
+        if in_block <= set(winnow(window_hashes(b.norm))[0].tolist()):
+            break
+    else:
+        raise AssertionError("no such look-alike in this draw")
+    streams = [a, b, c]
+    assert [(m.a.stream, m.b.stream) for m in matches(streams, min_tokens=50, min_identity=0.5)] == [(0, 2)]
+    hashes, owner, position = fingerprints(streams)
+    chained = Seeded(streams, owner, position, seeds(hashes, owner, position, all_pairs=1), rarity(streams))
+    assert matches(chained, min_tokens=50, min_identity=0.5) == []  # a chain pairs a-b and b-c only
+
+
+def test_a_last_line_mostly_copied_stays_in_the_block_and_one_barely_copied_does_not() -> None:
+    block = noise(1, 54, 0)  # lines 11-19 of both streams; line 20 is edited after some of its tokens
+    last = noise(2, 6, 10_000)
+    for kept, expected in ((4, 20), (2, 19)):
+        a = stream("a.py", noise(3, 60, 20_000) + block + last + noise(4, 60, 30_000))
+        b = stream("b.py", noise(5, 60, 40_000) + block + last[:kept] + noise(6, 66 - kept, 50_000))
+        (m,) = matches([a, b], min_tokens=50, min_identity=0.5)
+        assert (m.a.first_line, m.a.last_line, m.b.last_line) == (11, expected, expected)
+        assert m.a.stop - m.a.start == 54 + (kept if expected == 20 else 0)

@@ -157,9 +157,11 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
     source = discover([str(root)], CONFIG).files[0]
     original = analyse_file(source, CONFIG)
     sigs = bytes(range(256)) * (2 * len(original.units))  # 128 uint32 = 512 bytes per unit
-    blob = cache_mod.encode(original, sigs)
+    contents = b"".join(cache_mod.unit_content(u) for u in original.units)
+    blob = cache_mod.encode(original, sigs, contents)
     entry = cache_mod.decode(blob, source.path, 128)
     assert entry is not None and entry.result == original and entry.signatures == sigs
+    assert entry.contents == contents
     rng = random.Random(11)
     for _ in range(300):
         damaged = bytearray(blob)
@@ -172,6 +174,11 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
             damaged = bytearray(rng.randbytes(rng.randrange(64)))
         assert cache_mod.decode(bytes(damaged), source.path, 128) is None
     assert cache_mod.decode(blob, source.path, 64) is None  # signatures of another length
+    # with the stream's block fingerprints, as the per-file stage stores it
+    marked = batch.with_marks(original)
+    assert marked.stream is not None and marked.stream.marks
+    entry = cache_mod.decode(cache_mod.encode(marked, sigs, contents), source.path, 128)
+    assert entry is not None and entry.result == marked
 
 
 def _cli_scan(root: Path, cache_dir: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -218,12 +225,35 @@ def _wait_for_rows(db: Path, proc: subprocess.Popen[bytes], timeout: float = 120
     raise AssertionError("the scan committed nothing to the cache before it ended")
 
 
+#: ``dupfinder`` with each file's analysis slowed down (20 ms a file), so that a scan that has committed
+#: its first rows is still far from its end when the test signals it, however busy the machine is
+_SLOW_SCAN = """
+import sys, time
+from dupfinder.analyse import batch
+from dupfinder.cli.app import main
+
+analyse = batch.analyse_file
+
+def slow(*args, **kwargs):
+    time.sleep(0.02)
+    return analyse(*args, **kwargs)
+
+batch.analyse_file = slow
+sys.argv[0] = "dupfinder"
+main()
+"""
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_a_scan_killed_midway_leaves_a_cache_the_next_scan_uses(tmp_path: Path, how: signal.Signals) -> None:
     root, cache_dir = tmp_path / "src", tmp_path / "cache"
-    make_corpus(root, teams=8, files_per_team=120)  # 960 files: a few seconds of work
+    make_corpus(root, teams=8, files_per_team=120)  # 960 files
     expected = _expected_cli(root, tmp_path, "--jobs", "1")
-    proc = _cli_scan(root, cache_dir, tmp_path / "killed.json", "--jobs", "1")
+    args = [sys.executable, "-c", _SLOW_SCAN, "scan", str(root), "-q", "--format", "json", "-o",
+            str(tmp_path / "killed.json"), "--cache-dir", str(cache_dir), "--jobs", "1"]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # evidence that the scan is midway: its first rows are committed, and at 20 ms a file the other
+    # 700 files or so take at least 14 s more
     committed = _wait_for_rows(db_path(cache_dir), proc)
     proc.send_signal(how)
     proc.communicate(timeout=60)
@@ -398,3 +428,25 @@ def test_a_stored_result_round_trips_odd_names_and_refuses_other_input() -> None
     assert cache_mod.decode_result(blob, b"e" * 32) is None  # made from other input
     assert cache_mod.decode_result(blob[:-1], digest) is None
     assert cache_mod.decode_result(b"garbage", digest) is None
+
+
+def test_entries_a_scan_reads_stay_and_the_others_go_after_keep_days(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=1, files_per_team=4)
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    gone = sorted(root.rglob("*.py"))[0]
+    gone.unlink()
+    today = int(time.time() // 86400)
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        rows = conn.execute("SELECT count(*) FROM files").fetchone()[0]
+        conn.execute("UPDATE files SET used=?", (today - cache_mod.KEEP_DAYS - 1,))
+        conn.execute("DELETE FROM meta WHERE key='pruned'")
+    # a scan a day later (the result it stored does not match: a file is gone): reads every file's entry
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        used = conn.execute("SELECT used FROM files").fetchall()
+    assert len(used) == rows - 1 and {u for (u,) in used} == {today}  # the deleted file's entry went
+    # entries used today are not written again by the next scan, and stay
+    scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    with sqlite3.connect(db_path(cache_dir)) as conn:
+        assert conn.execute("SELECT count(*) FROM files WHERE used=?", (today,)).fetchone()[0] == rows - 1

@@ -10,14 +10,28 @@ the same, and the cache the focused run leaves must give a later ``scan`` the ou
 from __future__ import annotations
 
 import io
+import random
 import shutil
+import sqlite3
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from conftest import write
+from dupfinder import cache as cache_mod
 from dupfinder import reporters
+from dupfinder.cache import records
 from dupfinder.cli.app import cli
 from dupfinder.cli.ci import FORMATS
 from dupfinder.config import Runtime, ScanConfig
@@ -26,6 +40,8 @@ from dupfinder.gate.run import GateOptions, against_revision
 from dupfinder.model import Cluster, FailOn, GateReport, TeamOptions, Unit
 from dupfinder.pipeline import scan_discovered, with_rules
 from dupfinder.rules.loading import load_ruleset
+from dupfinder.similarity import find, weights
+from dupfinder.similarity.identity import Identity
 from test_ci_gate import EXPORT, PROFILE_EDITED, SHIPPING_RETRY, SIGN_IN, commit, git, make_repo
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
@@ -88,17 +104,26 @@ CHANGES = {
 @needs_git
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_focused_gate_reports_what_the_full_analysis_reports(
-    primed: tuple[Path, Path], tmp_path: Path, change: str
+    primed: tuple[Path, Path], tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo, cache = primed
     for path, text in CHANGES[change].items():
         write(repo, path, text)
     commit(repo, change)
+    updated: list[dict[str, int] | None] = []
+
+    def spy(*args: Any) -> dict[str, int] | None:
+        updated.append(weights.counts_now(*args))
+        return updated[-1]
+
+    monkeypatch.setattr(find, "counts_now", spy)
     reports = {}
     for focused in (True, False):
         own = tmp_path / f"cache-{focused}"
         shutil.copytree(cache, own)
         reports[focused] = against_revision(_options(repo, own), "main", focused=focused)
+    # the focused run weighed identity with the counts the scan of main kept, brought up to date
+    assert len(updated) == 1 and updated[0], updated
     # each of these changes is new duplication or an inconsistent edit
     assert reports[True].findings or reports[True].inconsistent, change
     assert reports[True] == reports[False]
@@ -162,3 +187,178 @@ def test_focused_clusters_on_the_monorepo_fixture_are_the_full_scans(tmp_path: P
             c for c in full if any(i.path == path for i in c.instances)
         ], path
         assert len(focused) <= len(full)
+
+
+def _scanned(repo: Path, cache: Path) -> tuple[list[tuple[str, bytes]], list[Unit], dict[tuple[str, str], list[int]]]:
+    """A full scan of ``repo`` with ``cache``: its files and keys, its units, and the units of each node."""
+    config = ScanConfig(jobs=1)
+    disc = discover([str(repo)], config)
+    units: list[Unit] = []
+    scan_discovered(disc, config, cache_dir=str(cache), units_out=units)
+    scope = cache_mod.file_scope(config)
+    files = [(f.path, cache_mod.file_key(scope, f.path, f.root, f.language,
+                                         cache_mod.content_digest(Path(f.abspath).read_bytes())))
+             for f in disc.files]  # fmt: skip
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, u in enumerate(units):
+        groups[(u.language, u.fingerprint)].append(n)
+    return files, units, groups
+
+
+@needs_git
+def test_identity_counts_brought_up_to_date_are_those_of_counting_every_node(
+    primed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, _ = primed
+    config = ScanConfig(jobs=1)
+    cache = tmp_path / "counts"
+    before, _, _ = _scanned(repo, cache)
+    key = cache_mod.counts_key(config, str(repo.resolve()), ["."])
+    store = cache_mod.Cache(str(cache))
+    last = store.get_counts(key)
+    assert last is not None and last.files == tuple(before)
+    # an edited file, a deleted one, and a new one sorted before an exact copy of its function: the
+    # node of that copy gets a new representative, with other literals
+    write(repo, "services/shipping/client.py", SHIPPING_RETRY.replace("server error", "upstream error"))
+    (repo / "services/reports/weekly.py").unlink()
+    write(repo, "services/aaa/daily.py", EXPORT.replace('delimiter=";"', 'delimiter=","'))
+    files, units, groups = _scanned(repo, tmp_path / "other")
+    counts = weights.counts_now(last, files, units, groups, store, config.num_perm)
+    reps = [units[groups[k][0]] for k in sorted(groups)]
+    assert counts is not None and counts == dict(Identity(reps).counts)
+    # and the weights of a few nodes from those counts are those of weighing every node
+    few = [0, len(reps) // 2, len(reps) - 1]
+    part, whole = Identity([reps[k] for k in few], counts, len(reps)), Identity(reps)
+    a, b = np.array([0, 0, 1]), np.array([1, 2, 2])
+    assert part.similarity(a, b).tolist() == whole.similarity(np.array(few)[a], np.array(few)[b]).tolist()
+    assert part.word_jaccard(a, b).tolist() == whole.word_jaccard(np.array(few)[a], np.array(few)[b]).tolist()
+    # a file record the counts need that is gone from the cache: counted again instead
+    with sqlite3.connect(cache / cache_mod.DB_NAME) as conn:
+        conn.execute("DELETE FROM files")
+    assert weights.counts_now(last, files, units, groups, cache_mod.Cache(str(cache)), config.num_perm) is None
+    store.close()
+
+
+def _spy_counts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, int] | None]:
+    """What each focused run's update of the stored identity counts gave (None: counted again)."""
+    updated: list[dict[str, int] | None] = []
+
+    def spy(*args: Any) -> dict[str, int] | None:
+        updated.append(weights.counts_now(*args))
+        return updated[-1]
+
+    monkeypatch.setattr(find, "counts_now", spy)
+    return updated
+
+
+def _gate_twice(repo: Path, cache: Path, tmp_path: Path, options: Any = _options) -> tuple[GateReport, GateReport]:
+    """The focused gate on ``cache`` (left as the run leaves it) and the full analysis on a copy of it."""
+    full = tmp_path / "full-copy"
+    shutil.rmtree(full, ignore_errors=True)
+    shutil.copytree(cache, full)
+    return against_revision(options(repo, cache), "main"), against_revision(options(repo, full), "main", focused=False)
+
+
+@needs_git
+def test_identity_counts_of_other_settings_or_damaged_ones_are_not_used(
+    primed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, cache = primed
+    write(repo, "services/billing/signin.py", SIGN_IN)
+    commit(repo, "sign-in copy")
+    updated = _spy_counts(monkeypatch)
+
+    def strict(repo: Path, cache: Path) -> GateOptions:  # other similarity settings than main's scan
+        plain = _options(repo, cache)
+        return replace(plain, config=replace(plain.config, threshold=0.75))
+
+    other = tmp_path / "other-settings"
+    shutil.copytree(cache, other)
+    focused, full = _gate_twice(repo, other, tmp_path, strict)
+    assert updated == [] and focused == full  # main's counts are under other settings: not read
+    damaged = tmp_path / "damaged"
+    shutil.copytree(cache, damaged)
+    with sqlite3.connect(damaged / cache_mod.DB_NAME) as conn:
+        rows = conn.execute(
+            "SELECT key, value FROM snapshots WHERE substr(value, 1, 3) = CAST('DFW' AS BLOB)"
+        ).fetchall()
+        assert len(rows) == 1
+        for key, value in rows:
+            flipped = bytearray(value)
+            flipped[len(flipped) // 2] ^= 0x10
+            conn.execute("UPDATE snapshots SET value=? WHERE key=?", (bytes(flipped), key))
+    focused, full = _gate_twice(repo, damaged, tmp_path)
+    assert updated == [] and focused == full and focused.findings
+
+
+def test_a_stored_counts_record_round_trips_and_refuses_garbage() -> None:
+    counts = cache_mod.FeatureCounts(
+        (("a.py", b"k" * 20), ("caf\udce9.py", b"\x00" * 20)), 3, {"w:x": 2, "c:\u00e9": 1}
+    )
+    blob = records.encode_counts(counts)
+    assert records.decode_counts(blob) == counts
+    rng = random.Random(5)
+    for _ in range(200):
+        damaged = bytearray(blob)
+        if rng.randrange(2):
+            damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        else:
+            del damaged[rng.randrange(len(damaged)) :]
+        assert records.decode_counts(bytes(damaged)) is None
+
+
+@needs_git
+def test_a_gate_run_interrupted_before_it_stored_its_counts_leaves_a_cache_the_next_run_uses(
+    primed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, cache = primed
+    write(repo, "services/identity/profile.py", PROFILE_EDITED)
+    commit(repo, "profile retries")
+
+    def interrupted(self: object, key: bytes, counts: object) -> None:
+        raise KeyboardInterrupt  # after the graph snapshot of this run was stored, before its counts
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_mod.Cache, "put_counts", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            against_revision(_options(repo, cache), "main")
+    updated = _spy_counts(monkeypatch)
+    focused, full = _gate_twice(repo, cache, tmp_path)
+    assert len(updated) == 1 and updated[0] and focused == full and (focused.findings or focused.inconsistent)
+
+
+@needs_git
+def test_two_gate_jobs_sharing_a_cache_at_once_both_report_what_the_full_analysis_reports(
+    primed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, cache = primed
+    write(repo, "services/billing/signin.py", SIGN_IN)
+    commit(repo, "sign-in copy")
+    own = tmp_path / "own"
+    shutil.copytree(cache, own)
+    expected = against_revision(_options(repo, own), "main", focused=False)
+    outs = [tmp_path / f"job-{k}.sarif" for k in range(2)]
+    jobs = [
+        subprocess.Popen([sys.executable, "-m", "dupfinder", "ci", ".", "--base", "main", "-q", "--jobs", "1",
+                          "--format", "sarif", "-o", str(out), "--cache-dir", str(cache)],
+                         cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for out in outs
+    ]  # fmt: skip
+    for job in jobs:
+        _, err = job.communicate(timeout=300)
+        assert job.returncode == 1, err  # the copy fails the gate
+    sarif = io.StringIO()
+    reporters.write(FORMATS["sarif"], expected, sarif)
+    assert [out.read_text() for out in outs] == [sarif.getvalue()] * 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=60), st.sets(st.integers(0, 29)))
+def test_the_edges_around_focused_nodes_are_those_of_their_connected_components(
+    pairs: list[tuple[int, int]], focused: set[int]
+) -> None:
+    edges = sorted({(min(x, y), max(x, y), 0.5) for x, y in pairs if x != y})
+    graph = sparse.coo_matrix(([1] * len(edges), ([e[0] for e in edges], [e[1] for e in edges])), shape=(30, 30))
+    _, label = csgraph.connected_components(graph, directed=False)
+    wanted = {label[k] for k in focused}
+    assert find._around(edges, focused, 30) == [e for e in edges if label[e[0]] in wanted]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -130,6 +131,22 @@ def test_output_suffix_decides_the_format_and_one_line_says_what_was_written(
     assert res.stderr.splitlines() == [f"dupfinder: wrote {out} (1 cluster, 1 opportunity)"]
 
 
+def test_baseline_says_what_it_wrote_in_the_same_words(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "src")
+    out = tmp_path / "base.json"
+    res = CliRunner().invoke(cli, ["baseline", str(root), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    from dupfinder.gate.baseline import load
+
+    known = load(str(out))
+    units, clusters = len(known.units), len(known.clusters)
+    assert res.stderr.splitlines() == [
+        f"dupfinder: wrote {out} ({units} unit{'s' * (units != 1)}, {clusters} cluster{'s' * (clusters != 1)})"
+    ]
+    missing = CliRunner().invoke(cli, ["baseline", str(root), "-o", str(tmp_path / "nodir" / "b.json")])
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr  # checked before the scan
+
+
 @pytest.mark.parametrize(("command", "name"), [("report", "r.pdf"), ("report", "r.txt"), ("scan", "s.html"),
                                                ("opportunities", "o.sarif"), ("ci", "c.xml")])  # fmt: skip
 def test_output_suffix_no_format_stands_for_is_a_usage_error(tmp_path: Path, command: str, name: str) -> None:
@@ -230,3 +247,65 @@ def test_opportunity_and_adoption_count_the_same_teams(acme: Path) -> None:
     assert auth["teams"] == adoption["rolling_their_own"]
     assert "platform-team" not in auth["teams"] and auth["why"]["teams"] == 6
     assert auth["why"]["platform_instances"] == 2 and auth["instances"] == 8  # its copies still count as copies
+
+
+def _five_packages(root: Path) -> Path:
+    for name in ("alpha", "beta", "gamma", "delta", "epsilon"):
+        write(root, f"{name}/{name}/settings.py", CODE)
+    return root
+
+
+def test_one_team_owning_everything_hints_at_team_fallback_depth_1(tmp_path: Path) -> None:
+    root = _five_packages(tmp_path / "packages")  # five package folders, none a git repository
+    res = CliRunner().invoke(cli, ["opportunities", str(root), "--no-cache"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("no platform opportunities")
+    hints = [line for line in res.stderr.splitlines() if "all code belongs to one team" in line]
+    assert hints == [
+        "dupfinder: warning: all code belongs to one team (packages), so no opportunity can span teams: name the"
+        " teams with --teams FILE, or --team-fallback depth:1 to make each of the 5 top folders a team"
+    ]
+    split = CliRunner().invoke(cli, ["opportunities", str(root), "--no-cache", "--team-fallback", "depth:1",
+                                     "--format", "json"])  # fmt: skip
+    assert split.exit_code == 0, split.output
+    assert "one team" not in split.stderr
+    (top,) = json.loads(split.stdout)["opportunities"]
+    assert sorted(top["teams"]) == ["alpha", "beta", "delta", "epsilon", "gamma"]
+
+
+def test_no_one_team_hint_when_teams_are_known(acme: Path) -> None:
+    res = CliRunner().invoke(cli, ["scan", str(acme), "--no-cache"])
+    assert res.exit_code == 0
+    assert "one team" not in res.stderr
+
+
+def test_opportunities_text_shows_label_teams_top_copies_and_whole_evidence(acme: Path) -> None:
+    from dupfinder.reporters.ranking import WIDTH
+
+    text = CliRunner().invoke(cli, ["opportunities", str(acme), "--no-cache"]).stdout
+    report = json.loads(CliRunner().invoke(cli, ["scan", str(acme), "--no-cache", "--format", "json"]).stdout)
+    data = json.loads(CliRunner().invoke(cli, ["opportunities", str(acme), "--no-cache", "--format", "json"]).stdout)
+    blocks = text.split("\n\nplatform adoption:")[0].split("\n\n")
+    assert len(blocks) == len(data["opportunities"]) > 0
+    evidence = {c["id"]: c.get("evidence", []) for c in report["clusters"]}
+    for block, o in zip(blocks, data["opportunities"], strict=True):
+        flat = " ".join(block.split())
+        assert block.startswith(f"#{o['rank']}  {o['label']}: {len(o['teams'])} teams, ")
+        assert "(uncategorised)" not in block and " - " not in block
+        assert f"teams {', '.join(o['teams'])}" in flat
+        copies = flat.split("top copies ", 1)[1].split(" evidence ")[0].split(" (and")[0].split(", ")
+        known = {f"{e['path']}:{e['start_line']}" for e in o["evidence"]}
+        assert len(copies) == 3 and set(copies) <= known
+        strongest = evidence[o["cluster_ids"][0]][:2]  # the first cluster's two strongest, whole
+        assert strongest and f"evidence {'; '.join(strongest)}" in flat  # wrapped rather than cut
+        assert "..." not in block
+        assert all(len(line) <= WIDTH for line in block.splitlines())
+
+
+def test_no_one_team_hint_when_nothing_is_copied(tmp_path: Path) -> None:
+    root = tmp_path / "packages"
+    write(root, "alpha/alpha/settings.py", CODE)
+    write(root, "beta/beta/other.py", "def other(x):\n    return x + 1\n")
+    res = CliRunner().invoke(cli, ["scan", str(root), "--no-cache"])
+    assert res.exit_code == 0
+    assert res.stderr == ""

@@ -725,7 +725,9 @@ def test_output_into_a_closed_pipe_is_not_an_internal_error() -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        proc = subprocess.run([sys.executable, "-m", "dupfinder", "scan", str(HOSTILE), "-q", "--jobs", "1"],
+        # (one team per top folder: all of it one team would be worth a warning on stderr)
+        proc = subprocess.run([sys.executable, "-m", "dupfinder", "scan", str(HOSTILE), "-q", "--jobs", "1",
+                               "--team-fallback", "depth:1"],
                               stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, check=False)  # fmt: skip
     finally:
         os.close(write_end)

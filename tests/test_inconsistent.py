@@ -150,3 +150,57 @@ def test_fail_on_inconsistent_is_parsed_with_the_other_limits() -> None:
 
     assert parse_fail_on("lines=5,inconsistent").inconsistent
     assert not parse_fail_on("lines=5").inconsistent
+
+
+@needs_git
+def test_the_pr_markdown_verdict_agrees_with_the_exit_code_when_only_inconsistent_changes_fail(repo: Path) -> None:
+    write(repo, PATHS[0], FIXED)
+    commit(repo, "billing: retry on 429")
+    code, out = ci(repo, "--fail-on", "inconsistent", "--format", "markdown")
+    assert code == 1, out
+    head, _, rest = out.partition("\n\n")
+    assert head == "### dupfinder: no new duplication — the gate fails"
+    assert "The gate **fails**: 1 change in one place only (1 failing `--fail-on inconsistent`)." in rest
+    code, out = ci(repo, "--format", "markdown")
+    assert code == 0, out
+    assert out.startswith("### dupfinder: no new duplication\n\n")
+    assert "The gate **passes**: 1 change in one place only (warnings only)." in out
+    # a new copy below the limits, the gate failing on the inconsistent change alone
+    write(repo, "services/orders/http.py", FETCH)
+    commit(repo, "orders: a copy")
+    code, out = ci(repo, "--fail-on", "lines=100,inconsistent", "--format", "markdown")
+    assert code == 1, out
+    assert out.startswith("### dupfinder: 1 new duplicate\n\n"), out
+    assert "The gate **fails**: 0 new copies failing" in out
+    assert "**passes**" not in out
+    assert "0 new copies failing; 1 below the `--fail-on` limits; 1 change in one place only (1 failing" in out
+
+
+@needs_git
+def test_a_docstring_edit_is_not_reported(repo: Path) -> None:
+    from test_clone_history import DOCUMENTED
+
+    write(repo, PATHS[0], DOCUMENTED)
+    commit(repo, "billing: a docstring")
+    code, out = ci(repo, "--fail-on", "inconsistent")
+    assert code == 0 and "inconsistent" not in out, out
+
+
+@needs_git
+def test_a_copy_marked_as_an_intended_divergence_is_neither_reported_nor_left_behind(repo: Path) -> None:
+    from test_clone_history import MARKED
+
+    git(repo, "checkout", "-q", "main")
+    write(repo, PATHS[2], MARKED)
+    commit(repo, "identity: mark its copy")
+    git(repo, "checkout", "-q", "-B", "feature")
+    write(repo, PATHS[2], MARKED.replace("timeout=10", "timeout=30").replace('"server error %d"', '"identity %d"'))
+    commit(repo, "identity: its own policy")
+    code, out = ci(repo, "--fail-on", "inconsistent")
+    assert code == 0 and "inconsistent" not in out, out
+    write(repo, PATHS[0], FIXED)
+    commit(repo, "billing: retry on 429")
+    code, out = ci(repo, "--fail-on", "inconsistent")
+    assert code == 1, out
+    line = next(ln for ln in out.splitlines() if "inconsistent change" in ln and ": error:" in ln)
+    assert line.endswith("the copy at services/shipping/http.py:5-16 [shipping] did not get this change"), out

@@ -195,13 +195,39 @@ def test_thousands_of_clusters_keep_the_file_small() -> None:
 # ---------------------------------------------------------------- the browser
 
 
+@pytest.mark.parametrize(
+    ("chromium", "driver", "why"),
+    [
+        ("/usr/bin/chromium", "/usr/bin/chromedriver", None),
+        ("/usr/bin/chromium", None, "chromium-driver is not installed (apt-get install chromium-driver;"),
+        (None, "/usr/bin/chromedriver", "chromium is not installed (apt-get install chromium;"),
+        (None, None, "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver;"),
+    ],
+)
+def test_the_skip_message_names_what_is_missing(chromium: str | None, driver: str | None, why: str | None) -> None:
+    got = missing_browser(chromium, driver)
+    assert got == why if why is None else (got is not None and got.startswith(why))
+
+
+def missing_browser(chromium: str | None, driver: str | None) -> str | None:
+    """Why the browser tests cannot run (naming exactly what is missing), or None when they can."""
+    absent = [name for name, found in (("chromium", chromium), ("chromium-driver", driver)) if found is None]
+    if not absent:
+        return None
+    verb = "is" if len(absent) == 1 else "are"
+    return (f"{' and '.join(absent)} {verb} not installed"
+            f" (apt-get install {' '.join(absent)}; .ci/run installs them from Debian's packages)")  # fmt: skip
+
+
 def _driver() -> Any:
     chromium = shutil.which("chromium")
     driver = shutil.which("chromedriver") or (
         "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None
     )
-    if chromium is None or driver is None:
-        pytest.skip("chromium and chromium-driver are not installed (.ci/run installs them from Debian's packages)")
+    why = missing_browser(chromium, driver)
+    if why is not None:
+        pytest.skip(why)
+    assert chromium is not None and driver is not None
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -301,6 +327,9 @@ def test_top_opportunity_heatmap_and_charts_render(browser: Any, acme_html: Path
     for pioneer in top.pioneers:
         assert pioneer in first.text
     assert len(rows(browser)) == len(result.opportunities)
+    # each row counts the opportunity's own teams, as text and JSON do (auth: 6, not the platform's team too)
+    for row, o in zip(rows(browser), result.opportunities, strict=True):
+        assert row.find_element("css selector", "td.teams strong").text.strip() == str(len(o.teams))
     # heatmap: a column per opportunity, a row per team with copies, each cell the team's copies
     heat = browser.find_element("id", "heatmap")
     assert len(heat.find_elements("css selector", "thead th.col")) == len(result.opportunities)
@@ -404,3 +433,81 @@ def test_thousands_of_clusters_paginate(browser: Any, tmp_path: Path) -> None:
     browser.find_element("css selector", "details.cluster summary").click()
     assert "Code is embedded for the first 200 clusters only" in browser.find_element("css selector", "tr.detail").text
     check_clean(browser, loaded)
+
+
+def test_score_bars_share_one_scale_and_one_colour_per_part(browser: Any, acme_html: Path) -> None:
+    loaded = open_report(browser, acme_html)
+    legend = {
+        s.text: s.find_element("css selector", ".swatch").value_of_css_property("background-color")
+        for s in browser.find_elements("css selector", "#score-legend .part")
+    }
+    assert set(legend) == set(html.PART_COLOURS)
+    assert len(set(legend.values())) == len(legend)  # one colour per part
+    scale = max(o.score for o in analysed(ACME).opportunities)
+    seen: set[str] = set()
+    widest = 0.0
+    for row in rows(browser):
+        bar = row.find_element("css selector", ".scorebar")
+        px_per_point = bar.size["width"] / scale  # the same for every row: one scale
+        total = 0.0
+        for seg in bar.find_elements("css selector", "span"):
+            part = seg.get_attribute("data-part")
+            points = float(seg.get_attribute("title").rsplit(" ", 1)[1])
+            width = browser.execute_script("return arguments[0].getBoundingClientRect().width", seg)
+            assert abs(width - points * px_per_point) <= 1.0, (part, points, width)
+            assert seg.value_of_css_property("background-color") == legend[part], part  # the legend's colour
+            seen.add(part)
+            total += width
+        widest = max(widest, total)
+    assert {"teams", "copies", "duplicated lines"} <= seen
+    assert abs(widest - rows(browser)[0].find_element("css selector", ".scorebar").size["width"]) <= 1.5
+    check_clean(browser, loaded)
+
+
+_WHOLE = """
+var th = arguments[0], r = document.createRange(); r.selectNodeContents(th);
+var t = r.getBoundingClientRect(), b = th.getBoundingClientRect();
+return [t.top >= b.top - 1 && t.bottom <= b.bottom + 1 && t.left >= b.left - 1 && t.right <= b.right + 1,
+        th.scrollHeight <= th.clientHeight + 1 && th.scrollWidth <= th.clientWidth + 1];
+"""
+
+
+def test_heatmap_column_labels_are_whole(browser: Any, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    base = synthetic(4)
+    labels = ["session tokens, password hashing and login for every storefront app",
+              "retrying HTTP client with exponential backoff and jitter for partner APIs",
+              "csv", "configuration loading from environment and files"]  # fmt: skip
+    opps = tuple(replace(o, category=None, label=label) for o, label in zip(base.opportunities, labels, strict=True))
+    result = replace(base, clusters=tuple(replace(c, category=None) for c in base.clusters), opportunities=opps)
+    out = tmp_path / "heat.html"
+    out.write_text(page(result), encoding="utf-8")
+    loaded = open_report(browser, out)
+    heads = browser.find_elements("css selector", "#heatmap thead th.col")
+    assert [h.text.replace("\n", " ") for h in heads] == [f"#{o.rank} {o.label}" for o in opps]
+    for head in heads:
+        inside, not_clipped = browser.execute_script(_WHOLE, head)
+        assert inside and not_clipped, head.text
+    check_clean(browser, loaded)
+
+
+def test_no_platform_says_how_to_declare_one(browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "plain.html"
+    out.write_text(page(synthetic(3)), encoding="utf-8")
+    loaded = open_report(browser, out)
+    section = browser.find_element("id", "adoption")
+    assert ".dupfinder/rules/platforms.yaml" in section.text and "--rules DIR" in section.text
+    example = section.find_element("css selector", "pre.example").text
+    assert example.strip() == html.PLATFORM_EXAMPLE.strip()
+    check_clean(browser, loaded)
+
+
+def test_the_platform_example_is_the_fixtures_declaration() -> None:
+    declared = (ACME / ".dupfinder" / "rules" / "platforms.yaml").read_text(encoding="utf-8")
+    body = "\n".join(line for line in declared.splitlines() if line and not line.startswith("#")) + "\n"
+    assert body == html.PLATFORM_EXAMPLE
+    from dupfinder.rules.loading import load_ruleset
+
+    assert [p.id for p in load_ruleset(paths=[str(ACME)]).platforms] == ["acme-auth"]  # and it loads
+    assert "No platform package is declared" not in page(analysed(ACME))  # only shown when none is

@@ -15,7 +15,7 @@ from dupfinder.config import DEFAULT_THRESHOLD, ScanConfig
 from dupfinder.model import Unit
 from dupfinder.similarity.cluster import build_clusters
 from dupfinder.similarity.find import find_clusters
-from dupfinder.similarity.identity import Identity, judged
+from dupfinder.similarity.identity import CONTAINED_IDENTITY, Identity, judged
 from dupfinder.similarity.index import lsh_params
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.similarity.verify import (
@@ -453,3 +453,64 @@ def test_lsh_params_are_datasketchs_choice(threshold: float, num_perm: int) -> N
     from datasketch.lsh import _optimal_param
 
     assert lsh_params(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+HOST_MATCHER = """
+def host_matcher(host_pattern):
+    if isinstance(host_pattern, basestring_type):
+        if not host_pattern.endswith("$"):
+            host_pattern += "$"
+        compiled = re.compile(host_pattern)
+    else:
+        compiled = host_pattern
+    log.debug("compiled %s", compiled.pattern)
+    return HostMatcher(compiled)
+"""
+
+#: host_matcher's normalisation, then steps of its own: an extended copy
+PATH_MATCHER = """
+def path_matcher(path_pattern):
+    if isinstance(path_pattern, basestring_type):
+        if not path_pattern.endswith("$"):
+            path_pattern += "$"
+        compiled = re.compile(path_pattern)
+    else:
+        compiled = path_pattern
+    log.debug("compiled %s", compiled.pattern)
+    path, group_count = find_groups(compiled)
+    if compiled.groupindex:
+        assert len(compiled.groupindex) == compiled.groups, "groups in unnamed groups"
+    return PathMatcher(compiled, path, group_count)
+"""
+
+#: host_matcher's shape with nothing of its names, calls or literals: a look-alike
+RETRY_LIMIT = """
+def retry_limit(limit_seconds):
+    if isinstance(limit_seconds, timedelta_type):
+        if not limit_seconds.total_seconds():
+            limit_seconds += grace
+        budget = clock.seconds(limit_seconds)
+    else:
+        budget = limit_seconds
+    stats.gauge("budget %s", budget.window)
+    return RetryLimit(budget)
+"""
+
+
+def test_a_unit_found_whole_in_a_longer_one_is_a_copy_and_its_shape_alone_is_not() -> None:
+    host, path, look = units = [unit(HOST_MATCHER, "a.py"), unit(PATH_MATCHER, "b.py"), unit(RETRY_LIMIT, "c.py")]
+    identity = Identity(units)
+    sims = judged_matrix(units)
+    first, second, third = np.array([0]), np.array([1]), np.array([2])
+    # the longer unit's own names and steps keep both Jaccard-style measures low ...
+    assert identity.similarity(first, second)[0] < DEFAULT_THRESHOLD
+    # ... but the shorter one is in it, structure and identity
+    assert identity.containment(first, second)[0] >= CONTAINED_IDENTITY
+    assert sims[0, 1] == pytest.approx(similarity(host, path)) and sims[0, 1] >= DEFAULT_THRESHOLD
+    # the look-alike has the very structure, none of the identity: shape alone is not a copy
+    assert similarity(host, look) >= DEFAULT_THRESHOLD
+    assert identity.containment(first, third)[0] < CONTAINED_IDENTITY
+    assert sims[0, 2] < DEFAULT_THRESHOLD
+    (cluster,) = find_clusters(units[:2], ScanConfig(jobs=1))
+    assert sorted(i.path for i in cluster.instances) == ["a.py", "b.py"]
+    assert not find_clusters([host, look], ScanConfig(jobs=1))

@@ -10,13 +10,15 @@ Pairs whose lines hold only strings, comments and docstrings (no code token, by 
 file: a fragment that starts inside a docstring is prose) are left out, as are
 pairs whose sides overlap each other and pairs in a file dupfinder did not analyse (listed in the
 report's ``stats.skipped`` with its reason, e.g. an ignore rule for migrations or generated code).
-Prints the recall overall, the share held by unit and by block clusters, and a sample of missed
-pairs.  Standard library only.
+Prints the recall overall, the share held by unit and by block clusters, the missed pairs by where
+their first side lies (module-level code, a part of a function, a whole function or more) and size
+(at least ``--min-tokens`` or not), and a sample of missed pairs.  Standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import json
 import sys
@@ -50,6 +52,33 @@ def code_lines(path: Path) -> Code | None:
             return Code(list(tokenize.generate_tokens(fh.readline)))
     except (OSError, SyntaxError, tokenize.TokenError, UnicodeDecodeError):
         return None
+
+
+def functions(path: Path) -> list[tuple[int, int]] | None:
+    """The line spans of a Python file's functions (methods and nested ones too); None when it does not parse."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+
+
+def where(spans: list[tuple[int, int]] | None, first: int, last: int) -> str:
+    """Where lines ``first..last`` lie: in no function (module-level, class bodies), inside one function
+    without covering it, or over whole functions."""
+    if spans is None:
+        return "unparsed"
+    inside = [(s, e) for s, e in spans if s <= first and last <= e]
+    if inside:
+        s, e = min(inside, key=lambda span: span[1] - span[0])
+        return "whole function" if first <= s + 1 and e <= last + 1 else "part of a function"
+    if any(first <= s and e <= last for s, e in spans):
+        return "whole function"
+    return "part of a function" if any(s <= last and first <= e for s, e in spans) else "module-level"
 
 
 def code_free(fragment: str) -> bool:
@@ -93,6 +122,8 @@ def main() -> int:
     by_kind: dict[str, int] = defaultdict(int)
     missed: list[str] = []
     lines_of: dict[str, Code | None] = {}  # a file's tokens by line, read once
+    defs_of: dict[str, list[tuple[int, int]] | None] = {}  # a file's functions, read once
+    misses: dict[tuple[str, bool], int] = defaultdict(int)  # (where, at least --min-tokens) -> missed pairs
     sized = [0, 0]  # pairs whose first side has at least --min-tokens tokens: all, held
     for d in json.loads(Path(a.jscpd).read_text(encoding="utf-8"))["duplicates"]:
         first, second = d["firstFile"], d["secondFile"]
@@ -103,7 +134,8 @@ def main() -> int:
             not_analysed += 1
             continue
         if fa not in lines_of:
-            lines_of[fa] = code_lines(a.corpus.resolve().parent / fa if fa.startswith(prefix) else a.corpus / fa)
+            file_a = a.corpus.resolve().parent / fa if fa.startswith(prefix) else a.corpus / fa
+            lines_of[fa], defs_of[fa] = code_lines(file_a), functions(file_a)
         code = lines_of[fa]
         if code is not None:
             no_code = not any(n in code.lines for n in range(sa[0], sa[1] + 1))
@@ -122,8 +154,10 @@ def main() -> int:
             held += 1
             sized[1] += big
             by_kind["unit" if any(k == "unit" for _, k in both) else "block"] += 1
-        elif len(missed) < a.show:
-            missed.append(f"  {fa}:{sa[0]}-{sa[1]}  ~  {fb}:{sb[0]}-{sb[1]}")
+        else:
+            misses[(where(defs_of[fa], *sa), big)] += 1
+            if len(missed) < a.show:
+                missed.append(f"  {fa}:{sa[0]}-{sa[1]}  ~  {fb}:{sb[0]}-{sb[1]}")
     print(f"jscpd 5 pairs with code: {total} ({left_out} left out: only strings/comments/docstrings, or self-overlap;"
           f" {not_analysed} in files dupfinder skips with a reason)")  # fmt: skip
     print(f"held by a dupfinder cluster: {held} ({held / max(total, 1):.3f})")
@@ -131,6 +165,10 @@ def main() -> int:
         print(f"  by {kind} clusters: {by_kind[kind]} ({by_kind[kind] / max(total, 1):.3f})")
     print(f"of the {sized[0]} pairs with at least {a.min_tokens} tokens (Python's, on the first side's lines):"
           f" held {sized[1]} ({sized[1] / max(sized[0], 1):.3f})")  # fmt: skip
+    if misses:
+        print(f"missed, by where the first side lies (>= / < {a.min_tokens} tokens):")
+        for place in sorted({p for p, _ in misses}):
+            print(f"  {place}: {misses[(place, True)]} / {misses[(place, False)]}")
     if missed:
         print("missed (first ones):")
         print("\n".join(missed))

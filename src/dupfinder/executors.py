@@ -24,6 +24,8 @@ is paid per batch, not per file.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import importlib
 import os
@@ -127,8 +129,22 @@ def _freeze() -> None:
     """Before forking workers: move every object to the collector's permanent generation, so that a
     collection in a worker does not write to (and copy) the pages it shares with this process.  The
     objects stay collectable by reference counting; cycles among them are not collected any more,
-    which a scan, whose big objects live until it ends, does not miss."""
+    which a scan, whose big objects live until it ends, does not miss.  The garbage of the stages
+    before is collected first and the free heap handed back to the system (glibc's ``malloc_trim``,
+    where there is one), so that the workers do not inherit it: the proportional set size of the
+    pool counts it in every process that has it."""
+    gc.collect()
+    _trim()
     gc.freeze()
+
+
+def _trim() -> None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to hand back this way
+        return
+    trim(0)
 
 
 _INSTALLED: list[Any] = []  #: in a worker process: the ``shared`` value of its pool

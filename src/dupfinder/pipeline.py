@@ -27,17 +27,19 @@ from typing import Any
 import numpy as np
 
 from dupfinder import cache as cache_mod
-from dupfinder.analyse.batch import Keyed, Progress, analysed, file_keys
+from dupfinder.analyse.batch import Keyed, analysed, file_keys
 from dupfinder.analyse.read import attach_code
 from dupfinder.config import ScanConfig
 from dupfinder.discover.distributed import discover_distributed
 from dupfinder.discover.walk import Discovery, discover
 from dupfinder.executors import DaskExecutor, Executor, Runners, make_executor
 from dupfinder.model import RuleSet, ScanResult, ScanStats, Skip, TeamOptions, TokenStream, Unit
+from dupfinder.ownership.single import one_team_hint
 from dupfinder.rules.loading import load_ruleset
 from dupfinder.similarity.block_clusters import FileStream, find_block_clusters
 from dupfinder.similarity.find import find_clusters
 from dupfinder.similarity.index import check_storage, redis_storage_config
+from dupfinder.support.progress import Progress, stage
 
 
 def _storage(lsh_storage: str | Mapping[str, object] | None) -> dict[str, object] | None:
@@ -74,6 +76,7 @@ class _Gathered:
 
     units: list[Unit]
     signatures: list[bytes]
+    contents: list[bytes]  #: each file's units' content digests
     skipped: list[Skip]
     file_imports: dict[str, tuple[str, ...]]
     streams: list[FileStream]
@@ -84,23 +87,35 @@ class _Gathered:
 
 def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runners: Runners,
             cache: cache_mod.Cache | None, memo: _Memo, units: list[Unit]) -> _Gathered:  # fmt: skip
-    got = _Gathered(units, [], list(disc.skipped), {}, [])
+    got = _Gathered(units, [], [], list(disc.skipped), {}, [])
     languages = {f.path: (f.root, f.language) for f in disc.files}
-    for res, sigs, ok in analysed(disc.files, config, progress, runners, cache, memo.keyed):
-        got.reusable = got.reusable and ok
+    for done in analysed(disc.files, config, progress, runners, cache, memo.keyed):
+        res = done.result
+        got.reusable = got.reusable and done.reusable
         if res.skip is not None:
             got.skipped.append(res.skip)
             continue
         got.files += 1
         got.lines += res.lines
         got.units.extend(res.units)
-        got.signatures.append(sigs)
+        got.signatures.append(done.signatures)
+        got.contents.append(done.contents)
         if res.imports:
             got.file_imports[res.path] = res.imports
         if res.stream is not None and len(res.stream):
             root, language = languages[res.path]
             got.streams.append(FileStream(res.path, root, language, res.stream, res.imports))
     return got
+
+
+def _read_files(disc: Discovery, memo: _Memo) -> list[tuple[str, bytes]] | None:
+    """Every file's path and cache key, when every file could be read and keyed."""
+    if memo.keyed is None:
+        return None
+    keys = memo.keyed[0]
+    if not all(k is not None for k in keys):
+        return None
+    return [(f.path, k) for f, k in zip(disc.files, keys, strict=True) if k is not None]
 
 
 def scan_discovered(
@@ -134,18 +149,24 @@ def scan_discovered(
         if last is not None:
             cache.finish()
             return _result(disc, config, last)
+    if cache is not None and not cache.disabled and memo.keyed is None:
+        memo = _Memo(keyed=file_keys(disc.files, config))
     try:
         got = _gather(disc, config, progress, runners, cache, memo, units_out if units_out is not None else [])
         unit_sigs = np.frombuffer(b"".join(got.signatures), dtype="<u4").reshape(-1, config.num_perm)
+        files = _read_files(disc, memo) if got.reusable else None
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
-                              snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus)  # fmt: skip
-        blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
+                              snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus,
+                              files=files, unit_contents=b"".join(got.contents), progress=progress)  # fmt: skip
+        with stage(progress, "blocks"):
+            blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
         if streams_out is not None:
             streams_out.update((f.path, f.stream) for f in got.streams)
         found = tuple(sorted((*found, *blocks), key=lambda c: (-len(c.instances), -c.lines, c.id)))
         stats = ScanStats(files=got.files, units=len(got.units), lines=got.lines,
                           skipped=tuple(sorted(got.skipped, key=lambda s: (s.path, s.reason))))  # fmt: skip
-        result = cache_mod.ScanMemo(stats, attach_code(found, disc.base), got.file_imports)
+        with stage(progress, "excerpts"):
+            result = cache_mod.ScanMemo(stats, attach_code(found, disc.base), got.file_imports)
         if cache is not None and memo.key and got.reusable and focus is None:
             cache.put_result(memo.key, memo.digest, result)
     finally:
@@ -186,15 +207,17 @@ def scan(
     if executor == "dask" and len(paths) > 1:  # one cluster for discovery and analysis
         runner = make_executor("dask", config.jobs, scheduler)
         try:
-            disc = discover_distributed(paths, config, runner)
+            with stage(progress, "discover"):
+                disc = discover_distributed(paths, config, runner)
             return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=runner,
                                    lsh_storage=lsh_storage, units_out=units_out)  # fmt: skip
         finally:
             runner.close()
-    if isinstance(executor, DaskExecutor) and len(paths) > 1:
-        disc = discover_distributed(paths, config, executor)
-    else:
-        disc = discover(paths, config)
+    with stage(progress, "discover"):
+        if isinstance(executor, DaskExecutor) and len(paths) > 1:
+            disc = discover_distributed(paths, config, executor)
+        else:
+            disc = discover(paths, config)
     return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=executor, scheduler=scheduler,
                            lsh_storage=lsh_storage, units_out=units_out)  # fmt: skip
 
@@ -211,6 +234,7 @@ def enrich_result(
     cache_dir: str | None = None,
     jobs: int = 1,
     units: Sequence[Unit] = (),
+    progress: Progress | None = None,
 ) -> tuple[ScanResult, tuple[str, ...]]:
     """Teams, categories, opportunities and adoption for a scan (categories on ``jobs`` local
     processes when there are many clusters); also the owner-file warnings."""
@@ -218,18 +242,19 @@ def enrich_result(
     from dupfinder.ownership.churn import git_churn
     from dupfinder.ownership.resolver import build_resolver
 
-    resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
-    churn = None
-    if teams.churn:
-        paths = {i.path for c in result.clusters for i in c.instances}
-        churn = git_churn(result.base, paths) or None
+    with stage(progress, "owners"):
+        resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
+        churn = None
+        if teams.churn:
+            paths = {i.path for c in result.clusters for i in c.instances}
+            churn = git_churn(result.base, paths) or None
     warnings = list(resolver.warnings)
     if teams.teams_file:
         from dupfinder.ownership.teamsfile import unmatched_teams
 
         seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
         warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
-    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units)
+    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units, progress=progress)
     return enriched, tuple(warnings)
 
 
@@ -240,14 +265,22 @@ def analyse_codebase(
     rules: RuleSet | None = None,
     teams: TeamOptions | None = None,
     progress: Progress | None = None,
+    units_out: list[Unit] | None = None,
     **scan_options: Any,
 ) -> tuple[ScanResult, tuple[str, ...]]:
-    """Scan ``paths`` and attribute, categorise and rank what it finds."""
+    """Scan ``paths`` and attribute, categorise and rank what it finds; also the warnings (the owner
+    files', and a hint when all the code belongs to one team).
+
+    ``units_out``: a list that receives every unit of the scan (as :func:`scan_discovered`'s).
+    """
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)
     teams = teams or TeamOptions()
     # every unit, for the capability map (collecting them skips the whole-result cache)
-    units: list[Unit] | None = [] if teams.capabilities else None
+    units: list[Unit] | None = units_out if units_out is not None else ([] if teams.capabilities else None)
     result = scan(paths, config, progress, units_out=units, **scan_options)
     jobs = min(config.effective_jobs, os.cpu_count() or 1)  # categories run on this machine's cores
-    return enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or ())
+    enriched, warnings = enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or (), progress)
+    # only when something is copied: then one team hides what would span teams
+    hint = one_team_hint(enriched.file_teams, teams.fallback) if enriched.clusters else None
+    return enriched, warnings + ((hint,) if hint else ())

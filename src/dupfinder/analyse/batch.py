@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from dupfinder import cache as cache_mod
 from dupfinder.analyse.file import analyse_file
 from dupfinder.config import ScanConfig
 from dupfinder.executors import Runners, SerialExecutor
 from dupfinder.model import FileResult, SourceFile
-from dupfinder.similarity import signatures
+from dupfinder.similarity import blocks, signatures
 from dupfinder.similarity.normalize import vocabulary
+from dupfinder.support.progress import Progress
 
-#: progress callback: (stage, done, total)
-Progress = Callable[[str, int, int], None]
 #: every file's cache key and what the file was when read (None, None for one that cannot be read)
 Keyed = tuple[list[bytes | None], list[tuple[int, int, int] | None]]
 
@@ -51,6 +52,7 @@ class _Batch:
 class _Done:
     result: FileResult
     signatures: bytes  #: little-endian uint32, num_perm per unit
+    contents: bytes  #: each unit's content digest (:func:`dupfinder.cache.unit_content`)
     record: bytes | None  #: the cache record, when it may be stored
 
 
@@ -62,13 +64,23 @@ def _stat(path: str) -> tuple[int, int, int] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def with_marks(result: FileResult) -> FileResult:
+    """``result`` with its stream's block fingerprints (the block search's first step, done here on the
+    workers, and kept in the file's cache record)."""
+    stream = result.stream
+    if stream is None or stream.marks or not len(stream):
+        return result
+    norm, raw = np.frombuffer(stream.norm, dtype="<u4"), np.frombuffer(stream.raw, dtype="<u4")
+    return replace(result, stream=replace(stream, marks=blocks.pack_marks(blocks.stream_marks(norm, raw))))
+
+
 def _analyse_batch(batch: _Batch) -> list[_Done]:
     """Analyse a batch of files and sign their units (one vectorised MinHash pass for the batch)."""
     config = batch.config
     results: list[tuple[FileResult, bool]] = []
     for source, seen in zip(batch.files, batch.seen, strict=True):
         before = _stat(source.abspath)
-        result = analyse_file(source, config)
+        result = with_marks(analyse_file(source, config))
         stable = seen is not None and before == seen == _stat(source.abspath)
         results.append((result, stable and cache_mod.cacheable(result)))
     units = [u for r, _ in results for u in r.units]
@@ -81,8 +93,9 @@ def _analyse_batch(batch: _Batch) -> list[_Done]:
     for result, storable in results:
         sigs = rows[at : at + len(result.units)].tobytes()
         at += len(result.units)
-        record = cache_mod.encode(result, sigs) if batch.encode and storable else None
-        done.append(_Done(result, sigs, record))
+        contents = b"".join(cache_mod.unit_content(u) for u in result.units)
+        record = cache_mod.encode(result, sigs, contents) if batch.encode and storable else None
+        done.append(_Done(result, sigs, contents, record))
     return done
 
 
@@ -121,6 +134,16 @@ def file_keys(files: Sequence[SourceFile], config: ScanConfig) -> Keyed:
     return [k for k, _ in pairs], [s for _, s in pairs]
 
 
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """A file's result, as analysed now or as its cache record keeps it."""
+
+    result: FileResult
+    signatures: bytes  #: little-endian uint32, num_perm per unit
+    contents: bytes  #: each unit's content digest (:func:`dupfinder.cache.unit_content`), 16 bytes each
+    reusable: bool  #: the result came from the cache or may be stored in it (not a skip of the moment)
+
+
 def analysed(
     files: Sequence[SourceFile],
     config: ScanConfig,
@@ -128,10 +151,9 @@ def analysed(
     runners: Runners,
     cache: cache_mod.Cache | None,
     keyed: Keyed | None = None,
-) -> Iterator[tuple[FileResult, bytes, bool]]:
-    """``(FileResult, unit signatures, reusable)`` for every file, in the order of ``files``.
+) -> Iterator[Analysed]:
+    """Every file's :class:`Analysed`, in the order of ``files``.
 
-    ``reusable``: the result came from the cache or may be stored in it (not a skip of the moment).
     ``keyed``: the files' keys from :func:`file_keys`, when the caller has read them already.
     """
     cached: dict[int, cache_mod.CachedFile] = {}
@@ -158,10 +180,10 @@ def analysed(
         for n in range(len(files)):
             entry = cached.get(n)
             if entry is not None:
-                result, sigs, reusable = entry.result, entry.signatures, True
+                result, sigs, contents, reusable = entry.result, entry.signatures, entry.contents, True
             else:
                 done = next(work)
-                result, sigs = done.result, done.signatures
+                result, sigs, contents = done.result, done.signatures, done.contents
                 reusable = cache_mod.cacheable(result)
                 key = keys[n]
                 if cache is not None and done.record is not None and key is not None:
@@ -171,7 +193,7 @@ def analysed(
                         pending = []
             if progress:
                 progress("parse", n + 1, len(files))
-            yield result, sigs, reusable
+            yield Analysed(result, sigs, contents, reusable)
     finally:
         runners.idle()
         if cache is not None and pending:
@@ -184,7 +206,7 @@ def analyse_all(
     """FileResults in the order of ``files``, computed in a process pool when worthwhile."""
     runners = Runners(None, config.jobs, None)
     try:
-        for result, _, _ in analysed(files, config, progress, runners, None):
-            yield result
+        for done in analysed(files, config, progress, runners, None):
+            yield done.result
     finally:
         runners.close()

@@ -115,8 +115,11 @@ def _analyse_file(source: SourceFile, config: ScanConfig) -> FileResult:
         return _skip(source.path, f"internal error while parsing: {type(exc).__name__}: {exc}")
 
 
-def analyse_bytes(data: bytes, path: str, language: str, config: ScanConfig) -> FileResult:
-    """A file's content (e.g. read from git) analysed; problems give a result without units, never an exception."""
+def analyse_bytes(data: bytes, path: str, language: str, config: ScanConfig, root: str = ".") -> FileResult:
+    """A file's content (e.g. read from git) analysed; problems give a result without units, never an exception.
+
+    ``root``: the scan root the file belongs to (its units carry it).
+    """
     empty = FileResult(path)
     if len(data) > config.max_file_bytes:
         return empty
@@ -125,7 +128,7 @@ def analyse_bytes(data: bytes, path: str, language: str, config: ScanConfig) -> 
         return empty
     if config.ignore_rules and ignore_reason(path, text, config):
         return empty
-    source = SourceFile(path=path, abspath="", root=".", language=language, size=len(data))
+    source = SourceFile(path=path, abspath="", root=root, language=language, size=len(data))
     try:
         result = analyse_text(text, source, config)
     except RecursionError:

@@ -7,9 +7,10 @@ per-file results (:meth:`ScanConfig.signature_settings`, the size limit) and
 the *code version* -- dupfinder's version plus a digest of its own source
 files, so a new release, a local edit or a third-party language plug-in never
 reuses an entry made by other code.  The stored value is the file's
-:class:`FileResult` (units with their token hashes) and the units' MinHash
-signatures.  A warm scan reads and hashes each file (about 0.1 ms per file)
-and parses only the files whose key is missing.
+:class:`FileResult` (units with their token hashes, the token stream with its
+block fingerprints), the units' MinHash signatures and their content digests.
+A warm scan reads and hashes each file (about 0.1 ms per file) and parses only
+the files whose key is missing.
 
 The similarity graph of the last scan of the same roots is kept too, as a
 *snapshot*: the digests of its nodes (a node's content, everything
@@ -19,6 +20,11 @@ every edge between nodes it shares with the snapshot and queries the index
 only for its new nodes: a one-file change verifies the pairs of that file's
 units, not the corpus's.  Each connected component's groups and each
 cluster's category are kept under digests of what they are computed from.
+
+Beside the snapshot, the counts behind the identity weights are kept with the keys of the files the
+scan read (:class:`FeatureCounts`): a later scan of the same roots that judges only the pairs around
+a few changed files brings them up to date from those files' records instead of counting every
+node's features again (:mod:`dupfinder.similarity.weights`).
 
 Beside the snapshot, the scan's *result* before teams and categories (its
 clusters with their code, statistics and imports) is kept under the digest
@@ -56,6 +62,7 @@ from dupfinder.cache.derived import CategoryCache, GroupCache
 from dupfinder.cache.keys import (
     code_version,
     content_digest,
+    counts_key,
     default_dir,
     file_key,
     file_scope,
@@ -63,11 +70,13 @@ from dupfinder.cache.keys import (
     result_digest,
     result_key,
     snapshot_key,
+    unit_content,
     unit_digest,
 )
 from dupfinder.cache.memo import ScanMemo, decode_result, encode_result
 from dupfinder.cache.records import (
     CachedFile,
+    FeatureCounts,
     Snapshot,
     cacheable,
     decode,
@@ -90,12 +99,14 @@ __all__ = [
     "Cache",
     "CachedFile",
     "CategoryCache",
+    "FeatureCounts",
     "GroupCache",
     "ScanMemo",
     "Snapshot",
     "cacheable",
     "code_version",
     "content_digest",
+    "counts_key",
     "decode",
     "decode_category",
     "decode_groups",
@@ -113,5 +124,6 @@ __all__ = [
     "result_digest",
     "result_key",
     "snapshot_key",
+    "unit_content",
     "unit_digest",
 ]

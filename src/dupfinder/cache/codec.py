@@ -1,25 +1,28 @@
 """The cache's one record format: a frame around each stored value, and the checks its fields pass.
 
 A record is ``magic`` (``DF``, one letter naming the kind of record, one digit for its version),
-an optional fixed *head* the reader must know beforehand (the result's input digest), an 8-byte
-BLAKE2b check of the payload, then the payload: data, never pickles.  :func:`frame` writes one;
+an optional fixed *head* the reader must know beforehand (the result's input digest), a 4-byte
+CRC-32 check of the payload, then the payload: data, never pickles.  :func:`frame` writes one;
 :func:`read` opens one and hands the payload to the record's own decoder, and whatever fails (the
 magic, the head, the check, a field that is not what it must be) makes the record a miss: ``None``,
-never an exception.  Opening a record costs one hash of its payload.  The records' own encoders and
+never an exception.  Opening a record costs one CRC of its payload: the check is against damage, not
+tampering (the cache folder is the user's own), and over the 104 MB of file records a rescan of the
+speed corpus reads, CRC-32 takes well under half the time of BLAKE2b (see the eighth round of
+benchmarks/speed/README.md).  The records' own encoders and
 decoders are in :mod:`dupfinder.cache.records` and :mod:`dupfinder.cache.memo`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 V = TypeVar("V")
 
-_CHECK = 8  #: bytes of the payload's check
+_CHECK = 4  #: bytes of the payload's check
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,7 @@ _FAULTS = (Bad, KeyError, ValueError, TypeError, struct.error, RecursionError)
 
 
 def _check(payload: bytes | memoryview) -> bytes:
-    return hashlib.blake2b(payload, digest_size=_CHECK).digest()
+    return struct.pack("<I", zlib.crc32(payload))
 
 
 def frame(kind: Kind, payload: bytes, head: bytes = b"") -> bytes:

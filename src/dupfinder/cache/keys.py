@@ -119,6 +119,11 @@ def snapshot_key(scope: bytes, base: str, roots: Sequence[str]) -> bytes:
     return digest(scope, _text("\0".join([base, *roots])))
 
 
+def counts_key(config: ScanConfig, base: str, roots: Sequence[str]) -> bytes:
+    """Where the identity features' counts of the last scan of ``roots`` are kept, beside its graph."""
+    return digest(b"counts\0", snapshot_key(pair_scope(config), base, roots), file_scope(config))
+
+
 def result_key(config: ScanConfig, base: str, roots: Sequence[str]) -> bytes:
     """Where the last result of a scan of ``roots`` (relative to ``base``) is kept, beside its graph."""
     return digest(b"result\0", snapshot_key(pair_scope(config), base, roots))
@@ -131,11 +136,17 @@ def result_digest(config: ScanConfig, file_keys: Sequence[bytes], skipped: Seque
     return digest(pair_scope(config), file_scope(config), *file_keys, *skips, size=32)
 
 
-def unit_digest(scope: bytes, unit: Unit) -> bytes:
-    """Digest of a unit's location-free content (all that verification may look at), within ``scope``."""
+def unit_content(unit: Unit) -> bytes:
+    """Digest of a unit's location-free content (all that verification may look at); 16 bytes.  The
+    per-file stage computes it and the file's record keeps it, so a rescan does not hash every unit."""
     fields = [unit.language, unit.name or "", unit.kind, str(len(unit.identifiers)), *unit.identifiers,
               str(len(unit.calls)), *unit.calls, str(len(unit.imports)), *unit.imports]  # fmt: skip
-    return digest(scope, unit.token_hashes, _text("\0".join(fields)))
+    return digest(unit.token_hashes, _text("\0".join(fields)))
+
+
+def unit_digest(scope: bytes, content: bytes) -> bytes:
+    """The digest of a unit with :func:`unit_content` ``content`` within ``scope`` (a graph snapshot's node)."""
+    return digest(scope, content)
 
 
 def derived_key(namespace: bytes, scope: bytes, key: bytes) -> bytes:

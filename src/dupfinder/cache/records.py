@@ -1,11 +1,13 @@
 """The records of the cache's values, each in the frame of :mod:`dupfinder.cache.codec`.
 
-* a file's entry (``DFC2``): a JSON header (lines, skip, imports, units' fields, the stream's length),
-  then the units' token hashes, MinHash signatures and the file's token stream (normalised hashes, raw
-  hashes, lines) as raw little-endian uint32 arrays;
+* a file's entry (``DFC4``): a JSON header (lines, skip, imports, units' fields, the stream's length),
+  then the units' token hashes, MinHash signatures, content digests and the file's token stream (normalised hashes, raw
+  hashes, lines) as raw little-endian uint32 arrays, and the stream's block fingerprints as packed;
 * a similarity graph (``DFS1``): node and edge counts, the 16-byte node digests, the edges' ends as
   uint32 and their similarities as float64;
-* a component's groups (``DFG1``) and a cluster's category (``DFK1``): JSON.
+* a component's groups (``DFG1``) and a cluster's category (``DFK1``): JSON;
+* the identity features' counts of a scan (``DFW1``): a JSON header (the files' paths, the number of
+  nodes, the features and their counts), then the files' 20-byte keys.
 
 Each decoder checks every field and returns None for a record that fails any check; decoding costs
 one pass over the record.  The scan result's record is in :mod:`dupfinder.cache.memo`.
@@ -21,10 +23,11 @@ from dataclasses import dataclass
 from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
 from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, TokenStream, Unit
 
-FILE = Kind(b"C", 3)
+FILE = Kind(b"C", 4)
 SNAPSHOT = Kind(b"S", 1)
 GROUPS = Kind(b"G", 2)
 CATEGORY = Kind(b"K", 1)
+COUNTS = Kind(b"W", 1)
 
 #: skip reasons that depend on the moment, not on the file: never cached
 _TRANSIENT = ("timed out", "unreadable")
@@ -44,6 +47,7 @@ class CachedFile:
 
     result: FileResult
     signatures: bytes  #: one little-endian uint32 row of ``num_perm`` values per unit
+    contents: bytes  #: each unit's :func:`~dupfinder.cache.keys.unit_content`, 16 bytes each
 
 
 def cacheable(result: FileResult) -> bool:
@@ -51,7 +55,7 @@ def cacheable(result: FileResult) -> bool:
     return result.skip is None or not result.skip.reason.startswith(_TRANSIENT)
 
 
-def encode(result: FileResult, signatures: bytes) -> bytes:
+def encode(result: FileResult, signatures: bytes, contents: bytes) -> bytes:
     units = [
         [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, u.fingerprint, u.n_tokens,
          list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports),
@@ -65,14 +69,19 @@ def encode(result: FileResult, signatures: bytes) -> bytes:
             "imports": list(result.imports),
             "units": units,
             "stream": None if result.stream is None else len(result.stream),
+            "marks": 0 if result.stream is None else len(result.stream.marks),
         },
         separators=(",", ":"),
         ensure_ascii=False,
     ).encode("utf-8", "surrogatepass")
     stream = b"" if result.stream is None else result.stream.norm + result.stream.raw + result.stream.lines
+    stream += b"" if result.stream is None else result.stream.marks
+    if len(contents) != 16 * len(result.units):
+        raise ValueError("a 16-byte content digest per unit")
     body = (
-        struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures + stream
-    )
+        struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures
+        + contents + stream
+    )  # fmt: skip
     return frame(FILE, body)
 
 
@@ -106,7 +115,11 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     if len(signatures) != 4 * num_perm * len(units):
         raise Bad
     offset += len(signatures)
-    stream = _stream_of(body[offset:], header["stream"])
+    contents = bytes(body[offset : offset + 16 * len(units)])
+    if len(contents) != 16 * len(units):
+        raise Bad
+    offset += len(contents)
+    stream = _stream_of(body[offset:], header["stream"], int_(header["marks"]))
     if skip_reason is not None:
         if units:
             raise Bad
@@ -115,18 +128,19 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
         skip = None
     result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports,
                         stream=stream)  # fmt: skip
-    return CachedFile(result, signatures)
+    return CachedFile(result, signatures, contents)
 
 
-def _stream_of(rest: memoryview, count: object) -> TokenStream | None:
+def _stream_of(rest: memoryview, count: object, marks: int) -> TokenStream | None:
     if count is None:
-        if len(rest):
+        if len(rest) or marks:
             raise Bad
         return None
     n = int_(count)
-    if len(rest) != 12 * n:
+    if len(rest) != 12 * n + marks or marks % 20:
         raise Bad
-    return TokenStream(bytes(rest[: 4 * n]), bytes(rest[4 * n : 8 * n]), bytes(rest[8 * n :]))
+    return TokenStream(bytes(rest[: 4 * n]), bytes(rest[4 * n : 8 * n]), bytes(rest[8 * n : 12 * n]),
+                       bytes(rest[12 * n :]))  # fmt: skip
 
 
 def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashes: bytes) -> Unit:
@@ -187,6 +201,56 @@ def _snapshot_of(body: memoryview) -> Snapshot:
     if any(x >= n for x in ends):
         raise Bad
     return Snapshot(digests, tuple(zip(ends[0::2], ends[1::2], sims, strict=True)))
+
+
+# -- the identity features' counts of a scan -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureCounts:
+    """What the identity weights of a scan are computed from, and the files that scan read.
+
+    ``counts`` is the document frequency of each identity feature among the scan's ``nodes`` distinct
+    units (:class:`dupfinder.similarity.identity.Identity`); ``files`` are the scan's files in order,
+    each with its cache key, so that a later scan can tell which files changed since.
+    """
+
+    files: tuple[tuple[str, bytes], ...]  #: (path, file key), in the scan's order
+    nodes: int
+    counts: dict[str, int]
+
+
+def encode_counts(found: FeatureCounts) -> bytes:
+    names = sorted(found.counts)
+    header = json.dumps(
+        {"paths": [p for p, _ in found.files], "nodes": found.nodes, "features": names,
+         "counts": [found.counts[f] for f in names]},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8", "surrogatepass")  # fmt: skip
+    if any(len(k) != 20 for _, k in found.files):
+        raise ValueError("file keys are 20 bytes")
+    return frame(COUNTS, struct.pack("<I", len(header)) + header + b"".join(k for _, k in found.files))
+
+
+def decode_counts(blob: bytes) -> FeatureCounts | None:
+    """The counts in ``blob``, or None if the record is damaged in any way."""
+    return read(COUNTS, blob, _counts_of)
+
+
+def _counts_of(body: memoryview) -> FeatureCounts:
+    (header_len,) = struct.unpack_from("<I", body)
+    header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
+    if not isinstance(header, dict):
+        raise Bad
+    paths, names, counts = strs(header["paths"]), strs(header["features"]), header["counts"]
+    keys = bytes(body[4 + header_len :])
+    if not isinstance(counts, list) or len(counts) != len(names) or len(keys) != 20 * len(paths):
+        raise Bad
+    if not all(type(c) is int and c > 0 for c in counts):
+        raise Bad
+    files = tuple((p, keys[20 * k : 20 * k + 20]) for k, p in enumerate(paths))
+    return FeatureCounts(files, int_(header["nodes"]), dict(zip(names, counts, strict=True)))
 
 
 # -- a component's groups, a cluster's category -----------------------------------------

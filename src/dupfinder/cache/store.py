@@ -1,7 +1,7 @@
 """The cache's store: one SQLite database in the cache folder, and its upkeep.
 
 ``dupfinder-cache.sqlite`` holds three tables of ``(key, value, used)`` rows: ``files`` (each file's
-entry), ``snapshots`` (the similarity graphs and results of the last :data:`KEEP_SNAPSHOTS` scans of
+entry), ``snapshots`` (the similarity graphs, identity counts and results of the last :data:`KEEP_SNAPSHOTS` scans of
 different roots) and ``derived`` (components' groups, clusters' categories); the values are the
 records of :mod:`dupfinder.cache.records` and :mod:`dupfinder.cache.memo`, stored and returned as
 bytes.  WAL mode, so concurrent scans read while one writes, and a scan killed at any point leaves
@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from dupfinder.cache.memo import ScanMemo, decode_result, encode_result
-from dupfinder.cache.records import Snapshot, decode_snapshot, encode_snapshot
+from dupfinder.cache.records import (
+    FeatureCounts,
+    Snapshot,
+    decode_counts,
+    decode_snapshot,
+    encode_counts,
+    encode_snapshot,
+)
 
 log = logging.getLogger("dupfinder.cache")
 T = TypeVar("T")
@@ -33,7 +40,7 @@ SCHEMA = 5
 DB_NAME = "dupfinder-cache.sqlite"
 LOCK_NAME = "dupfinder-cache.lock"
 KEEP_DAYS = 30
-KEEP_SNAPSHOTS = 16  #: similarity graphs and results of the last scans of different roots
+KEEP_SNAPSHOTS = 24  #: similarity graphs, identity counts and results of the last scans of different roots
 _CHUNK = 500  #: keys per SELECT ... IN (...)
 _BUSY_SECONDS = 60.0  #: how long a writer waits for another scan's transaction
 
@@ -164,9 +171,10 @@ class Cache:
     def get_files(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         """Stored records by key, for the keys present."""
 
-        found = self._call(lambda conn: _select_in(conn, "files", keys)) or {}
-        self._touched.extend(found)
-        return found
+        today = _today()
+        rows = self._call(lambda conn: _select_used(conn, "files", keys)) or {}
+        self._touched.extend(k for k, (_, used) in rows.items() if used < today)  # marked once a day
+        return {k: value for k, (value, _) in rows.items()}
 
     def put_files(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         rows = [(k, v, _today()) for k, v in items]
@@ -181,6 +189,13 @@ class Cache:
 
     def put_snapshot(self, key: bytes, snapshot: Snapshot) -> None:
         self._put_recent(key, encode_snapshot(snapshot))
+
+    def get_counts(self, key: bytes) -> FeatureCounts | None:
+        row = self._call(lambda conn: conn.execute("SELECT value FROM snapshots WHERE key=?", (key,)).fetchone())
+        return decode_counts(row[0]) if row else None
+
+    def put_counts(self, key: bytes, counts: FeatureCounts) -> None:
+        self._put_recent(key, encode_counts(counts))
 
     def get_result(self, key: bytes, digest: bytes, file_keys: Sequence[bytes]) -> ScanMemo | None:
         """The last result of the scan ``key`` names, if it was made from input with ``digest``; the
@@ -263,6 +278,17 @@ def _select_in(conn: sqlite3.Connection, table: str, keys: Sequence[bytes]) -> d
         chunk = keys[lo : lo + _CHUNK]
         marks = ",".join("?" * len(chunk))
         found.update(conn.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk).fetchall())
+    return found
+
+
+def _select_used(conn: sqlite3.Connection, table: str, keys: Sequence[bytes]) -> dict[bytes, tuple[bytes, int]]:
+    """``{key: (value, day last used)}`` of ``table`` for the ``keys`` it holds."""
+    found: dict[bytes, tuple[bytes, int]] = {}
+    for lo in range(0, len(keys), _CHUNK):
+        chunk = keys[lo : lo + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT key, value, used FROM {table} WHERE key IN ({marks})", chunk).fetchall()
+        found.update((k, (v, u)) for k, v, u in rows)
     return found
 
 

@@ -16,6 +16,7 @@ import traceback
 from typing import Any
 
 import click
+from rich_click import RichGroup
 
 from dupfinder import __version__
 from dupfinder.errors import DupfinderError
@@ -40,7 +41,7 @@ def _command_available(target: str) -> bool:
     return module_name == __name__ or importlib.util.find_spec(module_name) is not None
 
 
-class _Group(click.Group):
+class _Group(RichGroup):
     """Loads commands lazily and turns dupfinder's errors into one-line messages and exit codes."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -18,7 +18,7 @@ import click
 
 from dupfinder import reporters
 from dupfinder.cli.app import EXIT_FINDINGS
-from dupfinder.cli.options import options_without_paths, settings
+from dupfinder.cli.options import Command, examples, options_without_paths, settings
 from dupfinder.cli.output import emit_report, output_format, progress_bar
 from dupfinder.errors import DupfinderError
 from dupfinder.gate.new import parse_fail_on
@@ -29,7 +29,12 @@ from dupfinder.reporters.gate_text import verdict
 FORMATS = {"text": "gate-text", "sarif": "sarif", "github": "github", "markdown": "pr-markdown"}
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "dupfinder ci . --base origin/main", "dupfinder ci . --base origin/main --format sarif -o dupfinder.sarif"
+    ),
+)
 @click.argument("path", required=False, default=".", type=click.Path(path_type=str))
 @click.option(
     "--base",

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from dupfinder.cli.options import scan_options, settings
+from dupfinder.cli.options import Command, examples, scan_options, settings
 from dupfinder.cli.output import emit_report, progress_bar
 from dupfinder.errors import DupfinderError
 
@@ -14,7 +14,9 @@ from dupfinder.errors import DupfinderError
 FORMATS = {"text": "history-text", "json": "history-json", "markdown": "history-markdown"}
 
 
-@click.command()
+@click.command(
+    cls=Command, epilog=examples("dupfinder history .", "dupfinder history . --format markdown -o history.md")
+)
 @scan_options
 @click.option("--rev", "tip", default="HEAD", show_default=True, help="Where the history ends.")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
@@ -28,9 +30,10 @@ def history(**params: Any) -> None:
     only). Read from git's object store; the working tree is never touched.
     """
     from dupfinder.discover.walk import discover
-    from dupfinder.history.clones import clone_history
+    from dupfinder.history.clones import clone_history, history_cache, production_paths
     from dupfinder.model import HistoryReport, Unit
     from dupfinder.pipeline import enrich_result, scan_discovered
+    from dupfinder.support.progress import stage
 
     if len(params["paths"]) != 1:
         raise DupfinderError("history takes one PATH: a folder inside a git repository")
@@ -38,10 +41,14 @@ def history(**params: Any) -> None:
     chosen = settings(params)
     units: list[Unit] = []
     with progress_bar(chosen.quiet) as progress:
-        result = scan_discovered(discover([path], chosen.config), chosen.config, progress, units_out=units,
+        with stage(progress, "discover"):
+            disc = discover([path], chosen.config)
+        result = scan_discovered(disc, chosen.config, progress, units_out=units,
                                  **chosen.runtime.scan_kwargs())  # fmt: skip
-        enriched, warnings = enrich_result(result, chosen.rules, chosen.teams)
-        found = clone_history(path, enriched.clusters, units, chosen.config, params["tip"], progress)
+        enriched, warnings = enrich_result(result, chosen.rules, chosen.teams, progress=progress)
+        with history_cache(chosen.runtime.cache_dir) as cache:
+            found = clone_history(path, enriched.clusters, units, chosen.config, params["tip"], progress, cache,
+                                  production_paths(chosen.rules))  # fmt: skip
     for warning in warnings:
         click.echo(f"dupfinder: warning: {warning}", err=True)
     emit_report(FORMATS[params["fmt"]], HistoryReport(enriched, found), params["output"])

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from dupfinder.cli.options import scan_options
-from dupfinder.cli.output import emit_report, output_format, wrote
+from dupfinder.cli.options import Command, examples, scan_options
+from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
 from dupfinder.cli.scan import run
 from dupfinder.model import ScanResult
 
@@ -39,7 +39,13 @@ def selected(result: ScanResult, params: dict[str, Any]) -> ScanResult:
     return replace(result, opportunities=tuple(kept[:top] if top else kept))
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "dupfinder opportunities . --teams teams.yaml",
+        "dupfinder opportunities packages/ --team-fallback depth:1 --top 10",
+    ),
+)
 @scan_options
 @ranking_options
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None,
@@ -48,6 +54,8 @@ def selected(result: ScanResult, params: dict[str, Any]) -> ScanResult:
 def opportunities(**params: Any) -> None:
     """Rank the code that several teams keep writing again, as platform opportunities."""
     fmt = output_format(params["fmt"], params["output"], sorted(FORMATS), "text")
-    result = selected(run(params), params)
-    emit_report(FORMATS[fmt], result, params["output"])
+    with progress_bar(params["quiet"]) as progress:
+        result = selected(run(params, progress), params)
+        text = render_report(FORMATS[fmt], result, progress=progress)
+    emit_text(text, params["output"])
     wrote(params["output"], result)

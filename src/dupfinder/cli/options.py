@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
+from rich_click import RichCommand
+from rich_click.rich_panel import RichOptionPanel
 
 from dupfinder.config import (
     DEFAULT_FILE_TIMEOUT,
@@ -58,7 +60,9 @@ def _options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
         click.option("--teams", "teams_file", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
                      help="YAML file: team -> path globs (wins over CODEOWNERS and catalog-info.yaml)."),
         click.option("--team-fallback", default=DEFAULT_TEAM_FALLBACK, show_default=True, metavar="MODE",
-                     help="Team of code no owner file names: root | repo | depth:N | none."),
+                     help="Team of code no owner file names: repo (its git repository), root (the PATH), depth:N"
+                          " (its first N folders: depth:1 when PATH holds one package per folder, no .git)"
+                          " or none."),
         click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=str),
                      metavar="DIR", help="Extra rules folder (categories, platforms, ignores); repeatable."),
         click.option("--enable-ignore", multiple=True, metavar="ID",
@@ -78,6 +82,40 @@ def _options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
     ]  # fmt: skip
 
 
+#: the sections of a command's help, in order, and the options each holds (those the command has)
+PANELS: dict[str, tuple[str, ...]] = {
+    "Input": ("--exclude", "--no-default-excludes", "--no-gitignore", "--language", "--max-file-size",
+              "--max-file-lines", "--max-line-length", "--file-timeout"),
+    "Similarity": ("--min-tokens", "--threshold", "--member-similarity"),
+    "Teams and rules": ("--teams", "--team-fallback", "--no-churn", "--rules", "--enable-ignore", "--disable-ignore",
+                        "--include-tests"),
+    "Output": ("--format", "--output", "--summary", "--top", "--min-teams", "--title", "--link-template",
+               "--max-evidence", "--trend", "--quiet"),
+    "Performance": ("--jobs", "--cache-dir", "--no-cache"),
+    "Scale-out (Dask, Redis)": ("--executor", "--scheduler", "--lsh-storage"),
+}  # fmt: skip
+
+#: the options of the teams and the ranking, which only the commands that attribute copies to teams take
+TEAM_PARAMS = ("teams_file", "team_fallback", "no_churn")
+
+
+class Command(RichCommand):
+    """A command whose help shows its options in the sections of :data:`PANELS` (the others under Options)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        longs = {next((o for o in p.opts if o.startswith("--")), "") for p in self.params}
+        for title, names in PANELS.items():
+            here = [n for n in names if n in longs]
+            if here:
+                self.add_panel(RichOptionPanel(name=title, options=here))
+
+
+def examples(*lines: str) -> str:
+    """A command's epilog: its examples, one to a paragraph (as the help shows them)."""
+    return "Examples:\n\n" + "\n\n".join(f"  $ {line}" for line in lines)
+
+
 def scan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that scans code."""
     for option in reversed(_options()):
@@ -85,13 +123,19 @@ def scan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def options_without_paths(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The shared scan options except the PATHS argument (``ci`` and ``baseline`` take one optional PATH)."""
-    donor = scan_options(lambda **_: None)
-    params = [p for p in getattr(donor, "__click_params__", []) if p.name != "paths"]
-    existing = getattr(f, "__click_params__", [])
-    f.__click_params__ = existing + params  # type: ignore[attr-defined]
-    return f
+def options_without_paths(f: Callable[..., Any] | None = None, *, leave_out: Sequence[str] = ()) -> Callable[..., Any]:
+    """The shared scan options except the PATHS argument (``ci`` and ``baseline`` take one optional PATH)
+    and the parameters named in ``leave_out`` (``baseline`` attributes nothing to teams)."""
+
+    def decorate(g: Callable[..., Any]) -> Callable[..., Any]:
+        donor = scan_options(lambda **_: None)
+        dropped = {"paths", *leave_out}
+        params = [p for p in getattr(donor, "__click_params__", []) if p.name not in dropped]
+        existing = getattr(g, "__click_params__", [])
+        g.__click_params__ = existing + params  # type: ignore[attr-defined]
+        return g
+
+    return decorate if f is None else decorate(f)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +198,9 @@ def settings(params: dict[str, Any], paths: Sequence[str] | None = None) -> Sett
     scanned = tuple(paths if paths is not None else params["paths"])
     rules = load_ruleset(params["rules_dirs"], params["enable_ignore"], params["disable_ignore"], paths=scanned)
     teams = TeamOptions(
-        teams_file=params["teams_file"],
-        fallback=params["team_fallback"],
-        churn=not params["no_churn"],
+        teams_file=params.get("teams_file"),
+        fallback=params.get("team_fallback", DEFAULT_TEAM_FALLBACK),
+        churn=not params.get("no_churn", False),
         include_tests=bool(params.get("include_tests")),
         capabilities="include_tests" in params,  # the ranking commands (opportunities, report) build the map
     )

@@ -12,28 +12,40 @@ from typing import Any, TextIO
 
 import click
 
-from dupfinder.analyse.batch import Progress
 from dupfinder.errors import DupfinderError
 from dupfinder.model import DEFAULT_OPTIONS, ReportOptions, ScanResult
+from dupfinder.support.progress import Progress, stage
 
 
 @contextmanager
 def progress_bar(quiet: bool) -> Iterator[Progress | None]:
-    """A rich progress bar on an interactive stderr; nothing otherwise."""
+    """A rich display of every stage on an interactive stderr (never stdout); nothing otherwise.
+
+    A counted stage (``parse``) shows a bar with done/total; any other a spinner until it ends.
+    The display is gone when the block ends, so a report written after it is never mixed with it.
+    """
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.console import Console
+    from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
 
-    with RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      transient=True, console=None) as bar:  # fmt: skip
+    columns = (SpinnerColumn(finished_text="done"), TextColumn("{task.description:<14}"), BarColumn(),
+               TextColumn("{task.fields[count]}"), TimeElapsedColumn())  # fmt: skip
+    # stdout stays untouched: a report may be going there
+    with RichProgress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False) as bar:
         tasks: dict[str, Any] = {}
+        uncounted: set[str] = set()  # begun with total 0: a spinner, then done
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+                tasks[stage] = bar.add_task(stage, total=total or None, count="")
+                if not total:
+                    uncounted.add(stage)
+            if total:
+                count = "" if stage in uncounted else f"{done}/{total}"
+                bar.update(tasks[stage], completed=done, total=total, count=count)
 
         yield update
 
@@ -83,19 +95,32 @@ def check_destination(output: str) -> None:
 
 def wrote(output: str | None, result: ScanResult) -> None:
     """The one line on stderr that says where a report went (nothing when it went to stdout)."""
-    if output and output != "-":
-        clusters, opportunities = len(result.clusters), len(result.opportunities)
-        counts = (f"{clusters} cluster{'' if clusters == 1 else 's'}, "
-                  f"{opportunities} opportunit{'y' if opportunities == 1 else 'ies'}")  # fmt: skip
-        click.echo(f"dupfinder: wrote {output} ({counts})", err=True)
+    clusters, opportunities = len(result.clusters), len(result.opportunities)
+    wrote_counts(output, f"{plural(clusters, 'cluster')}, {plural(opportunities, 'opportunit', 'y', 'ies')}")
+
+
+def plural(n: int, stem: str, one: str = "", many: str = "s") -> str:
+    """``n`` and the word for n of them: ``1 cluster``, ``2 clusters``."""
+    return f"{n} {stem}{one if n == 1 else many}"
+
+
+def rendered(render: Callable[[TextIO], None], progress: Progress | None = None) -> str:
+    """The text ``render`` writes (the ``write report`` stage of the progress display)."""
+    buf = io.StringIO()
+    with stage(progress, "write report"):
+        render(buf)
+    return buf.getvalue()
 
 
 def emit(render: Callable[[TextIO], None], output: str | None) -> None:
     """Write a report to stdout, or atomically to ``output`` (never a half-written file)."""
+    emit_text(rendered(render), output)
+
+
+def emit_text(text: str, output: str | None) -> None:
+    """Write a rendered report to stdout, or atomically to ``output`` (never a half-written file)."""
     if output is None or output == "-":
-        buf = io.StringIO()
-        render(buf)
-        click.echo(buf.getvalue(), nl=False)
+        click.echo(text, nl=False)
         return
     directory = os.path.dirname(os.path.abspath(output)) or "."
     if not os.path.isdir(directory):
@@ -106,7 +131,7 @@ def emit(render: Callable[[TextIO], None], output: str | None) -> None:
         raise DupfinderError(f"cannot write {output}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            render(fh)
+            fh.write(text)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be shared
@@ -118,9 +143,21 @@ def emit(render: Callable[[TextIO], None], output: str | None) -> None:
             os.unlink(tmp)
 
 
-def emit_report(name: str, value: object, output: str | None, options: ReportOptions = DEFAULT_OPTIONS) -> None:
-    """Write ``value`` with the reporter called ``name`` (see :mod:`dupfinder.reporters`) to ``output``."""
+def render_report(name: str, value: object, options: ReportOptions = DEFAULT_OPTIONS,
+                  progress: Progress | None = None) -> str:  # fmt: skip
+    """``value`` as the reporter called ``name`` (see :mod:`dupfinder.reporters`) writes it."""
     from dupfinder import reporters
 
     reporter = reporters.get(name)
-    emit(lambda out: reporter(value, out, options), output)
+    return rendered(lambda out: reporter(value, out, options), progress)
+
+
+def emit_report(name: str, value: object, output: str | None, options: ReportOptions = DEFAULT_OPTIONS) -> None:
+    """Write ``value`` with the reporter called ``name`` (see :mod:`dupfinder.reporters`) to ``output``."""
+    emit_text(render_report(name, value, options), output)
+
+
+def wrote_counts(output: str | None, counts: str) -> None:
+    """The one line on stderr, the same for every command, that says where a report went and what it holds."""
+    if output and output != "-":
+        click.echo(f"dupfinder: wrote {output} ({counts})", err=True)

@@ -14,9 +14,9 @@ from typing import Any
 import click
 
 from dupfinder.cli.opportunities import ranking_options, selected
-from dupfinder.cli.options import scan_options
-from dupfinder.cli.output import emit_report, output_format, wrote
-from dupfinder.cli.scan import run
+from dupfinder.cli.options import Command, examples, scan_options
+from dupfinder.cli.output import emit_text, output_format, progress_bar, render_report, wrote
+from dupfinder.cli.scan import history_option, run
 from dupfinder.errors import DupfinderError
 from dupfinder.model import RepoRef, ReportOptions, TrendPoint
 from dupfinder.reporters.common import check_link_template
@@ -65,7 +65,12 @@ def options_of(params: dict[str, Any], repos: Sequence[RepoRef], trend: Sequence
     )
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "dupfinder report . --teams teams.yaml -o report.html", "dupfinder report . --format markdown -o report.md"
+    ),
+)
 @scan_options
 @ranking_options
 @report_options
@@ -73,6 +78,7 @@ def options_of(params: dict[str, Any], repos: Sequence[RepoRef], trend: Sequence
               help="Report format (default: from the -o suffix, else html).")  # fmt: skip
 @click.option("--trend", "trend_file", type=click.Path(exists=True, dir_okay=False, path_type=str),
               help="Add the charts of a `dupfinder trend --format json` file.")  # fmt: skip
+@history_option
 def report(**params: Any) -> None:
     """Write the platform opportunity report for PATHS: ranked opportunities, heatmap, adoption, evidence."""
     from dupfinder.discover.repos import repo_refs
@@ -81,7 +87,9 @@ def report(**params: Any) -> None:
     if params["link_template"]:
         check_link_template(params["link_template"])  # fail before a long scan
     trend = load_trend(params["trend_file"]) if params["trend_file"] else ()
-    result = selected(run(params), params)
-    repos = repo_refs(result) if params["link_template"] else ()
-    emit_report(fmt, result, params["output"], options_of(params, repos, trend))
+    with progress_bar(params["quiet"]) as progress:
+        result = selected(run(params, progress), params)
+        repos = repo_refs(result) if params["link_template"] else ()
+        text = render_report(fmt, result, options_of(params, repos, trend), progress)
+    emit_text(text, params["output"])
     wrote(params["output"], result)

@@ -3,22 +3,60 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import click
 
-from dupfinder.cli.options import scan_options, settings
+from dupfinder.cli.options import Command, Settings, examples, scan_options, settings
 from dupfinder.cli.output import emit_report, output_format, progress_bar
 from dupfinder.cli.report import options_of, report_options
 from dupfinder.errors import DupfinderError
-from dupfinder.model import RepoRef, TrendSeries
+from dupfinder.history.trend import Trend
+from dupfinder.model import RepoRef, Revision, TrendSeries, Unit
 from dupfinder.reporters.common import check_link_template
+from dupfinder.support.progress import Progress, stage
 
 #: --format -> reporter
 FORMATS = {"table": "trend-table", "json": "trend-json", "html": "html"}
 
 
-@click.command()
+def with_fixes_over_time(path: str, trend: Trend, revisions: Sequence[Revision], chosen: Settings, tip: str,
+                         progress: Progress | None) -> Trend:  # fmt: skip
+    """``trend`` with each point's count of divergent fixes committed up to its revision.
+
+    The fixes are those of the clusters of a scan of ``path`` (as ``dupfinder history`` finds them,
+    walking to ``tip``): a point counts the ones whose commit is in its revision's history.  The
+    newest revision's scan gets the history too (the HTML report shows it).
+    """
+    from dupfinder.discover.walk import discover
+    from dupfinder.history.clones import clone_history, history_cache, production_paths
+    from dupfinder.history.trend import ancestors, repository
+    from dupfinder.pipeline import enrich_result, scan_discovered
+
+    units: list[Unit] = []
+    with stage(progress, "discover"):
+        found_files = discover([path], chosen.config)
+    scanned = scan_discovered(found_files, chosen.config, progress, units_out=units,
+                              **chosen.runtime.scan_kwargs())  # fmt: skip
+    enriched, _ = enrich_result(scanned, chosen.rules, chosen.teams, progress=progress)
+    with history_cache(chosen.runtime.cache_dir) as cache:
+        found = clone_history(path, enriched.clusters, units, chosen.config, tip, progress, cache,
+                              production_paths(chosen.rules))  # fmt: skip
+    fixes = [f.commit.sha for c in found.clusters for f in c.divergent_fixes]
+    top, _ = repository(path)
+    points = tuple(replace(p, divergent_fixes=len(ancestors(top, p.rev).intersection(fixes))) for p in trend.points)
+    latest = replace(trend.latest, history=found) if trend.latest is not None else None
+    return Trend(points, latest)
+
+
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "dupfinder trend . --revs 12", "dupfinder trend . --since 2026-01-01 --every 4w --format json -o trend.json"
+    ),
+)
 @scan_options
 @report_options
 @click.option(
@@ -33,6 +71,9 @@ FORMATS = {"table": "trend-table", "json": "trend-json", "html": "html"}
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default=None,
               help="table, json, or the HTML report of the newest revision with the trend charts "
                    "(default: from the -o suffix, else table).")  # fmt: skip
+@click.option("--history", is_flag=True,
+              help="Add, per revision, the number of divergent fixes to today's clusters committed up to it "
+                   "(as dupfinder history finds them).")  # fmt: skip
 def trend(**params: Any) -> None:
     """Duplicated lines per team and platform adoption over the history of the git repository at PATH.
 
@@ -55,6 +96,9 @@ def trend(**params: Any) -> None:
                                      progress)  # fmt: skip
     for warning in warnings:
         click.echo(f"dupfinder: warning: {warning}", err=True)
+    if params["history"]:
+        with progress_bar(chosen.quiet) as progress:
+            result = with_fixes_over_time(path, result, revisions, chosen, params["tip"], progress)
     name = os.path.basename(top)
     if fmt != "html":
         emit_report(FORMATS[fmt], TrendSeries(name, result.points), params["output"])

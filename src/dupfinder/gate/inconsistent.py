@@ -10,14 +10,17 @@ after the change (unit clusters; blocks have no unit of their own to follow):
    same name first, at least as similar as the scan's threshold;
 2. a touched copy counts as *edited* when its normalised tokens (trailing
    commas before a closing bracket left out) or its string literals differ from
-   that earlier unit: a reformat, a comment, or renaming identifiers throughout
-   is no edit, and neither is a file rename;
+   that earlier unit: a reformat, a comment, a Python docstring
+   (:func:`edit_kind`), or renaming identifiers throughout is no edit, and
+   neither is a file rename;
 3. an edited copy whose earlier unit was a copy of an untouched sibling (as
    similar as the threshold) is reported when some copies were *not* edited.
    A sibling that is now token for token the same as the edited copy already
    had the change (the edit caught up with it) and is left out.
 
-An edit to every copy alike leaves no sibling behind, so it is not reported;
+A copy marked ``# dupfinder: diverge`` (``//`` in C-like languages), inside it
+or on the line above, is an intended divergence: neither reported nor named as
+left behind.  An edit to every copy alike leaves no sibling behind, so it is not reported;
 a new copy has no earlier unit, so it is the new-duplication check's finding,
 not this one.  An edit that takes a copy out of its cluster altogether is not
 seen (the cluster it left is the one compared).  Cost: per cluster with a
@@ -27,9 +30,12 @@ memoised, and one ``difflib`` diff per finding.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
+import re
 import sys
+import textwrap
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 
@@ -58,6 +64,57 @@ def same_code(a: Unit, b: Unit) -> bool:
     if a.literals != b.literals:
         return False
     return a.fingerprint == b.fingerprint or _layout_free(a.token_hashes) == _layout_free(b.token_hashes)
+
+
+#: an intended divergence, in a comment inside a copy or on the line above it: ``# dupfinder: diverge``
+DIVERGE_MARK = re.compile(r"(?:#|//|/\*|--)\s*dupfinder:\s*diverge\b")
+
+#: what an edit changed (:func:`edit_kind`)
+NO_EDIT, LITERAL_EDIT, CODE_EDIT = "none", "literal", "code"
+
+
+def marked_divergent(lines: Sequence[str], start: int, end: int) -> bool:
+    """Whether lines ``start``..``end`` (1-indexed) of a file, or the line above them, carry the mark."""
+    return any(DIVERGE_MARK.search(line) for line in lines[max(0, start - 2) : end])
+
+
+def _without_docstrings(source: Sequence[str]) -> str | None:
+    """The Python excerpt's syntax tree without docstrings or comments (``ast.dump``), None when it
+    does not parse on its own."""
+    try:
+        tree = ast.parse(textwrap.dedent("\n".join(source)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            node.kind = None  # a u"" prefix changes nothing in Python 3
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):  # fmt: skip
+                node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def edit_kind(before: Unit, after: Unit, before_lines: Sequence[str], after_lines: Sequence[str]) -> str:
+    """What an edit from ``before`` to ``after`` (units, with their excerpts) changed.
+
+    :data:`NO_EDIT`: the same code -- a reformat, renamed identifiers throughout, a comment (no
+    token), or in Python a docstring or a ``u`` string prefix (the syntax trees without docstrings
+    agree);
+    :data:`LITERAL_EDIT`: the same tokens with other string literals (a message, a key, a URL);
+    :data:`CODE_EDIT`: anything else.  Numbers are no literal of identity (shape only), so a number
+    alone changing is no edit.
+    """
+    if same_code(before, after):
+        return NO_EDIT
+    if before.language == "python" and after.language == "python":
+        a, b = _without_docstrings(before_lines), _without_docstrings(after_lines)
+        if a is not None and a == b:
+            return NO_EDIT
+    if before.fingerprint == after.fingerprint or _layout_free(before.token_hashes) == _layout_free(after.token_hashes):
+        return LITERAL_EDIT
+    return CODE_EDIT
 
 
 def _excerpt(text: str | None, start: int, end: int) -> list[str]:
@@ -122,19 +179,28 @@ def find_inconsistent(
     def unit_of(i: Instance) -> Unit | None:
         return current.get(instance_key(i.path, i.start_line, i.end_line))
 
+    def is_marked(i: Instance) -> bool:
+        text = text_now(i.path)
+        return text is not None and marked_divergent(text.splitlines(), i.start_line, i.end_line)
+
     for cluster in clusters:
         if cluster.kind != "unit":
             continue
+        marked = {id(i) for i in cluster.instances if is_marked(i)}
         edited: list[tuple[Instance, Unit, Unit]] = []
         for inst in cluster.instances:
-            unit = unit_of(inst) if changed(inst) else None
+            unit = unit_of(inst) if changed(inst) and id(inst) not in marked else None
             before = versions.version(unit) if unit is not None else None
-            if unit is not None and before is not None and not same_code(unit, before):
+            if unit is None or before is None:
+                continue
+            was = _excerpt(text_before(inst.path), before.start_line, before.end_line)
+            now = _excerpt(text_now(inst.path), inst.start_line, inst.end_line)
+            if edit_kind(before, unit, was, now) != NO_EDIT:
                 edited.append((inst, unit, before))
         if not edited:
             continue
         edited_keys = {id(e[0]) for e in edited}
-        left = [i for i in cluster.instances if id(i) not in edited_keys]
+        left = [i for i in cluster.instances if id(i) not in edited_keys and id(i) not in marked]
         left_units = [(i, u) for i in left if (u := unit_of(i)) is not None]
         for inst, unit, before in edited:
             if not any(measure.similarity(before, u) >= threshold for _, u in left_units):
@@ -162,4 +228,14 @@ def find_inconsistent(
     return tuple(out)
 
 
-__all__ = ["MAX_DIFF_LINES", "find_inconsistent", "short_diff"]
+__all__ = [
+    "CODE_EDIT",
+    "DIVERGE_MARK",
+    "LITERAL_EDIT",
+    "MAX_DIFF_LINES",
+    "NO_EDIT",
+    "edit_kind",
+    "find_inconsistent",
+    "marked_divergent",
+    "short_diff",
+]

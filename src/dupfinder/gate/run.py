@@ -20,7 +20,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from dupfinder import languages
-from dupfinder.analyse.batch import Progress
 from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import Runtime, ScanConfig
 from dupfinder.discover.walk import Discovery, discover
@@ -46,6 +45,7 @@ from dupfinder.model import (
 from dupfinder.opportunities.enrich import categorised, owned
 from dupfinder.ownership.resolver import build_resolver
 from dupfinder.pipeline import scan_discovered
+from dupfinder.support.progress import Progress, stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,9 @@ class _Scanned:
 def _scan(options: GateOptions, progress: Progress | None, disc: Discovery | None = None,
           focus: Collection[str] | None = None) -> _Scanned:  # fmt: skip
     """The scan of ``options.path``; with ``focus`` (paths), only the clusters that may have a copy there."""
-    disc = disc if disc is not None else discover([options.path], options.config)
+    if disc is None:
+        with stage(progress, "discover"):
+            disc = discover([options.path], options.config)
     units: list[Unit] = []
     streams: dict[str, TokenStream] = {}
     result = scan_discovered(disc, options.config, progress, units_out=units, streams_out=streams, focus=focus,
@@ -241,7 +243,8 @@ def against_revision(options: GateOptions, rev: str, progress: Progress | None =
     """
     root = gitdiff.repo_root(options.path)
     merge = gitdiff.merge_base(root, rev)
-    disc = discover([options.path], options.config)
+    with stage(progress, "discover"):
+        disc = discover([options.path], options.config)
     scope = _scope(root, disc.base)
     change = _Change(root, merge, scope, gitdiff.diff(root, merge, [scope] if scope else []))
     changes = change.changes()
@@ -293,5 +296,7 @@ def against_baseline(options: GateOptions, file: str, progress: Progress | None 
 def record(path: str, config: ScanConfig, runtime: Runtime, progress: Progress | None = None) -> Baseline:
     """The baseline of the code at ``path``: every unit and every clone cluster (``dupfinder baseline``)."""
     units: list[Unit] = []
-    result = scan_discovered(discover([path], config), config, progress, units_out=units, **runtime.scan_kwargs())
+    with stage(progress, "discover"):
+        disc = discover([path], config)
+    result = scan_discovered(disc, config, progress, units_out=units, **runtime.scan_kwargs())
     return build(units, result.clusters, config)

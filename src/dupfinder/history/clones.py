@@ -12,11 +12,20 @@ Walking (:func:`file_versions`)
     its current name only: before a rename it is another file, so its copies
     appear in the commit that renamed it.
 
+Several repositories (:func:`scan_history`)
+    A scan of an organisation's checkouts side by side walks each repository
+    holding a copy's file; their walks are merged into one timeline by
+    committer date (each repository's own order kept), so a fix in one team's
+    repository is compared with the copies another team's held at that time.
+
 Following a copy back (:func:`_lineage`)
     From its unit now, each earlier version of its file (newest first) is
     searched for the unit it came from: a unit of the same name and the same
-    code; else the most similar unit of the same name, else of any name, at
-    least as similar as the scan's threshold.  The oldest
+    code; else the most similar unit of the same name, else (when the older
+    file does not hold the name at all: a rename) of any name, at least as
+    similar as the scan's threshold.  A unit of the same name rewritten beyond
+    the threshold, or a function too small to be a unit then, is where the
+    copy starts, never another function that happens to be close.  The oldest
     version with such a unit is where the copy *first appeared*; a version in
     which the unit's code (normalised tokens and string literals, trailing commas
     left out) differs from the next older one is an *edit* of the copy.
@@ -30,6 +39,25 @@ Per cluster
       the same as (it had the change already) and copies whose code was no copy of
       the edited one's before the commit (less similar than the threshold).
 
+Noise left out of the divergent fixes
+    * an edit of comments or, in Python, of docstrings only is no edit
+      (:func:`~dupfinder.gate.inconsistent.edit_kind`: the syntax trees without
+      docstrings agree);
+    * an edit of string literals only (a message, a key, a URL) is kept but
+      counted apart (``kind: "literal"``): a wrong message, key or URL fixed in
+      one copy is a missed change in the others (docutils' one real finding was
+      a message, fixed with a conditional beside it), so leaving them out would
+      hide real ones, while most are wording a sibling may rightly keep: apart,
+      a reviewer can read them last;
+    * a copy the edit brought the edited one *nearer* to (more similar after
+      than before) led the change: the edit caught up with it, nothing is
+      missing there;
+    * production and test copies apart: the copies left behind are those on the
+      same side (production or not, by the rules' code kinds) as an edited one,
+      so a fix to a test copy names no production copy;
+    * a copy marked ``# dupfinder: diverge`` (inside it or on the line above, as
+      it is at the tip) is an intended divergence: neither a fix nor left behind.
+
 Cost: one ``git log``, one ``cat-file`` process, one analysis per distinct
 blob of the clusters' files, and per copy O(versions x units per version)
 verified similarities (memoised).
@@ -37,19 +65,32 @@ verified similarities (memoised).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import os
 import posixpath
+import re
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
+from dupfinder import cache as cache_mod
 from dupfinder import languages
-from dupfinder.analyse.batch import Progress
+from dupfinder.analyse.batch import with_marks
 from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import ScanConfig
+from dupfinder.errors import DupfinderError
 from dupfinder.gate.history import UnitSimilarity, instance_key
-from dupfinder.gate.inconsistent import same_code, short_diff
+from dupfinder.gate.inconsistent import (
+    CODE_EDIT,
+    LITERAL_EDIT,
+    NO_EDIT,
+    edit_kind,
+    marked_divergent,
+    same_code,
+    short_diff,
+)
 from dupfinder.model import (
     CloneHistory,
     Cluster,
@@ -59,11 +100,16 @@ from dupfinder.model import (
     DivergentFix,
     FirstSeen,
     Instance,
+    RuleSet,
     Unit,
 )
+from dupfinder.similarity import signatures
+from dupfinder.similarity.normalize import vocabulary
 from dupfinder.support import git
+from dupfinder.support.progress import Progress
 
 _GIT_TIMEOUT_S = 600
+_WRITE_EVERY = 256  #: cache entries per write transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +140,7 @@ def commits_touching(repo: str, tip: str, paths: Sequence[str]) -> list[tuple[Co
     ``{path: status}`` of the paths each touched."""
     if not paths:
         return []
-    fmt = "--format=%x01%H%x09%cI%x09%s"
+    fmt = "--format=%x01%H%x09%cI%x09%ct%x09%s"
     out = _git(repo, ["log", "--reverse", "--no-renames", "--name-status", "-z", fmt, "--end-of-options", tip,
                       "--", *paths])  # fmt: skip
     wanted = set(paths)
@@ -102,7 +148,7 @@ def commits_touching(repo: str, tip: str, paths: Sequence[str]) -> list[tuple[Co
     for record in out.split(b"\x01")[1:]:
         # with -z: the formatted line, NUL, a newline, then status NUL path NUL ...
         head, _, rest = record.partition(b"\0")
-        sha, date, subject = [*head.decode("utf-8", "replace").split("\t", 2), "", ""][:3]
+        sha, date, stamp, subject = [*head.decode("utf-8", "replace").split("\t", 3), "", "", ""][:4]
         fields = [f.lstrip(b"\n") for f in rest.split(b"\0") if f.strip(b"\n")]
         touched: dict[str, str] = {}
         for status, path in zip(fields[::2], fields[1::2], strict=False):
@@ -110,7 +156,7 @@ def commits_touching(repo: str, tip: str, paths: Sequence[str]) -> list[tuple[Co
             if p in wanted:
                 touched[p] = status.decode("ascii", "replace").strip()[:1]
         if touched:
-            found.append((Commit(sha, date, subject), touched))
+            found.append((Commit(sha, date, subject, int(stamp) if stamp.isdigit() else 0), touched))
     return found
 
 
@@ -145,14 +191,69 @@ class BlobReader:
         self._proc.wait()
 
 
+class _Analyser:
+    """Each version of a file analysed once, through the scan's per-file cache when there is one.
+
+    The cache is keyed by a file's path, root, language and bytes (:func:`dupfinder.cache.file_key`),
+    so a version with the same bytes as a file the scan analysed (most often the version at the tip)
+    is read from it, not parsed again; a version parsed here is stored with its units' signatures,
+    as a scan stores it, so the next walk reads it too.
+    """
+
+    def __init__(self, config: ScanConfig, cache: cache_mod.Cache | None) -> None:
+        self._config, self._cache = config, cache if cache is not None and not cache.disabled else None
+        self._scope = cache_mod.file_scope(config)
+        self._pending: list[tuple[bytes, bytes]] = []
+        self._seen: dict[tuple[str, str], tuple[Unit, ...]] = {}  # (blob id, path) -> units
+        self.parsed = 0  #: versions parsed here
+        self.reused = 0  #: versions read from the cache
+
+    def units(self, blob_id: str, data: bytes, path: str, root: str, language: str) -> tuple[Unit, ...]:
+        found = self._seen.get((blob_id, path))
+        if found is None:
+            found = self._seen[(blob_id, path)] = self._analyse(data, path, root, language)
+        return found
+
+    def _analyse(self, data: bytes, path: str, root: str, language: str) -> tuple[Unit, ...]:
+        config, cache = self._config, self._cache
+        key = None
+        if cache is not None and len(data) <= config.max_file_bytes:
+            key = cache_mod.file_key(self._scope, path, root, language, cache_mod.content_digest(data))
+            blob = cache.get_files([key]).get(key)
+            entry = cache_mod.decode(blob, path, config.num_perm) if blob is not None else None
+            if entry is not None:
+                self.reused += 1
+                return entry.result.units
+        self.parsed += 1
+        result = analyse_bytes(data, path, language, config, root=root)
+        if key is not None and result.skip is None:
+            result = with_marks(result)  # the same record a scan writes for these bytes
+            units = result.units
+            sigs = signatures.signatures_of([u.token_hashes for u in units], config.shingle, config.num_perm,
+                                            words=[vocabulary(u.identifiers) for u in units])  # fmt: skip
+            contents = b"".join(cache_mod.unit_content(u) for u in units)
+            self._pending.append((key, cache_mod.encode(result, sigs.astype("<u4", copy=False).tobytes(), contents)))
+            if len(self._pending) >= _WRITE_EVERY:
+                self.flush()
+        return result.units
+
+    def flush(self) -> None:
+        if self._cache is not None and self._pending:
+            self._cache.put_files(self._pending)
+        self._pending = []
+
+
 def file_versions(repo: str, tip: str, paths: Mapping[str, str], config: ScanConfig,
-                  progress: Progress | None = None) -> tuple[int, dict[str, list[Version]]]:  # fmt: skip
+                  progress: Progress | None = None, *, roots: Mapping[str, str] | None = None,
+                  cache: cache_mod.Cache | None = None) -> tuple[int, dict[str, list[Version]]]:  # fmt: skip
     """The number of commits walked, and per file (by its scan path) every version, oldest first.
 
-    ``paths``: repository path -> scan path of each file to follow.
+    ``paths``: repository path -> scan path of each file to follow; ``roots``: scan path -> the scan
+    root it was found under ("." when not given); ``cache``: the scan's cache (see :class:`_Analyser`).
     """
     commits = commits_touching(repo, tip, sorted(paths))
-    analysed: dict[str, tuple[tuple[Unit, ...], str]] = {}  # blob id -> units, text
+    analyser = _Analyser(config, cache)
+    texts: dict[str, str] = {}  # blob id -> text
     out: dict[str, list[Version]] = {p: [] for p in paths.values()}
     reader = BlobReader(repo)
     try:
@@ -166,18 +267,23 @@ def file_versions(repo: str, tip: str, paths: Mapping[str, str], config: ScanCon
                 if blob is None:
                     out[scan_path].append(Version(n, commit, (), ""))
                     continue
+                assert lang is not None
                 blob_id, data = blob
-                if blob_id not in analysed:
-                    assert lang is not None
-                    result = analyse_bytes(data, scan_path, lang, config)
-                    analysed[blob_id] = (result.units, data.decode("utf-8", "replace"))
-                units, text = analysed[blob_id]
+                units = analyser.units(blob_id, data, scan_path, (roots or {}).get(scan_path, "."), lang)
+                text = texts.setdefault(blob_id, data.decode("utf-8", "replace"))
                 out[scan_path].append(Version(n, commit, units, text))
     finally:
         reader.close()
+        analyser.flush()
     if progress:
         progress("history", len(commits), len(commits))
     return len(commits), out
+
+
+def _names(unit: Unit, text: str) -> bool:
+    """Whether ``text`` holds the last part of ``unit``'s name as a word."""
+    short = (unit.name or "").rpartition(".")[2]
+    return bool(short) and re.search(rf"(?<![\w$]){re.escape(short)}(?![\w$])", text) is not None
 
 
 class _Lineages:
@@ -188,6 +294,10 @@ class _Lineages:
     def similar(self, a: Unit, b: Unit) -> bool:
         return self._sim.similarity(a, b) >= self._threshold
 
+    def closer(self, a: Unit, b: Unit, a_before: Unit, b_before: Unit) -> bool:
+        """Whether ``a`` and ``b`` are more similar than ``a_before`` and ``b_before`` were."""
+        return self._sim.similarity(a, b) > self._sim.similarity(a_before, b_before)
+
     def _match(self, unit: Unit, version: Version) -> Unit | None:
         # most versions leave a copy as it was: the same code under the same name needs no measure;
         # then units of the same name, and only when none of them is close enough, every unit
@@ -196,7 +306,10 @@ class _Lineages:
             if same_code(u, unit):
                 return u
         found = self._best(unit, same_name)
-        if found is None:
+        # a unit of the same name rewritten is where the copy starts, and so is one whose name the
+        # older file holds (a function too small to be a unit then): only a renamed copy is looked
+        # for under other names
+        if found is None and not same_name and not _names(unit, version.text):
             others = [u for u in version.units if u.name != unit.name and u.language == unit.language]
             found = self._best(unit, others)
         return found
@@ -239,8 +352,16 @@ def _excerpt(step: _Step) -> list[str]:
     return step.text.splitlines()[step.unit.start_line - 1 : step.unit.end_line]
 
 
-def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Lineages,
-                    commits: Mapping[int, Commit]) -> ClusterHistory:  # fmt: skip
+def _is_production(path: str) -> bool:
+    return True
+
+
+def _marked(step: _Step) -> bool:
+    return marked_divergent(step.text.splitlines(), step.unit.start_line, step.unit.end_line)
+
+
+def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Lineages, commits: Mapping[int, Commit],
+                    is_production: Callable[[str], bool] = _is_production) -> ClusterHistory:  # fmt: skip
     """The history of one cluster (see the module docstring)."""
     steps: list[tuple[Instance, list[_Step]]] = []
     for inst in cluster.instances:
@@ -252,22 +373,30 @@ def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Line
     counts: list[CopyCount] = []
     for index in sorted({i for _, i in first}):
         counts.append(CopyCount(commits[index], sum(1 for _, i in first if i <= index)))
+    # an intended divergence (marked in the copy as it is now) is neither a fix nor left behind
+    marked = {n for n, (_, s) in enumerate(steps) if s and _marked(s[-1])}
+    production = [is_production(inst.path) for inst, _ in steps]
     fixes: list[DivergentFix] = []
-    edits: dict[int, list[int]] = {}  # commit index -> copies (by position) it edited
+    edits: dict[int, list[tuple[int, str]]] = {}  # commit index -> (copy by position, edit kind) it edited
     for n, (_, s) in enumerate(steps):
+        if n in marked:
+            continue
         for before, after in itertools.pairwise(s):
-            if not same_code(before.unit, after.unit):
-                edits.setdefault(after.index, []).append(n)
+            kind = edit_kind(before.unit, after.unit, _excerpt(before), _excerpt(after))
+            if kind != NO_EDIT:
+                edits.setdefault(after.index, []).append((n, kind))
     for index in sorted(edits):
-        edited = edits[index]
+        edited = [n for n, _ in edits[index]]
         ref = steps[edited[0]][1]
         before_step = _at(ref, index - 1)
         after_step = _at(ref, index)
         if before_step is None or after_step is None:
             continue
+        # production and test copies apart: a fix to a test copy says nothing about production's copies
+        sides = {production[n] for n in edited}
         behind: list[Instance] = []
         for n, (inst, s) in enumerate(steps):
-            if n in edited:
+            if n in edited or n in marked or production[n] not in sides:
                 continue
             was = _at(s, index - 1)
             now = _at(s, index)
@@ -277,35 +406,128 @@ def cluster_history(cluster: Cluster, units: Mapping[str, Unit], lineages: _Line
                 continue  # it had the change already
             if not lineages.similar(was.unit, before_step.unit):
                 continue  # no copy of the edited one then
+            if lineages.closer(after_step.unit, now.unit, before_step.unit, was.unit):
+                continue  # the edit brought the copy nearer to this one: it caught up, this one led
             behind.append(inst)
         if behind:
             diff = short_diff(_excerpt(before_step), _excerpt(after_step))
-            fixes.append(DivergentFix(commits[index], tuple(steps[n][0] for n in edited), tuple(behind), diff))
+            kind = CODE_EDIT if any(k == CODE_EDIT for _, k in edits[index]) else LITERAL_EDIT
+            fixes.append(DivergentFix(commits[index], tuple(steps[n][0] for n in edited), tuple(behind), diff, kind))
     return ClusterHistory(cluster.id, first_seen, origin, tuple(counts), tuple(fixes))
 
 
 def clone_history(path: str, clusters: Sequence[Cluster], units: Sequence[Unit], config: ScanConfig,
-                  tip: str = "HEAD", progress: Progress | None = None) -> CloneHistory:  # fmt: skip
+                  tip: str = "HEAD", progress: Progress | None = None, cache: cache_mod.Cache | None = None,
+                  is_production: Callable[[str], bool] = _is_production) -> CloneHistory:  # fmt: skip
     """The history of every unit cluster of a scan of ``path`` (a folder inside a git repository).
 
     ``units``: every unit of that scan (at least those of the clusters' copies).
     """
     from dupfinder.history.trend import repository
 
-    top, _ = repository(path)
-    base = os.path.realpath(path)
-    rel = os.path.relpath(base, os.path.realpath(top)).replace(os.sep, "/")
-    scope = "" if rel == "." else rel
+    repository(path)  # a clear error when ``path`` is in no repository
+    return scan_history(path, clusters, units, config, tip, progress, cache, is_production)
+
+
+def _repositories(base: str, files: Sequence[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Per repository top folder, ``{path in the repository: scan path}`` of ``files`` (relative to
+    ``base``), and the files in no repository."""
+    from dupfinder.history.trend import repository
+
+    memo: dict[str, str | None] = {}
+    outer: str | None = None  # the repository holding the base itself, looked up once
+    looked = False
+    tops: dict[str, dict[str, str]] = {}
+    outside: list[str] = []
+    for f in files:
+        folder = git.repository_of(base, f, memo)
+        if folder is not None:
+            top = os.path.realpath(os.path.join(base, folder))
+        else:
+            if not looked:
+                looked = True
+                try:
+                    outer = os.path.realpath(repository(base)[0])
+                except DupfinderError:
+                    outer = None
+            if outer is None:
+                outside.append(f)
+                continue
+            top = outer
+        rel = os.path.relpath(os.path.realpath(os.path.join(base, f)), top).replace(os.sep, "/")
+        tops.setdefault(top, {})[rel] = f
+    return tops, outside
+
+
+def _one_timeline(per_repo: Sequence[dict[str, list[Version]]]) -> dict[str, list[Version]]:
+    """The versions of several repositories' files on one timeline: each repository's commits keep
+    their order, and the repositories' walks are merged by committer date."""
+    if len(per_repo) == 1:
+        return dict(per_repo[0])
+    walks = []
+    for r, versions in enumerate(per_repo):
+        commits = sorted({(v.index, v.commit) for vs in versions.values() for v in vs}, key=lambda p: p[0])
+        walks.append([(c.timestamp, r, i) for i, c in commits])
+    order = {(r, i): n for n, (_, r, i) in enumerate(heapq.merge(*walks, key=lambda w: w[0]))}
+    return {path: [replace(v, index=order[(r, v.index)]) for v in vs]
+            for r, versions in enumerate(per_repo) for path, vs in versions.items()}  # fmt: skip
+
+
+def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], config: ScanConfig,
+                 tip: str = "HEAD", progress: Progress | None = None, cache: cache_mod.Cache | None = None,
+                 is_production: Callable[[str], bool] = _is_production) -> CloneHistory:  # fmt: skip
+    """The history of every unit cluster of a scan whose paths are relative to ``base``.
+
+    Each git repository holding a copy's file (a folder with ``.git`` under ``base``, else the
+    repository holding ``base``) is walked up to its ``tip``; copies in several repositories are
+    compared on one timeline, the repositories' commits merged by committer date.  Copies in no
+    repository have no history: :attr:`CloneHistory.skipped` says so.
+    """
     kept = [c for c in clusters if c.kind == "unit"]
     files = sorted({i.path for c in kept for i in c.instances})
-    paths = {(f"{scope}/{p}" if scope else p): p for p in files}
-    walked, versions = file_versions(top, tip, paths, config, progress)
+    tops, outside = _repositories(base, files)
+    roots = {i.path: i.root for c in kept for i in c.instances}
+    walked = 0
+    per_repo: list[dict[str, list[Version]]] = []
+    names: list[str] = []
+    tips: list[str] = []
+    for top in sorted(tops):
+        n, versions = file_versions(top, tip, tops[top], config, progress, roots=roots, cache=cache)
+        walked += n
+        per_repo.append(versions)
+        names.append(os.path.basename(top))
+        tips.append(_git(top, ["rev-parse", "--verify", "--end-of-options", f"{tip}^{{commit}}"]).decode().strip())
+    versions = _one_timeline(per_repo) if per_repo else {}
     commits: dict[int, Commit] = {v.index: v.commit for vs in versions.values() for v in vs}
     lineages = _Lineages(versions, config.threshold)
     by_key = {instance_key(u.path, u.start_line, u.end_line): u for u in units}
-    tip_sha = _git(top, ["rev-parse", "--verify", "--end-of-options", f"{tip}^{{commit}}"]).decode().strip()
-    histories = tuple(cluster_history(c, by_key, lineages, commits) for c in kept)
-    return CloneHistory(os.path.basename(top), tip_sha, walked, histories)
+    histories = tuple(cluster_history(c, by_key, lineages, commits, is_production) for c in kept)
+    skipped: tuple[str, ...] = ()
+    if outside:
+        first = outside[0].split("/", 1)[0] if "/" in outside[0] else outside[0]
+        noun = "file" if len(outside) == 1 else "files"
+        skipped = (f"{len(outside)} {noun} of the clusters' copies are in no git repository (e.g. {first}): "
+                   "no history for their copies",)  # fmt: skip
+    return CloneHistory(", ".join(names), ",".join(tips), walked, histories, skipped)
+
+
+def production_paths(rules: RuleSet) -> Callable[[str], bool]:
+    """Whether a path is production code by ``rules``' code kinds (tests, examples... are not)."""
+    from dupfinder.rules.kinds import PRODUCTION, KindMatcher
+
+    kinds = KindMatcher(rules)
+    return lambda path: kinds.kind(path) == PRODUCTION
+
+
+@contextmanager
+def history_cache(cache_dir: str | None) -> Iterator[cache_mod.Cache | None]:
+    """The scan's cache folder opened for a walk (None without one), finished afterwards."""
+    cache = cache_mod.Cache(cache_dir) if cache_dir else None
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            cache.finish()
 
 
 def fixed_in_one_place(history: CloneHistory) -> Iterator[tuple[ClusterHistory, DivergentFix]]:
@@ -315,4 +537,14 @@ def fixed_in_one_place(history: CloneHistory) -> Iterator[tuple[ClusterHistory, 
             yield c, f
 
 
-__all__ = ["BlobReader", "clone_history", "cluster_history", "commits_touching", "file_versions", "fixed_in_one_place"]
+__all__ = [
+    "BlobReader",
+    "clone_history",
+    "cluster_history",
+    "commits_touching",
+    "file_versions",
+    "fixed_in_one_place",
+    "history_cache",
+    "production_paths",
+    "scan_history",
+]

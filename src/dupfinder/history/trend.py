@@ -45,12 +45,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import IO
 
-from dupfinder.analyse.batch import Progress
 from dupfinder.config import Runtime, ScanConfig
 from dupfinder.errors import DupfinderError, InputError
 from dupfinder.model import PlatformPoint, Revision, RuleSet, ScanResult, TeamOptions, TeamPoint, TrendPoint
 from dupfinder.opportunities.graph import team_label
 from dupfinder.support import git
+from dupfinder.support.progress import Progress
 
 #: Most revisions one trend may sample (each one is a scan).
 MAX_REVISIONS = 500
@@ -93,6 +93,11 @@ def first_parent_history(repo: str, rev: str = "HEAD") -> tuple[Revision, ...]:
         sha, ts, date = line.split("\t")
         revs.append(Revision(sha, int(ts), date))
     return tuple(revs)
+
+
+def ancestors(repo: str, rev: str) -> set[str]:
+    """Every commit in ``rev``'s history, ``rev`` included."""
+    return set(_git(repo, "rev-list", "--end-of-options", _check_rev(rev), "--").split())
 
 
 def parse_every(every: str) -> int:

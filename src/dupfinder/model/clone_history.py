@@ -13,6 +13,7 @@ class Commit:
     sha: str  #: full hash
     date: str  #: committer date, ISO 8601 (data, not the time of the run)
     subject: str = ""  #: first line of the message
+    timestamp: int = 0  #: committer date, seconds since the epoch (orders commits of several repositories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class DivergentFix:
     changed: tuple[Instance, ...]  #: the copies it edited (as they are now)
     not_changed: tuple[Instance, ...]  #: the copies that existed then and did not get the edit
     diff: tuple[str, ...] = ()  #: the edit to the first changed copy, short unified-diff lines
+    kind: str = "code"  #: "code", or "literal" when the edit changed string literals only (a message, a key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +56,12 @@ class ClusterHistory:
 class CloneHistory:
     """Every cluster's history (``dupfinder history``)."""
 
-    repo: str  #: the repository's folder name
-    tip: str  #: the commit the history ends at
+    repo: str  #: the repository's folder name (several: their names, comma-separated)
+    tip: str  #: the commit the history ends at (several repositories: their tips, comma-separated)
     commits: int  #: commits walked (those touching a cluster's file)
     clusters: tuple[ClusterHistory, ...]  #: in the scan's cluster order
+    #: why some copies have no history (a folder outside any git repository), one line each
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

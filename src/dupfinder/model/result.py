@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dupfinder.model.cluster import Cluster
 from dupfinder.model.opportunity import Adoption, CapabilityRow, Opportunity, TeamCleanup, TestSupport
 from dupfinder.model.source import Skip
+
+if TYPE_CHECKING:  # clone_history's HistoryReport holds a ScanResult
+    from dupfinder.model.clone_history import CloneHistory
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +37,5 @@ class ScanResult:
     team_cleanups: tuple[TeamCleanup, ...] = ()  #: single-team clusters of production code, by team
     test_support: tuple[TestSupport, ...] = ()  #: clusters of test (and other non-production) code
     capabilities: tuple[CapabilityRow, ...] = ()  #: the team x capability map of production units
+    #: each cluster's history from git (``scan --history``, ``report --history``); None when not asked
+    history: CloneHistory | None = None

@@ -43,6 +43,8 @@ class TrendPoint:
     duplicated_lines: int  #: lines that would go if one copy of each cluster served everyone
     teams: tuple[TeamPoint, ...]  #: sorted by team
     adoption: tuple[PlatformPoint, ...]  #: sorted by platform
+    #: ``trend --history``: divergent fixes to today's clusters committed up to this revision (None: not asked)
+    divergent_fixes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,9 @@ class TokenStream:
     norm: bytes  #: each token's normalised hash (as units use: identifiers ``$``, literals ``#``)
     raw: bytes  #: hash of the raw text of each identifier and string literal; the normalised hash for the rest
     lines: bytes  #: 1-based line of each token
+    #: the stream's winnowed fingerprints, packed (:func:`dupfinder.similarity.blocks.pack_marks`); empty
+    #: when not computed yet
+    marks: bytes = b""
 
     def __len__(self) -> int:
         return len(self.norm) // 4

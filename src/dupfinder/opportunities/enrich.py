@@ -43,6 +43,7 @@ from dupfinder.opportunities.rank import compute_adoption, merge_ranked, rank_op
 from dupfinder.ownership.resolver import TeamResolver
 from dupfinder.rules import Evidence, RuleSet, categorize, categorize_copies, platform_owning_path
 from dupfinder.rules.kinds import PRODUCTION, KindMatcher
+from dupfinder.support.progress import Progress, stage
 
 
 def _evidence_lines(evidence: Evidence) -> tuple[str, ...]:
@@ -192,17 +193,21 @@ def enrich(
     include_tests: bool = False,
     units: Sequence[Unit] = (),
     map_settings: MapSettings | None = None,
+    progress: Progress | None = None,
 ) -> ScanResult:
     """A copy of ``result`` with teams, categories, opportunities and adoption filled in.
 
     ``cache_dir``: the scan's cache folder, where each cluster's category is remembered by the
     copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters);
     ``jobs``: local processes for categorising many clusters; ``map_settings``: how the
-    capability map groups ``units`` (default :class:`~dupfinder.opportunities.capabilities.MapSettings`).
+    capability map groups ``units`` (default :class:`~dupfinder.opportunities.capabilities.MapSettings`);
+    ``progress``: told of each stage.
     """
     paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances} | {u.path for u in units}
-    file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
-    clusters = kinded(categorised(owned(result.clusters, file_teams), rules, cache_dir, jobs), rules)
+    with stage(progress, "teams"):
+        file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
+    with stage(progress, "categories"):
+        clusters = kinded(categorised(owned(result.clusters, file_teams), rules, cache_dir, jobs), rules)
     ranked, team_cleanups, test_support = split(clusters, include_tests)
     graph = build_graph(ranked)
 
@@ -212,30 +217,35 @@ def enrich(
     languages = {i.path: i.language for c in clusters for i in c.instances}
     production = [c for c in clusters if c.code_kind == PRODUCTION or include_tests]
     matcher = KindMatcher(rules)
-    mapped = titled(
-        capability_map(
-            [u for u in units if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
-            lambda path: team_label(file_teams.get(path)),
-            map_settings,
-        ),
-        rules,
-    )
+    with stage(progress, "capabilities"):
+        mapped = titled(
+            capability_map(
+                [u for u in units
+                 if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
+                lambda path: team_label(file_teams.get(path)),
+                map_settings,
+            ),
+            rules,
+        )  # fmt: skip
     implementers: dict[str, set[str]] = {}
     for cap in mapped:
         if cap.category is not None:
             implementers.setdefault(cap.category, set()).update(team_capabilities(cap, map_settings))
-    clone_opps = rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code)
+    with stage(progress, "opportunities"):
+        clone_opps = rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code)
+        found = merge_ranked(
+            clone_opps, not_covered(capability_opportunities(mapped, ranked, churn, map_settings), clone_opps)
+        )
+        adoption = compute_adoption(
+            production, result.file_imports, file_teams, rules, languages=languages, implementers=implementers
+        )
     return replace(
         result,
         clusters=tuple(clusters),
         file_teams=file_teams,
-        opportunities=merge_ranked(
-            clone_opps, not_covered(capability_opportunities(mapped, ranked, churn, map_settings), clone_opps)
-        ),
+        opportunities=found,
         capabilities=capability_rows(mapped),
-        adoption=compute_adoption(
-            production, result.file_imports, file_teams, rules, languages=languages, implementers=implementers
-        ),
+        adoption=adoption,
         team_cleanups=team_cleanups,
         test_support=test_support,
     )

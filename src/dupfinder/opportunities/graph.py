@@ -27,14 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final, TypeAlias
 
-import networkx as nx
-from networkx.algorithms import bipartite
-
 from dupfinder.model import Cluster, ClusterId
 
 #: A node: ("team", name) or ("cluster", id).
 Node: TypeAlias = tuple[str, str]
 if TYPE_CHECKING:
+    import networkx as nx
+
     #: The graph type (generic only for the type checker; networkx is not subscriptable at run time).
     Graph: TypeAlias = nx.Graph[Node]
 
@@ -70,6 +69,8 @@ def team_lines(cluster: Cluster) -> dict[str, tuple[int, int]]:
 
 def build_graph(clusters: Iterable[Cluster]) -> Graph:
     """The bipartite teams x clusters graph; see the module docstring."""
+    import networkx as nx  # here: the CI gate's commands never build the graph, and it takes 0.1 s to import
+
     g: Graph = nx.Graph()
     edges: list[tuple[str, str, int, int]] = []
     teams: set[str] = set()
@@ -98,6 +99,8 @@ def team_nodes(graph: Graph) -> list[Node]:
 
 def team_projection(graph: Graph) -> Graph:
     """Teams linked by the clusters they share (``weight`` = number of shared clusters)."""
+    from networkx.algorithms import bipartite
+
     return bipartite.weighted_projected_graph(graph, team_nodes(graph))
 
 

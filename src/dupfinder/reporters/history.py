@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from dupfinder.model import ClusterHistory, Commit, HistoryReport, Instance, ReportOptions
+from dupfinder.model import Commit, HistoryReport, Instance, ReportOptions
 from dupfinder.model.report import DEFAULT_OPTIONS
-from dupfinder.reporters.json import _instance, dumps, to_dict
+from dupfinder.reporters.json import dumps, to_dict, with_history
 
 
 def _where(i: Instance) -> str:
@@ -27,37 +27,8 @@ def _where(i: Instance) -> str:
     return f"{i.path}:{i.start_line}-{i.end_line}{team}"
 
 
-def _commit(c: Commit) -> dict[str, str]:
-    return {"commit": c.sha, "date": c.date, "subject": c.subject}
-
-
-def _key(i: Instance) -> str:
-    return f"{i.path}:{i.start_line}-{i.end_line}"
-
-
-def history_dict(h: ClusterHistory) -> dict[str, Any]:
-    """One cluster's ``history`` field."""
-    fixes = []
-    for f in h.divergent_fixes:
-        changed, left = [_instance(i) for i in f.changed], [_instance(i) for i in f.not_changed]
-        fixes.append({**_commit(f.commit), "changed": changed, "not_changed": left, "diff": list(f.diff)})
-    return {
-        "first_seen": {_key(f.instance): _commit(f.commit) for f in h.first_seen},
-        "origin": _instance(h.origin) if h.origin is not None else None,
-        "copies_over_time": [{**_commit(c.commit), "copies": c.copies} for c in h.copies_over_time],
-        "divergent_fixes": fixes,
-    }
-
-
 def to_json(report: HistoryReport) -> dict[str, Any]:
-    data = to_dict(report.result)
-    by_id = {h.cluster_id: h for h in report.history.clusters}
-    for c in data["clusters"]:
-        h = by_id.get(c["id"])
-        if h is not None:
-            c["history"] = history_dict(h)
-    data["history"] = {"repo": report.history.repo, "tip": report.history.tip, "commits": report.history.commits}
-    return data
+    return with_history(to_dict(report.result), report.history)
 
 
 def write_json(report: HistoryReport, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
@@ -72,8 +43,10 @@ def write_text(report: HistoryReport, out: TextIO, options: ReportOptions = DEFA
     h = report.history
     n_fixes = sum(len(c.divergent_fixes) for c in h.clusters)
     noun = "cluster" if len(h.clusters) == 1 else "clusters"
+    literal = sum(1 for c in h.clusters for f in c.divergent_fixes if f.kind == "literal")
+    apart = f" ({literal} of them string literals only)" if literal else ""
     out.write(f"{h.repo} at {h.tip[:12]}: {len(h.clusters)} {noun}, {h.commits} commits walked, "
-              f"{n_fixes} fixed in one place only\n")  # fmt: skip
+              f"{n_fixes} fixed in one place only{apart}\n")  # fmt: skip
     for c in h.clusters:
         origin = ""
         if c.origin is not None:
@@ -87,8 +60,9 @@ def write_text(report: HistoryReport, out: TextIO, options: ReportOptions = DEFA
         for fix in c.divergent_fixes:
             changed = ", ".join(_where(i) for i in fix.changed)
             left = ", ".join(_where(i) for i in fix.not_changed)
-            out.write(f'  fixed in one place only: {_short(fix.commit)} "{fix.commit.subject}": changed {changed}; '
-                      f"not {left}\n")  # fmt: skip
+            only = " (string literals only)" if fix.kind == "literal" else ""
+            out.write(f'  fixed in one place only{only}: {_short(fix.commit)} "{fix.commit.subject}": changed '
+                      f"{changed}; not {left}\n")  # fmt: skip
             for line in fix.diff:
                 out.write(f"    | {line}\n")
 
@@ -108,7 +82,8 @@ def write_markdown(report: HistoryReport, out: TextIO, options: ReportOptions = 
     else:
         out.write("| Commit | Cluster | Changed | Not changed |\n|---|---|---|---|\n")
         for c, f in rows:
-            out.write(f"| `{f.commit.sha[:12]}` {_cell(f.commit.date[:10])} {_cell(f.commit.subject)} "
+            literal = " (string literals only)" if f.kind == "literal" else ""
+            out.write(f"| `{f.commit.sha[:12]}` {_cell(f.commit.date[:10])} {_cell(f.commit.subject)}{literal} "
                       f"| `{c.cluster_id[:12]}` | {_cell(', '.join(_where(i) for i in f.changed))} "
                       f"| {_cell(', '.join(_where(i) for i in f.not_changed))} |\n")  # fmt: skip
     out.write("\n## Clusters\n\n| Cluster | Copies | Origin | First seen | Copies over time |\n|---|---|---|---|---|\n")

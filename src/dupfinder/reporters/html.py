@@ -59,6 +59,7 @@ from dupfinder.reporters.common import (
 )
 from dupfinder.reporters.html_charts import trend_charts
 from dupfinder.reporters.html_diff import line_diff
+from dupfinder.reporters.html_history import history_view
 from dupfinder.reporters.markdown import score_breakdown
 
 if TYPE_CHECKING:
@@ -125,6 +126,19 @@ def _cluster_data(c: Cluster, options: ReportOptions, tables: _Tables, with_code
     return data
 
 
+#: one colour per part of the score (the labels of :func:`~dupfinder.reporters.markdown.score_breakdown`),
+#: the same in every row's bar and in the legend
+PART_COLOURS: dict[str, str] = {
+    "teams": "#1f5fbf",
+    "copies": "#2ca02c",
+    "duplicated lines": "#ff7f0e",
+    "repositories": "#9467bd",
+    "languages": "#8c564b",
+    "churn": "#17becf",
+}
+OTHER_PART_COLOUR = "#7f7f7f"  #: a part this table does not know (a later version's)
+
+
 def _opportunity_data(o: Opportunity | None, members: Sequence[Cluster], first: int) -> dict[str, Any]:
     cells: dict[str, list[int]] = {}
     for c in members:
@@ -157,6 +171,7 @@ def _opportunity_data(o: Opportunity | None, members: Sequence[Cluster], first: 
         "parts": [[label, round(v, 2)] for label, v in score_breakdown(o)],
         "clusters": list(range(first, first + len(members))),
         "cells": {t: cells[t] for t in sorted(cells)},
+        "teams": list(o.teams),  # the teams with copies of their own (a platform's own code is none)
     }
 
 
@@ -177,9 +192,14 @@ def view_data(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
         opportunities.append(_opportunity_data(o, members, len(clusters)))
         for c in members:
             clusters.append(_cluster_data(c, options, tables, with_code=len(clusters) < options.max_evidence))
+    # every bar on one scale: the widest is the best score's positive parts
+    scale = max((sum(max(0.0, v) for _, v in o["parts"]) for o in opportunities), default=0.0)
     return {
         "opportunities": opportunities,
         "clusters": clusters,
+        "scoreScale": round(scale, 2) or 1,
+        "partColours": PART_COLOURS,
+        "otherPartColour": OTHER_PART_COLOUR,
         "teams": teams,
         "categories": sorted({category_name(c.category) for c in result.clusters}),
         "languages": languages,
@@ -198,6 +218,20 @@ def script_json(data: object) -> str:
 
 
 # ---------------------------------------------------------------- charts (geometry only; text escaped by Jinja)
+
+
+#: what the adoption section shows when no platform is declared: the declaration of fixtures/acme-monorepo
+#: (tests/test_report_html.py checks it against the fixture's .dupfinder/rules/platforms.yaml)
+PLATFORM_EXAMPLE = """platforms:
+  - id: acme-auth
+    title: Acme auth (login and sessions)
+    description: Login, password hashing and session tokens, for Python services and TypeScript apps.
+    category: auth
+    packages:
+      python: [acme_auth]
+      npm: ["@acme/auth"]
+    paths: [platform/acme_auth/, platform/acme-auth-js/]
+"""
 
 
 def adoption_rows(result: ScanResult) -> list[dict[str, Any]]:
@@ -257,7 +291,10 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
             clusters=len(result.clusters),
             opportunities=len(result.opportunities),
             adoption=adoption_rows(result),
+            part_colours=PART_COLOURS,
+            platform_example=PLATFORM_EXAMPLE,
             trend=trend_charts(options.trend),
+            history=history_view(result, options),
             data=Markup(script_json(view_data(result, options))),
             style=Markup(_asset("report.css")),
             script=Markup(script),

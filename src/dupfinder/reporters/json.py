@@ -13,7 +13,17 @@ from typing import Any, TextIO
 import orjson
 
 from dupfinder import __version__
-from dupfinder.model import Adoption, Cluster, Instance, Opportunity, ReportOptions, ScanResult
+from dupfinder.model import (
+    Adoption,
+    CloneHistory,
+    Cluster,
+    ClusterHistory,
+    Commit,
+    Instance,
+    Opportunity,
+    ReportOptions,
+    ScanResult,
+)
 from dupfinder.model.report import DEFAULT_OPTIONS
 
 SCHEMA = "dupfinder.report/1"
@@ -90,7 +100,49 @@ def adoption_dict(a: Adoption) -> dict[str, Any]:
     }
 
 
+def _commit(c: Commit) -> dict[str, str]:
+    return {"commit": c.sha, "date": c.date, "subject": c.subject}
+
+
+def _key(i: Instance) -> str:
+    return f"{i.path}:{i.start_line}-{i.end_line}"
+
+
+def history_dict(h: ClusterHistory) -> dict[str, Any]:
+    """One cluster's ``history`` field (``dupfinder history``, ``scan --history``, ``report --history``)."""
+    fixes = []
+    for f in h.divergent_fixes:
+        changed, left = [_instance(i) for i in f.changed], [_instance(i) for i in f.not_changed]
+        fixes.append({**_commit(f.commit), "changed": changed, "not_changed": left, "diff": list(f.diff),
+                      "kind": f.kind})  # fmt: skip
+    return {
+        "first_seen": {_key(f.instance): _commit(f.commit) for f in h.first_seen},
+        "origin": _instance(h.origin) if h.origin is not None else None,
+        "copies_over_time": [{**_commit(c.commit), "copies": c.copies} for c in h.copies_over_time],
+        "divergent_fixes": fixes,
+    }
+
+
+def with_history(data: dict[str, Any], history: CloneHistory) -> dict[str, Any]:
+    """``data`` (a report's dict) with a ``history`` field on each cluster that has one, and the
+    walk's own ``history`` (repository, tip, commits walked; ``skipped`` when some copies had none)."""
+    by_id = {h.cluster_id: h for h in history.clusters}
+    for c in data["clusters"]:
+        h = by_id.get(c["id"])
+        if h is not None:
+            c["history"] = history_dict(h)
+    data["history"] = {"repo": history.repo, "tip": history.tip, "commits": history.commits}
+    if history.skipped:
+        data["history"]["skipped"] = list(history.skipped)
+    return data
+
+
 def to_dict(result: ScanResult) -> dict[str, Any]:
+    data = _scan_dict(result)
+    return with_history(data, result.history) if result.history is not None else data
+
+
+def _scan_dict(result: ScanResult) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "tool": {"name": "dupfinder", "version": __version__},

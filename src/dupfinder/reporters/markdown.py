@@ -14,10 +14,11 @@ import re
 from collections.abc import Sequence
 from typing import TextIO
 
-from dupfinder.model import Cluster, Opportunity, ReportOptions, ScanResult
+from dupfinder.model import Cluster, Instance, Opportunity, ReportOptions, ScanResult
 from dupfinder.model.report import DEFAULT_OPTIONS
 from dupfinder.reporters.common import (
     category_name,
+    cluster_label,
     grouped,
     instance_link,
     opportunity_label,
@@ -188,6 +189,38 @@ def _apart(result: ScanResult, out: TextIO) -> None:
         out.write("\n")
 
 
+# ---------------------------------------------------------------- history (report --history)
+
+
+def _where(i: Instance) -> str:
+    team = f" [{i.team}]" if i.team else ""
+    return f"{i.path}:{i.start_line}-{i.end_line}{team}"
+
+
+def _history(result: ScanResult, out: TextIO) -> None:
+    """Past commits that changed some copies of a cluster and left the others."""
+    h = result.history
+    if h is None:
+        return
+    by_id = {c.id: c for c in result.clusters}
+    rows = [(c, f) for c in h.clusters for f in c.divergent_fixes if c.cluster_id in by_id]
+    out.write("## Fixed in one place only\n\n")
+    out.write(f"From git ({text(h.repo)} at `{h.tip[:12]}`, {h.commits:,} commits walked): past commits that "
+              "changed some copies of a cluster and left the others as they were.\n\n")  # fmt: skip
+    for line in h.skipped:
+        out.write(f"{text(line)}\n\n")
+    if not rows:
+        out.write("No commit changed one copy of a cluster and left its siblings.\n\n")
+        return
+    out.write("| Commit | Date | Cluster | Changed | Left behind |\n|---|---|---|---|---|\n")
+    for c, f in rows:
+        label = cluster_label(by_id[c.cluster_id])
+        out.write(f"| `{f.commit.sha[:12]}` {text(f.commit.subject)} | {f.commit.date[:10]} | {code(label)} "
+                  f"| {text(', '.join(_where(i) for i in f.changed))} "
+                  f"| {text(', '.join(_where(i) for i in f.not_changed))} |\n")  # fmt: skip
+    out.write("\n")
+
+
 def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:
     out.write(f"# {text(options.title)}\n\n")
     out.write(text(summary(result, options.trend)) + "\n\n")
@@ -198,6 +231,7 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
     _adoption(result, out)
     _team_evidence(result, out)
     _apart(result, out)
+    _history(result, out)
     _evidence(groups, options, out)
     skipped = len(result.stats.skipped)
     out.write(

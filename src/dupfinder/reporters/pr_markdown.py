@@ -89,17 +89,34 @@ def _write_inconsistent(found: tuple[Inconsistent, ...], out: TextIO) -> None:
             out.write(f"  {fence}\n\n")
 
 
-def _write_new(report: GateReport, out: TextIO) -> None:
+def verdict(report: GateReport) -> str:
+    """The gate's state and each of its reasons, agreeing with the exit code: new copies over their
+    limits, and edits that reached one copy only when ``--fail-on inconsistent`` makes them fail."""
     n, failing = len(report.findings), len(report.failing)
-    if not n:
-        out.write("### dupfinder: no new duplication\n\n")
-        out.write(f"Compared with {cell(report.against)}: this change adds no copy of existing code.\n")
-        return
+    reasons = []
+    if n:
+        allowed = f" (at most {report.max_new} allowed)" if report.max_new else ""
+        below = f"; {n - failing} below the `--fail-on` limits" if n != failing else ""
+        reasons.append(f"{failing} new cop{'y' if failing == 1 else 'ies'} failing{allowed}{below}")
+    k = len(report.inconsistent)
+    if k:
+        k_fail = sum(1 for i in report.inconsistent if i.fails)
+        how = f"{k_fail} failing `--fail-on inconsistent`" if k_fail else "warnings only"
+        reasons.append(f"{k} change{'s' if k != 1 else ''} in one place only ({how})")
     state = "fails" if report.failed else "passes"
+    return f"The gate **{state}**" + (": " + "; ".join(reasons) if reasons else "") + "."
+
+
+def _write_new(report: GateReport, out: TextIO) -> None:
+    n = len(report.findings)
+    if not n:
+        fails = " — the gate fails" if report.failed else ""
+        out.write(f"### dupfinder: no new duplication{fails}\n\n")
+        out.write(f"Compared with {cell(report.against)}: this change adds no copy of existing code.")
+        out.write(f" {verdict(report)}\n" if report.inconsistent else "\n")
+        return
     out.write(f"### dupfinder: {n} new duplicate{'s' if n != 1 else ''}\n\n")
-    allowed = f" (at most {report.max_new} allowed)" if report.max_new else ""
-    below = f"; {n - failing} below the `--fail-on` limits" if n != failing else ""
-    out.write(f"Compared with {cell(report.against)}. The gate **{state}**: {failing} failing{allowed}{below}.\n\n")
+    out.write(f"Compared with {cell(report.against)}. {verdict(report)}\n\n")
     out.write("| New copy | Duplicates | Similarity | Reuse instead |\n|---|---|---|---|\n")
     for f in report.findings:
         i = f.instance

@@ -12,7 +12,7 @@ import io
 import re
 from typing import TextIO
 
-from dupfinder.model import Cluster, ReportOptions, ScanResult
+from dupfinder.model import Cluster, ClusterHistory, ReportOptions, ScanResult
 from dupfinder.model.report import DEFAULT_OPTIONS
 
 EXCERPT_LINES = 6
@@ -35,7 +35,22 @@ def _label(c: Cluster) -> str:
     return f"`{rep}`{team} and {others} similar"
 
 
-def _cluster(c: Cluster, out: TextIO) -> None:
+def _history_line(h: ClusterHistory) -> str:
+    """One line of a cluster's history (``scan --history``)."""
+    origin = next((f for f in h.first_seen if f.instance is h.origin), None)
+    parts = []
+    if origin is not None:
+        o = origin.instance
+        parts.append(f"origin {o.path}:{o.start_line}-{o.end_line}, first seen {origin.commit.sha[:12]} "
+                     f"{origin.commit.date[:10]}")  # fmt: skip
+    parts.append("copies " + " -> ".join(str(c.copies) for c in h.copies_over_time))
+    if h.divergent_fixes:
+        commits = ", ".join(f.commit.sha[:12] for f in h.divergent_fixes)
+        parts.append(f"{len(h.divergent_fixes)} fixed in one place only ({commits})")
+    return "  history: " + "; ".join(parts) + "\n"
+
+
+def _cluster(c: Cluster, out: TextIO, history: ClusterHistory | None = None) -> None:
     rep = c.instances[0]
     teams = sorted({i.team for i in c.instances if i.team})
     team_part = f", {len(teams)} team{'s' if len(teams) != 1 else ''}" if teams else ""
@@ -55,6 +70,8 @@ def _cluster(c: Cluster, out: TextIO) -> None:
         name = f" `{inst.name}`" if inst.name else ""
         where = f"{inst.path}:{inst.start_line}-{inst.end_line}"
         out.write(f"  = also at {where}{name}{team} (similarity {inst.similarity:.2f})\n")
+    if history is not None and history.first_seen:
+        out.write(_history_line(history))
     out.write("\n")
 
 
@@ -65,8 +82,9 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
 
 
 def _write(result: ScanResult, out: TextIO) -> None:
+    histories = {h.cluster_id: h for h in result.history.clusters} if result.history is not None else {}
     for c in result.clusters:
-        _cluster(c, out)
+        _cluster(c, out, histories.get(c.id))
     for o in result.opportunities[:10]:
         if o.rank == 1:
             out.write("platform opportunities:\n")
@@ -78,6 +96,12 @@ def _write(result: ScanResult, out: TextIO) -> None:
         out.write("\n")
     for s in result.stats.skipped:
         out.write(f"{s.path}: skipped: {s.reason}\n")
+    if result.history is not None:
+        h = result.history
+        fixes = sum(len(c.divergent_fixes) for c in h.clusters)
+        out.write(f"history: {h.repo} at {h.tip[:12]}, {h.commits} commits walked, {fixes} fixed in one place only\n")
+        for line in h.skipped:
+            out.write(f"history: {line}\n")
     st = result.stats
     dup_lines = sum(c.lines for c in result.clusters)
     out.write(

@@ -19,29 +19,33 @@ def to_dict(points: Sequence[TrendPoint], repository_name: str = "") -> dict[str
     return {
         "schema": SCHEMA,
         "repository": repository_name,
-        "points": [
-            {
-                "rev": p.rev,
-                "date": p.date,
-                "files": p.files,
-                "lines": p.lines,
-                "clusters": p.clusters,
-                "copy_lines": p.copy_lines,
-                "duplicated_lines": p.duplicated_lines,
-                "teams": {t.team: {"copy_lines": t.copy_lines, "copies": t.copies} for t in p.teams},
-                "adoption": {
-                    a.platform: {
-                        "category": a.category,
-                        "rate": round(a.rate, 4),
-                        "adopters": list(a.adopters),
-                        "rolling_their_own": list(a.rolling_their_own),
-                    }
-                    for a in p.adoption
-                },
-            }
-            for p in points
-        ],
+        "points": [_point(p) for p in points],
     }
+
+
+def _point(p: TrendPoint) -> dict[str, Any]:
+    data = {
+        "rev": p.rev,
+        "date": p.date,
+        "files": p.files,
+        "lines": p.lines,
+        "clusters": p.clusters,
+        "copy_lines": p.copy_lines,
+        "duplicated_lines": p.duplicated_lines,
+        "teams": {t.team: {"copy_lines": t.copy_lines, "copies": t.copies} for t in p.teams},
+        "adoption": {
+            a.platform: {
+                "category": a.category,
+                "rate": round(a.rate, 4),
+                "adopters": list(a.adopters),
+                "rolling_their_own": list(a.rolling_their_own),
+            }
+            for a in p.adoption
+        },
+    }
+    if p.divergent_fixes is not None:
+        data["divergent_fixes"] = p.divergent_fixes
+    return data
 
 
 def _strs(value: object, where: str) -> tuple[str, ...]:
@@ -102,6 +106,7 @@ def from_dict(data: object, source: str = "trend") -> tuple[TrendPoint, ...]:
                 duplicated_lines=_int(p, "duplicated_lines", where),
                 teams=tuple(teams),
                 adoption=tuple(adoption),
+                divergent_fixes=_int(p, "divergent_fixes", where) if "divergent_fixes" in p else None,
             )
         )
     return tuple(points)
@@ -129,9 +134,11 @@ def write_table(series: TrendSeries, out: TextIO, options: ReportOptions = DEFAU
     points = series.points
     teams = top_teams(points, max_teams)
     platforms = sorted({a.platform for p in points for a in p.adoption})
+    fixes = any(p.divergent_fixes is not None for p in points)
     header = [
         "rev", "date", "files", "lines", "clusters", "dup.lines",
         *(_printable(t) for t in teams), *(f"{_printable(x)} adoption" for x in platforms),
+        *(["fixed.1.place"] if fixes else []),
     ]  # fmt: skip
     rows: list[list[str]] = []
     for p in points:
@@ -147,6 +154,7 @@ def write_table(series: TrendSeries, out: TextIO, options: ReportOptions = DEFAU
                 f"{p.duplicated_lines}",
                 *(f"{by_team.get(t, 0)}" for t in teams),
                 *(f"{rates[x]:.0%}" if x in rates else "-" for x in platforms),
+                *([f"{p.divergent_fixes}" if p.divergent_fixes is not None else "-"] if fixes else []),
             ]
         )
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
@@ -163,6 +171,9 @@ def write_table(series: TrendSeries, out: TextIO, options: ReportOptions = DEFAU
             "\nteam columns: lines of each team's code that has a similar copy elsewhere "
             f"(top {len(teams)} teams); dup.lines: lines that would go if one copy of each cluster served everyone\n"
         )
+    if fixes:
+        out.write("fixed.1.place: commits up to the revision that changed some copies of a cluster of the tip and "
+                  "left the others (dupfinder history)\n")  # fmt: skip
 
 
 def write_json(series: TrendSeries, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dupfinder.model import Cluster, Fingerprint, Instance, TokenStream, Unit
-from dupfinder.similarity.blocks import Region, Seeded, Stream, block_groups, matches
+from dupfinder.similarity.blocks import Region, Seeded, Stream, block_groups, matches, unpack_marks
 from dupfinder.similarity.cluster import cluster_id
 from dupfinder.similarity.normalize import token_hash
 
@@ -46,7 +46,7 @@ class FileStream:
 def _streams(files: Sequence[FileStream]) -> list[Stream]:
     return [
         Stream(f.path, f.language, np.frombuffer(f.stream.norm, dtype="<u4"), np.frombuffer(f.stream.raw, dtype="<u4"),
-               np.frombuffer(f.stream.lines, dtype="<u4"))
+               np.frombuffer(f.stream.lines, dtype="<u4"), unpack_marks(f.stream.marks) if f.stream.marks else None)
         for f in files
     ]  # fmt: skip
 

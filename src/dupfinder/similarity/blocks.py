@@ -9,16 +9,21 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    ``K``-token window, winnowed -- of each ``W`` consecutive window hashes the
    smallest (the rightmost on ties) is kept, with its position.  Two streams
    that share a run of at least ``K + W - 1`` tokens share a fingerprint.
-2. **Seeds**: fingerprints that occur in two places or more; each place is
-   paired with the next one in (file, position) order, so ``n`` places give
-   ``n - 1`` seeds and the groups are joined later (step 5), and a code base
-   that copies one file into a hundred places (locale tables, generated
-   clients) costs a hundred extensions, not five thousand.  A fingerprint
+2. **Seeds**: fingerprints that occur in two places or more.  Of a fingerprint
+   in at most ``ALL_PAIRS`` places every two places are paired: a chain would
+   pair a copy with a third place of another context that lies between it and
+   its original in the order, and neither extension would reach the copy's
+   length.  Beyond that each place is paired with the next one in (raw text,
+   file, position) order, so ``n`` places give ``n - 1`` seeds and the groups
+   are joined later (step 5), and a code base that copies one file into a
+   hundred places (locale tables, generated clients) costs a hundred
+   extensions, not five thousand.  A fingerprint
    that occurs in more than ``MAX_PLACES`` places seeds nothing, as stop words
    in text retrieval.
 3. **Regions**: each seed is extended, token by token, both ways, to the
    maximal run where the two streams are equal (one extension per diagonal:
-   seeds on a run already found are skipped), then trimmed to whole lines.
+   seeds on a run already found are skipped), then trimmed to whole lines (a
+   last line the run covers at least half of stays: an edited line of the copy).
    A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines.
 4. **Identity**: as for units (:mod:`dupfinder.similarity.identity`), equal
    shape is not enough: the two regions' identifiers and literals (their raw
@@ -45,6 +50,8 @@ import numpy.typing as npt
 K = 30  #: tokens per fingerprinted window
 W = 21  #: windows per winnowing window: runs of K + W - 1 = 50 tokens or more always share a fingerprint
 MAX_PLACES = 1000  #: a fingerprint in more places than this is generated or generic code and seeds nothing
+#: a fingerprint in at most this many places pairs every two of them; one in more is chained
+ALL_PAIRS = 8
 MIN_LINES = 5  #: the fewest lines a block clone spans
 #: least share of lines two regions of one file must have in common to be one node of a block cluster
 SAME_REGION = 0.5
@@ -63,6 +70,8 @@ class Stream:
     norm: U32  #: normalised token hashes (as units use)
     raw: U32  #: hashes of the raw texts of identifiers and literals; the normalised hash for the other tokens
     lines: U32  #: 1-based line of each token
+    #: :func:`stream_marks` of the stream when already computed (stored with the file's cache record)
+    marks: tuple[U64, U64, Ints] | None = None
 
     def __len__(self) -> int:
         return len(self.norm)
@@ -121,6 +130,28 @@ def winnow(hashes: U64, w: int = W) -> tuple[U64, Ints]:
     return hashes[positions], positions
 
 
+def stream_marks(norm: U32, raw: U32) -> tuple[U64, U64, Ints]:
+    """A stream's winnowed fingerprints: their hashes, the hashes of the raw windows there, their positions."""
+    h, p = winnow(window_hashes(norm))
+    return h, window_hashes(raw)[p] if len(p) else np.empty(0, dtype=np.uint64), p
+
+
+def pack_marks(marks: tuple[U64, U64, Ints]) -> bytes:
+    """:func:`stream_marks` as bytes: the hashes and raw hashes as little-endian uint64, the positions as uint32."""
+    h, r, p = marks
+    return h.astype("<u8").tobytes() + r.astype("<u8").tobytes() + p.astype("<u4").tobytes()
+
+
+def unpack_marks(packed: bytes) -> tuple[U64, U64, Ints]:
+    """What :func:`pack_marks` packed (ValueError when ``packed`` is not such bytes)."""
+    if len(packed) % 20:
+        raise ValueError("packed fingerprints are 20 bytes each")
+    n = len(packed) // 20
+    h = np.frombuffer(packed, dtype="<u8", count=n).astype(np.uint64, copy=False)
+    r = np.frombuffer(packed, dtype="<u8", count=n, offset=8 * n).astype(np.uint64, copy=False)
+    return h, r, np.frombuffer(packed, dtype="<u4", count=n, offset=16 * n).astype(np.int64)
+
+
 def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
     """Every stream's fingerprints: (hashes, stream index, token position), sorted by hash, then by the
     hash of the raw window there (places with the same text next to each other: chained seeds pair
@@ -130,9 +161,9 @@ def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
     owners: list[Ints] = []
     positions: list[Ints] = []
     for s, stream in enumerate(streams):
-        h, p = winnow(window_hashes(stream.norm))
+        h, r, p = stream.marks if stream.marks is not None else stream_marks(stream.norm, stream.raw)
         hashes.append(h)
-        raws.append(window_hashes(stream.raw)[p] if len(p) else np.empty(0, dtype=np.uint64))
+        raws.append(r)
         positions.append(p)
         owners.append(np.full(len(p), s, dtype=np.int64))
     if not hashes:
@@ -143,17 +174,26 @@ def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
     return h[order], o[order], p[order]
 
 
-def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES) -> Ints:
-    """Pairs of fingerprint rows (``[n, 2]``, first < second) with the same hash: each place with the
-    next one, for hashes in at most ``max_places`` places; sorted."""
+def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES,
+          all_pairs: int = ALL_PAIRS) -> Ints:  # fmt: skip
+    """Pairs of fingerprint rows (``[n, 2]``, first < second) with the same hash: every two places of a
+    hash in at most ``all_pairs`` places, each place with the next one for a hash in at most
+    ``max_places``; sorted."""
     if len(hashes) < 2:
         return np.empty((0, 2), dtype=np.int64)
     starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
     sizes = np.diff(np.append(starts, len(hashes)))
     group = np.repeat(np.arange(len(starts)), sizes)
     rows = np.arange(len(hashes) - 1, dtype=np.int64)
-    same = (group[:-1] == group[1:]) & (sizes[group[:-1]] <= max_places)
-    return np.stack([rows[same], rows[same] + 1], axis=1)
+    chained = (group[:-1] == group[1:]) & (sizes[group[:-1]] > all_pairs) & (sizes[group[:-1]] <= max_places)
+    out = [np.stack([rows[chained], rows[chained] + 1], axis=1)]
+    for size in range(2, min(all_pairs, max_places) + 1):
+        first = starts[sizes == size]
+        if len(first):
+            i, j = np.triu_indices(size, k=1)
+            out.append(np.stack([(first[:, None] + i).ravel(), (first[:, None] + j).ravel()], axis=1))
+    pairs = np.concatenate(out)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
 def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
@@ -184,24 +224,30 @@ def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
 
 
 def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None:
-    """``[start, stop)`` shrunk to the tokens of the lines it covers completely, or None if none."""
+    """``[start, stop)`` shrunk to the tokens of the lines it covers completely, or None if none; a last
+    line it covers at least half of stays (the copy's edited last line: ``def f(x)`` pasted as
+    ``def f(x) -> int``), a first line it starts inside does not (the tail of another statement)."""
     lines = stream.lines
     if start > 0 and lines[start - 1] == lines[start]:  # starts mid-line: from the next line on
         first = lines[start]
         start = int(np.searchsorted(lines, first, side="right"))
-    if stop < len(lines) and stop > 0 and lines[stop] == lines[stop - 1]:  # ends mid-line: up to the line before
-        stop = int(np.searchsorted(lines, lines[stop - 1], side="left"))
+    if stop < len(lines) and stop > 0 and lines[stop] == lines[stop - 1]:  # ends mid-line
+        line_start = int(np.searchsorted(lines, lines[stop - 1], side="left"))
+        line_stop = int(np.searchsorted(lines, lines[stop - 1], side="right"))
+        if 2 * (stop - line_start) < line_stop - line_start:  # less than half of it: up to the line before
+            stop = line_start
     return (start, stop) if stop > start else None
 
 
 def rarity(streams: Sequence[Stream]) -> dict[int, float]:
     """Weight of each raw identifier or literal hash: ``ln(1 + (F + 1) / (df + 1))`` over the F streams."""
-    counts: dict[int, int] = {}
-    for s in streams:
-        for h in np.unique(s.raw[s.raw != s.norm]).tolist():
-            counts[h] = counts.get(h, 0) + 1
+    if not streams:
+        return {}
+    distinct = np.concatenate([np.unique(s.raw[s.raw != s.norm]) for s in streams])
+    hashes, counts = np.unique(distinct, return_counts=True)
     f = len(streams)
-    return {h: math.log1p((f + 1) / (df + 1)) for h, df in counts.items()}
+    weights = {df: math.log1p((f + 1) / (df + 1)) for df in set(counts.tolist())}  # one per count: few
+    return dict(zip(hashes.tolist(), [weights[df] for df in counts.tolist()], strict=True))
 
 
 def identity(a: Stream, ra: tuple[int, int], b: Stream, rb: tuple[int, int], weight: dict[int, float]) -> float:
@@ -294,14 +340,6 @@ def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, sta
     return Match(Region(sa, *ra, *la), Region(sb, *rb, *lb), identity(a, ra, b, rb, weight))
 
 
-def _overlap(x: Region, y: Region) -> float:
-    """Share of the shorter region's lines both regions cover (0 for regions of different streams)."""
-    if x.stream != y.stream:
-        return 0.0
-    common = min(x.last_line, y.last_line) - max(x.first_line, y.first_line) + 1
-    return max(common, 0) / min(x.last_line - x.first_line + 1, y.last_line - y.first_line + 1)
-
-
 def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:
     """Groups of regions that copy each other: each region with its best identity to the others.
 
@@ -313,8 +351,11 @@ def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:
     by_stream: dict[int, list[int]] = {}
 
     def node_of(r: Region) -> int:
-        for n in by_stream.get(r.stream, []):
-            if _overlap(nodes[n], r) >= SAME_REGION:
+        size = r.last_line - r.first_line + 1
+        for n in by_stream.get(r.stream, []):  # the first node sharing most of the shorter one's lines
+            x = nodes[n]
+            common = min(x.last_line, r.last_line) - max(x.first_line, r.first_line) + 1
+            if common > 0 and common >= SAME_REGION * min(x.last_line - x.first_line + 1, size):
                 return n
         nodes.append(r)
         by_stream.setdefault(r.stream, []).append(len(nodes) - 1)

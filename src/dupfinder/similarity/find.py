@@ -25,8 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from dupfinder import cache as cache_mod
 from dupfinder.config import ScanConfig
@@ -39,6 +37,8 @@ from dupfinder.similarity.identity import Identity, judged
 from dupfinder.similarity.index import Bands, Pairs, candidate_pair_codes, lsh_params, lsh_threshold
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, Verifier
+from dupfinder.similarity.weights import Files, counts_now
+from dupfinder.support.progress import Progress, stage
 
 Signatures = npt.NDArray[np.uint32]
 
@@ -53,6 +53,7 @@ class _Nodes:
     groups: dict[tuple[str, str], list[int]]  #: (language, fingerprint) -> the units' positions
     keys: list[tuple[str, str]]  #: the nodes, sorted
     reps: list[Unit]  #: each node's first unit
+    first: list[int]  #: the position of each node's first unit
     signatures: Signatures  #: each node's MinHash row
     language: npt.NDArray[np.int64]  #: each node's language, numbered
 
@@ -70,7 +71,7 @@ def _nodes(units: Sequence[Unit], unit_signatures: Signatures | None, config: Sc
                                         words=[vocabulary(units[n].identifiers) for n in first])  # fmt: skip
     language_names = sorted({lang for lang, _ in keys})
     language = np.array([language_names.index(lang) for lang, _ in keys], dtype=np.int64)
-    return _Nodes(groups, keys, [units[n] for n in first], sigs, language)
+    return _Nodes(groups, keys, [units[n] for n in first], first, sigs, language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +84,15 @@ class _LastGraph:
     only: npt.NDArray[np.int64] | None = None  #: the nodes the last graph did not have (None: no last graph)
 
 
-def _last_graph(nodes: _Nodes, config: ScanConfig, cache: cache_mod.Cache | None,
-                snapshot_name: Sequence[str]) -> _LastGraph:  # fmt: skip
+def _last_graph(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: cache_mod.Cache | None,
+                snapshot_name: Sequence[str], contents: bytes | None) -> _LastGraph:  # fmt: skip
     if cache is None or not snapshot_name or cache.disabled:
         return _LastGraph()
     scope = cache_mod.pair_scope(config)
-    digests = tuple(cache_mod.unit_digest(scope, rep) for rep in nodes.reps)
+    if contents is not None and len(contents) == 16 * len(units):
+        digests = tuple(cache_mod.unit_digest(scope, contents[16 * n : 16 * n + 16]) for n in nodes.first)
+    else:
+        digests = tuple(cache_mod.unit_digest(scope, cache_mod.unit_content(rep)) for rep in nodes.reps)
     key = cache_mod.snapshot_key(scope, snapshot_name[0], snapshot_name[1:])
     snapshot = cache.get_snapshot(key)
     if snapshot is None:
@@ -193,6 +197,9 @@ def find_clusters(
     snapshot_name: Sequence[str] = (),
     runners: Runners | None = None,
     focus: Collection[str] | None = None,
+    progress: Progress | None = None,
+    files: Files | None = None,
+    unit_contents: bytes | None = None,
 ) -> tuple[Cluster, ...]:
     """Clusters among ``units``: the similarity half of the pipeline.
 
@@ -201,24 +208,59 @@ def find_clusters(
     roots): where the last similarity graph of that scan is kept and reused;
     ``executor``: where many candidate pairs are verified in parallel; ``focus``: paths -- only the
     clusters that may hold a unit of one of them are built (each exactly as without a focus), and
-    the others are left out (what the CI gate needs: it reports on copies in changed files).
+    the others are left out (what the CI gate needs: it reports on copies in changed files); ``files``:
+    the scan's files with their cache keys, in order, when every one was read and analysed for good
+    (the identity weights' counts are then kept with them and brought up to date the next time);
+    ``unit_contents``: each unit's :func:`~dupfinder.cache.unit_content`, when the cache records keep them;
+    ``progress``: told of the stages (index, verify, cluster).
     """
     if runners is None and executor is not None:
         runners = Runners(executor, config.jobs, None)
-    nodes = _nodes(units, unit_signatures, config)
-    last = _last_graph(nodes, config, cache, snapshot_name)
-    fresh, everyone = _fresh_edges(nodes, config, storage_config, runners, last.only)
-    edges = sorted([*last.kept, *fresh])
-    if last.key:
-        assert cache is not None
-        cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
-    identity = Identity(nodes.reps)
-    if focus is not None:
+    with stage(progress, "index"):
+        nodes = _nodes(units, unit_signatures, config)
+        last = _last_graph(units, nodes, config, cache, snapshot_name, unit_contents)
+    with stage(progress, "verify"):  # the LSH candidates are found and checked together
+        fresh, everyone = _fresh_edges(nodes, config, storage_config, runners, last.only)
+        edges = sorted([*last.kept, *fresh])
+        if last.key:
+            assert cache is not None
+            cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
+    with stage(progress, "cluster"):
+        if focus is None:
+            identity, _ = _identity(units, nodes, config, cache, snapshot_name, files, None)
+            return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone,
+                            identity)  # fmt: skip
         focused = _focused_nodes(units, nodes, focus)
         edges = _around(edges, focused, len(nodes.keys))
-        return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone,
-                        identity, repeated_only=focused)  # fmt: skip
-    return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold), config, cache, everyone, identity)
+        among = np.array(sorted({i for i, _, _ in edges} | {j for _, j, _ in edges}), dtype=np.int64)
+        identity, rows = _identity(units, nodes, config, cache, snapshot_name, files, among)
+        return _grouped(units, nodes, _judged_edges(edges, identity, config.threshold, rows), config, cache,
+                        everyone, identity, repeated_only=focused)  # fmt: skip
+
+
+def _identity(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: cache_mod.Cache | None,
+              snapshot_name: Sequence[str], files: Files | None, among: npt.NDArray[np.int64] | None
+              ) -> tuple[Identity, npt.NDArray[np.int64] | None]:  # fmt: skip
+    """The identity features of the nodes weighted over every node, and the nodes it holds when not all:
+    the nodes ``among`` only, when given and the last scan's counts can be brought up to date (see
+    :mod:`dupfinder.similarity.weights`).  The counts are kept for the next scan when ``files`` says
+    what this one read."""
+    key = b""
+    if cache is not None and not cache.disabled and snapshot_name and files is not None:
+        key = cache_mod.counts_key(config, snapshot_name[0], snapshot_name[1:])
+    if key and among is not None:
+        assert cache is not None and files is not None
+        last = cache.get_counts(key)
+        counts = counts_now(last, files, units, nodes.groups, cache, config.num_perm) if last is not None else None
+        if counts is not None:
+            identity = Identity([nodes.reps[k] for k in among.tolist()], counts, len(nodes.keys))
+            cache.put_counts(key, cache_mod.FeatureCounts(tuple(files), len(nodes.keys), counts))
+            return identity, among
+    identity = Identity(nodes.reps)
+    if key:
+        assert cache is not None and files is not None
+        cache.put_counts(key, cache_mod.FeatureCounts(tuple(files), len(nodes.keys), dict(identity.counts)))
+    return identity, None
 
 
 def _focused_nodes(units: Sequence[Unit], nodes: _Nodes, focus: Collection[str]) -> set[int]:
@@ -229,24 +271,39 @@ def _focused_nodes(units: Sequence[Unit], nodes: _Nodes, focus: Collection[str])
 
 def _around(edges: Sequence[Edge], focused: set[int], n_nodes: int) -> list[Edge]:
     """The edges of the connected components that hold a ``focused`` node.  Judging and clustering only
-    drop edges, so every cluster with a focused node lies in one of these components, whole."""
+    drop edges, so every cluster with a focused node lies in one of these components, whole.  A walk
+    from the focused nodes: it visits those components only (scipy's ``csgraph`` would label every
+    component, and importing it takes longer than a one-file change's walk)."""
     if not edges or not focused:
         return []
     a = np.fromiter((e[0] for e in edges), dtype=np.int64, count=len(edges))
     b = np.fromiter((e[1] for e in edges), dtype=np.int64, count=len(edges))
-    graph = sparse.coo_matrix((np.ones(len(edges), dtype=np.int8), (a, b)), shape=(n_nodes, n_nodes))
-    _, label = csgraph.connected_components(graph, directed=False)
-    wanted = np.isin(label, label[np.fromiter(focused, dtype=np.int64, count=len(focused))])
-    return [e for e, keep in zip(edges, wanted[a].tolist(), strict=True) if keep]
+    ends, others = np.concatenate((a, b)), np.concatenate((b, a))
+    order = np.argsort(ends, kind="stable")
+    starts = np.searchsorted(ends[order], np.arange(n_nodes + 1)).tolist()
+    neighbours = others[order]
+    seen = np.zeros(n_nodes, dtype=bool)
+    todo = sorted(focused)
+    seen[todo] = True
+    while todo:
+        k = todo.pop()
+        for m in neighbours[starts[k] : starts[k + 1]].tolist():
+            if not seen[m]:
+                seen[m] = True
+                todo.append(m)
+    return [e for e, keep in zip(edges, seen[a].tolist(), strict=True) if keep]
 
 
-def _judged_edges(edges: Sequence[Edge], identity: Identity, threshold: float) -> list[Edge]:
-    """The verified edges whose judged similarity (alignment and identity) reaches ``threshold``, with it."""
+def _judged_edges(edges: Sequence[Edge], identity: Identity, threshold: float,
+                  among: npt.NDArray[np.int64] | None = None) -> list[Edge]:  # fmt: skip
+    """The verified edges whose judged similarity (alignment and identity) reaches ``threshold``, with it.
+    ``among``: the sorted nodes ``identity`` holds, when not every node (its rows, in that order)."""
     if not edges:
         return []
     a = np.fromiter((e[0] for e in edges), dtype=np.int64, count=len(edges))
     b = np.fromiter((e[1] for e in edges), dtype=np.int64, count=len(edges))
     verified_sims = np.fromiter((e[2] for e in edges), dtype=np.float64, count=len(edges))
-    sims = judged(identity, a, b, verified_sims, IDENTIFIER_WEIGHT)
+    rows_a, rows_b = (a, b) if among is None else (np.searchsorted(among, a), np.searchsorted(among, b))
+    sims = judged(identity, rows_a, rows_b, verified_sims, IDENTIFIER_WEIGHT)
     keep = np.flatnonzero(sims >= threshold)
     return list(zip(a[keep].tolist(), b[keep].tolist(), sims[keep].tolist(), strict=True))

@@ -27,7 +27,12 @@ short one is a shape every code base has, and needs shared identity to count.
 A pair whose structure aligns closely (``ALIGNED``, 0.7) and whose smaller unit
 has at least ``ALIGNED_MIN`` (60) tokens keeps its verified similarity: a
 renamed copy of a long function (BigCloneBench's Type-3 clones) is a copy even
-when every name changed.
+when every name changed.  So does a pair where the smaller unit is found in the larger one
+(``CONTAINED``, 0.9, of its token bigrams aligned in order, and ``CONTAINED_IDENTITY``, 0.75, of its
+weighted identity shared): an extended copy (a constructor that repeats another's normalisation and
+adds its own steps) is a copy, even though the larger unit's extra names and statements lower both
+Jaccard-style measures.  That is containment over the smaller unit, as NIL measures it, and only
+where both structure and identity are contained: one of them alone is what look-alikes share.
 
 Words that both units of a pair only pass on -- parameters whose every use is a call argument of
 their own (``super().__init__(timeout=timeout)``, ``f(a, *args)``; ``Unit.forwarded``) -- are left
@@ -48,7 +53,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +67,9 @@ IDENTITY_WEIGHT = 0.8
 LONG_WEIGHT = 0.3  #: ... and for long units (measured on judged samples, see the module docstring)
 SHORT, LONG = 60, 100  #: tokens of the smaller unit where the weight starts and stops falling
 ALIGNED, ALIGNED_MIN = 0.7, 60  #: alignment, and tokens of the smaller unit, that count without identity
+#: share of the smaller unit's bigrams aligned in the larger, and of its weighted identity shared, that
+#: make the pair an extended copy (measured on judged samples, see the module docstring)
+CONTAINED, CONTAINED_IDENTITY = 0.9, 0.75
 _STEP = 65_536  #: pairs per vectorised block
 
 Ints = npt.NDArray[np.int64]
@@ -97,23 +105,29 @@ class Identity:
     vocabulary part of the verified similarity is), so that the alignment part can be recovered.
     """
 
-    __slots__ = ("passed", "sizes", "total", "weighted", "word_counts", "words")
+    __slots__ = ("counts", "passed", "sizes", "total", "weighted", "word_counts", "words")
 
-    def __init__(self, units: Sequence[Unit]) -> None:
+    def __init__(self, units: Sequence[Unit], counts: Mapping[str, int] | None = None,
+                 weighed_over: int | None = None) -> None:  # fmt: skip
+        """``counts`` and ``weighed_over``: the document frequency of every feature of ``units`` and the
+        number of units it was counted over, when the weights are those of a larger set of units that
+        ``units`` are some of (default: counted over ``units`` themselves; ``counts`` keeps them)."""
         sets = [features(u) for u in units]
         self.sizes = np.array([u.n_tokens for u in units], dtype=np.int64)
-        df = Counter(f for s in sets for f in s)
-        names = sorted(df)
+        df: Mapping[str, int] = Counter(f for s in sets for f in s) if counts is None else counts
+        self.counts = df
+        passed = [passed_on(u) for u in units]
+        names = sorted(df) if counts is None else sorted(set().union(*sets, *passed))
         column = {f: k for k, f in enumerate(names)}
         n = len(units)
-        weight = np.array([math.log1p((n + 1) / (df[f] + 1)) for f in names], dtype=np.float64)
+        over = n if weighed_over is None else weighed_over
+        weight = np.array([math.log1p((over + 1) / (df[f] + 1)) for f in names], dtype=np.float64)
         rows = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in sets])
         cols = np.fromiter((column[f] for s in sets for f in sorted(s)), dtype=np.int64, count=len(rows))
         shape = (n, max(len(names), 1))
         #: sqrt(weight) per present feature: a product of two rows sums the shared weight
         self.weighted = sparse.csr_matrix((np.sqrt(weight[cols]), (rows, cols)), shape=shape)
         self.total: Floats = np.asarray(self.weighted.multiply(self.weighted).sum(axis=1), dtype=np.float64).ravel()
-        passed = [passed_on(u) for u in units]
         passed_rows = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in passed])
         passed_cols = np.fromiter(
             (column[f] for s in passed for f in sorted(s)), dtype=np.int64, count=len(passed_rows)
@@ -132,13 +146,25 @@ class Identity:
             out[lo : lo + _STEP] = np.asarray(matrix[x].multiply(matrix[y]).sum(axis=1)).ravel()
         return out
 
+    def _weights(self, a: Ints, b: Ints) -> tuple[Floats, Floats, Floats]:
+        """The shared weight of each pair and each side's total, leaving out the words both only pass on."""
+        both_pass = self._shared(self.passed, a, b)
+        shared = self._shared(self.weighted, a, b) - both_pass
+        return shared, self.total[a] - both_pass, self.total[b] - both_pass
+
     def similarity(self, a: Ints, b: Ints) -> Floats:
         """Weighted Jaccard similarity of each pair ``(a[k], b[k])`` (1.0 when both have no feature),
         leaving out the words both only pass on."""
-        both_pass = self._shared(self.passed, a, b)
-        shared = self._shared(self.weighted, a, b) - both_pass
-        union = self.total[a] + self.total[b] - shared - 2 * both_pass
+        shared, total_a, total_b = self._weights(a, b)
+        union = total_a + total_b - shared
         return np.where(union > 0, shared / np.maximum(union, 1e-300), 1.0)
+
+    def containment(self, a: Ints, b: Ints) -> Floats:
+        """The share of the smaller identity of each pair ``(a[k], b[k])`` that the other shares (1.0 when
+        one has no feature), leaving out the words both only pass on."""
+        shared, total_a, total_b = self._weights(a, b)
+        smaller = np.minimum(total_a, total_b)
+        return np.where(smaller > 0, shared / np.maximum(smaller, 1e-300), 1.0)
 
     def word_jaccard(self, a: Ints, b: Ints) -> Floats:
         """Plain Jaccard similarity of the identifier words of each pair (1.0 when both have none)."""
@@ -156,4 +182,11 @@ def judged(identity: Identity, a: Ints, b: Ints, verified: Floats, identifier_we
     weight = IDENTITY_WEIGHT + (LONG_WEIGHT - IDENTITY_WEIGHT) * np.clip((smaller - SHORT) / (LONG - SHORT), 0.0, 1.0)
     out: Floats = (1.0 - weight) * alignment + weight * identity.similarity(a, b)
     aligned = (alignment >= ALIGNED) & (smaller >= ALIGNED_MIN)
-    return np.where(aligned, np.maximum(out, verified), out)
+    # the alignment is over the larger unit's bigrams (one fewer than its tokens); over the smaller's:
+    bigrams = np.maximum(identity.sizes - 1, 1)
+    over_smaller = alignment * np.maximum(bigrams[a], bigrams[b]) / np.minimum(bigrams[a], bigrams[b])
+    contained = over_smaller >= CONTAINED
+    if contained.any():  # identity containment only where the structure is contained
+        where = np.flatnonzero(contained)
+        contained[where] = identity.containment(a[where], b[where]) >= CONTAINED_IDENTITY
+    return np.where(aligned | contained, np.maximum(out, verified), out)

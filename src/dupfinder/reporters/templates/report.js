@@ -19,11 +19,10 @@
     if (!c.because) c.because = [];
   });
   DATA.opportunities.forEach(function (o) {
-    o.teams = Object.keys(o.cells).sort();
+    if (!o.teams) o.teams = Object.keys(o.cells).sort();  // unranked groups: every team with a copy
     o.languages = uniqueSorted([].concat.apply([], o.clusters.map(function (i) { return DATA.clusters[i].languages; })));
   });
   var PAGE = 20, CLUSTER_PAGE = 10, HEAT_COLS = 25, HEAT_ROWS = 40;
-  var PART_COLORS = ["#1f5fbf", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"];
   var state = { team: "", category: "", language: "", text: "", page: 0, open: {} };
   var fmt = function (n) { return Number(n).toLocaleString("en-US"); };
 
@@ -90,12 +89,11 @@
   // ---------------------------------------------------------------- opportunities
   function scoreCell(o) {
     if (o.score === null) return h("td", { "class": "parts", text: "not ranked (run with teams and rules)" });
-    var bar = h("div", { "class": "scorebar", title: "score parts" });
-    var total = o.parts.reduce(function (s, p) { return s + Math.max(0, p[1]); }, 0) || 1;
-    o.parts.forEach(function (p, k) {
-      var seg = h("span", { title: p[0] + " " + p[1] });
-      seg.style.width = (100 * Math.max(0, p[1]) / total) + "%";
-      seg.style.background = PART_COLORS[k % PART_COLORS.length];
+    var bar = h("div", { "class": "scorebar", title: "score parts (one scale for every row)" });
+    o.parts.forEach(function (p) {  // one scale for all rows, one colour per part (the legend's)
+      var seg = h("span", { title: p[0] + " " + p[1], "data-part": p[0] });
+      seg.style.width = (100 * Math.max(0, p[1]) / DATA.scoreScale) + "%";
+      seg.style.background = DATA.partColours[p[0]] || DATA.otherPartColour;
       bar.appendChild(seg);
     });
     var parts = o.parts.map(function (p) { return p[0] + " " + p[1]; }).join(" + ");
