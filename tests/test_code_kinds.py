@@ -11,7 +11,17 @@ from click.testing import CliRunner
 
 from dupfinder.cli.app import cli
 from dupfinder.model import RuleSet
-from dupfinder.rules.kinds import BENCHMARKS, EXAMPLES, GENERATED, PRODUCTION, TESTS, KindMatcher, majority_kind
+from dupfinder.rules.kinds import (
+    BENCHMARKS,
+    BUILD,
+    EXAMPLES,
+    GENERATED,
+    LEGACY,
+    PRODUCTION,
+    TESTS,
+    KindMatcher,
+    majority_kind,
+)
 from dupfinder.rules.loading import load_ruleset
 
 
@@ -22,12 +32,21 @@ from dupfinder.rules.loading import load_ruleset
         ("billing/tests/test_retry.py", TESTS),
         ("billing/src/billing/test_helpers.py", TESTS),
         ("billing/conftest.py", TESTS),
+        ("celery/t/unit/tasks/test_trace.py", TESTS),
+        ("kombu/t/mocks.py", TESTS),
+        ("celery/celery/app/task.py", PRODUCTION),
         ("billing/src/billing/testing/fakes.py", TESTS),
         ("web/src/app.spec.ts", TESTS),
         ("billing/docs/conf.py", EXAMPLES),
         ("billing/examples/quickstart.py", EXAMPLES),
         ("billing/benchmarks/bench_retry.py", BENCHMARKS),
         ("billing/proto/billing_pb2.py", GENERATED),
+        ("urllib3/dummyserver/handlers.py", TESTS),
+        ("billing/setup.py", BUILD),
+        ("billing/src/billing/setup.py", BUILD),
+        ("httplib2/python2/httplib2/__init__.py", LEGACY),
+        ("httplib2/python3/httplib2/__init__.py", PRODUCTION),
+        ("billing/src/billing/setup_logging.py", PRODUCTION),
     ],
 )
 def test_kind_of_a_path(path: str, kind: str) -> None:
@@ -171,3 +190,49 @@ def test_markdown_and_text_list_team_evidence_clean_ups_and_test_support(org: Pa
     res = CliRunner().invoke(cli, ["opportunities", *args])
     assert "team clean-ups (copies within one team, not ranked): 1 teams, 22 lines" in res.output
     assert "shared test support (not ranked; --include-tests ranks it): 1 groups" in res.output
+
+
+def test_build_and_legacy_kinds_come_from_the_rules(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(
+        "ignores:\n  - id: legacy-copies\n    enabled: false\n    description: old copies\n    paths: [old/]\n"
+    )
+    matcher = KindMatcher(load_ruleset((tmp_path,)))
+    assert matcher.kind("pkg/old/client.py") == LEGACY
+    assert matcher.kind("pkg/python2/client.py") == PRODUCTION  # the folder's rule replaced the built-in one
+    assert matcher.kind("pkg/setup.py") == BUILD
+
+
+def test_a_team_counts_with_two_units_or_one_strong_or_cloned_unit() -> None:
+    from dupfinder.model import Unit
+    from dupfinder.opportunities.capabilities import Capability, team_capabilities
+
+    def unit(path: str, line: int) -> Unit:
+        return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"")
+
+    cap = Capability("cap-001", "retry, backoff", ("retry", "backoff"), (
+        (unit("a/x.py", 1), "a", 0.62), (unit("a/x.py", 20), "a", 0.61),  # two weak units: counts
+        (unit("b/y.py", 1), "b", 0.65),  # one weak unit: does not count
+        (unit("c/z.py", 1), "c", 0.75),  # one strong unit: counts
+        (unit("d/w.py", 5), "d", 0.61),  # one weak unit that is a cross-team clone: counts
+    ))  # fmt: skip
+    got = team_capabilities(cap, cloned=frozenset({("d/w.py", 5, 14)}))
+    assert got == {"a": (2, 20), "c": (1, 10), "d": (1, 10)}
+
+
+def test_the_summary_claims_only_the_teams_units_lines_and_clone_share_of_the_evidence() -> None:
+    from dupfinder.model import Opportunity, TeamEvidence
+    from dupfinder.reporters.common import evidence_phrase
+
+    evidence = (
+        TeamEvidence("a", "a/x.py", 1, 30, "retry", "clone", 1.0),
+        TeamEvidence("a", "a/y.py", 1, 10, "backoff", "implementation", 0.7),
+        TeamEvidence("b", "b/x.py", 1, 60, "retry", "implementation", 0.8),
+    )
+    o = Opportunity(rank=1, category=None, teams=("a", "b", "c"), cluster_ids=(), lines=100, score=1.0,
+                    why={"languages": 1}, pioneers=(), instances=9, label="capability: retry",
+                    evidence=evidence)  # fmt: skip
+    # team c has no evidence of its own and the 9 instances are not claimed: 3 units, 100 lines, 30 % cloned
+    assert evidence_phrase(o, 0) == (
+        "2 teams with code of their own for it, 3 units and 100 lines in 1 language, "
+        "30 % of the lines in cross-team clones"
+    )

@@ -407,3 +407,12 @@ def test_git_churn_counts_commits_per_file(tmp_path: Path) -> None:
     (tmp_path / "loose.py").write_text("")
     churn = git_churn(str(tmp_path), ["svc/a.py", "svc/b.py", "svc/never.py", "loose.py"])
     assert churn == {"svc/a.py": 3, "svc/b.py": 1}
+
+
+def test_adoption_counts_the_teams_the_capability_map_finds_implementing_the_platform(rules: RuleSet) -> None:
+    from dupfinder.opportunities.rank import compute_adoption
+
+    platform = rules.platforms[0]
+    found = compute_adoption([], {}, {}, rules, implementers={platform.category: ["orders", "billing"]})
+    mine = next(a for a in found if a.platform == platform.id)
+    assert mine.rolling_their_own == ("billing", "orders") and mine.rate == 0.0 and mine.copies == ()

@@ -113,7 +113,8 @@ def test_shipped_platform_and_ignores(rules: RuleSet) -> None:
     assert acme.category == "auth"
     assert acme.packages == {"npm": ("@acme/auth",), "python": ("acme_auth",)}
     enabled = {i.id: i.enabled for i in rules.ignores}
-    assert enabled == {"generated": True, "migrations": True, "vendored": True, "tests": False}
+    assert enabled == {"generated": True, "migrations": True, "vendored": True, "tests": False,
+                       "build-scripts": False, "legacy-copies": False}  # fmt: skip
 
 
 def test_rule_values_are_frozen(rules: RuleSet) -> None:

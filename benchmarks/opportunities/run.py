@@ -84,6 +84,35 @@ def touches(opp: dict[str, Any], units: list[dict[str, Any]]) -> bool:
     return any(p == u["path"] and s <= u["line"] <= e for u in units for p, s, e in spans)
 
 
+Match = tuple[float, float, float, dict[str, Any]]
+
+
+def matches(truth: dict[str, Any], top: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Match | None]]:
+    """Each truth capability with its best-matching opportunity of ``top``: (F1, precision, recall, opportunity)."""
+    out: list[tuple[dict[str, Any], Match | None]] = []
+    for cap in truth["capabilities"]:
+        teams = set(cap["teams"])
+        units = [u for us in cap["teams"].values() for u in us]
+        best: Match | None = None
+        for opp in top:
+            if not touches(opp, units):
+                continue
+            got = set(opp["teams"])
+            precision = len(got & teams) / len(got)
+            recall = len(got & teams) / len(teams)
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            if best is None or f1 > best[0]:
+                best = (f1, precision, recall, opp)
+        out.append((cap, best))
+    return out
+
+
+def labelled_found(truth: dict[str, Any], top: list[dict[str, Any]]) -> tuple[int, int]:
+    """(labelled capabilities found in ``top`` with precision and recall >= 0.6, all capabilities found)."""
+    ok = [(bool(c.get("labelled")), b is not None and b[1] >= 0.6 and b[2] >= 0.6) for c, b in matches(truth, top)]
+    return sum(f for lab, f in ok if lab), sum(f for _, f in ok)
+
+
 def evaluate(org: str) -> list[str]:
     truth = yaml.safe_load((ORGS / f"{org}.truth.yaml").read_text())
     data = scan(org)
@@ -95,19 +124,7 @@ def evaluate(org: str) -> list[str]:
              "|---|---|---|---|---|---|---|"]  # fmt: skip
     found = {True: 0, False: 0}
     totals = {True: 0, False: 0}
-    for cap in truth["capabilities"]:
-        teams = set(cap["teams"])
-        units = [u for us in cap["teams"].values() for u in us]
-        best: tuple[float, float, float, dict[str, Any]] | None = None
-        for opp in top:
-            if not touches(opp, units):
-                continue
-            got = set(opp["teams"])
-            precision = len(got & teams) / len(got)
-            recall = len(got & teams) / len(teams)
-            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-            if best is None or f1 > best[0]:
-                best = (f1, precision, recall, opp)
+    for cap, best in matches(truth, top):
         labelled = bool(cap.get("labelled"))
         totals[labelled] += 1
         if best is None:

@@ -254,7 +254,7 @@ def enrich_result(
 
         seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
         warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
-    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units, progress)
+    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units, progress=progress)
     return enriched, tuple(warnings)
 
 

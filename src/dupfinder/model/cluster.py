@@ -46,7 +46,9 @@ class Cluster:
     evidence: tuple[str, ...] = ()  #: what the category was matched on, e.g. "calls bcrypt.checkpw"
     weakest: float = 1.0  #: lowest similarity of any two members: a cluster is as good as its weakest pair
     kind: str = "unit"  #: "unit": whole functions; "block": regions inside functions or module-level code
-    code_kind: str = "production"  #: production | tests | examples | benchmarks | generated (of most of its lines)
+    code_kind: str = (
+        "production"  #: production | tests | examples | benchmarks | generated | build | legacy (of most of its lines)
+    )
 
     @property
     def lines(self) -> int:

@@ -9,20 +9,24 @@ imports -- and groups them:
 1. ``TfidfVectorizer`` (sublinear tf, terms in at least 2 units and at most 20 % of them,
    at most :data:`MAX_TERMS` terms: a bounded sparse matrix);
 2. LSI: ``TruncatedSVD`` to :data:`COMPONENTS` dimensions (latent semantic indexing, as in
-   Kuhn et al.'s semantic clustering), rows normalised;
-3. ``MiniBatchKMeans`` into about one group per :data:`UNITS_PER_GROUP` units (fixed
-   ``random_state``: the map is deterministic);
+   Kuhn et al.'s semantic clustering), rows normalised, in float64;
+3. ``MiniBatchKMeans`` into one group per :data:`UNITS_PER_GROUP` units, best of 3 seeded
+   restarts: deterministic for the same units. Not stable when a few units enter or leave:
+   ``benchmarks/opportunities/tune.py`` measures that, and neither Lloyd's k-means, more
+   restarts, more SVD iterations nor merging close centres was steadier on task-queues;
 4. each group is named by its most distinctive terms by class-based TF-IDF (BERTopic's
    c-TF-IDF: a term's frequency in the group times ``log(1 + A / f)``, ``A`` the mean
    number of terms per group, ``f`` the term's frequency over all groups).
 
 A unit is a group's *implementation evidence* when its cosine to the group's centre is at
 least :data:`MIN_CONFIDENCE` (that cosine is its confidence). A capability a team holds
-evidence for in at least :data:`MIN_TEAM_UNITS` unit(s) is one of that team's capabilities
-(the constants were tuned on the task-queues org of ``benchmarks/opportunities/run.py``).
+enough evidence for (:func:`team_capabilities`) is one of that team's capabilities (the
+settings, :class:`MapSettings`, were tuned on the task-queues org of
+``benchmarks/opportunities/run.py``).
 
-Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI, and a few
-mini-batch k-means passes; see ``benchmarks/opportunities/run.py`` for timings.
+Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI, and
+O(units x groups x COMPONENTS) per k-means pass; see ``benchmarks/opportunities/run.py`` and
+``benchmarks/cold_cost.py`` for timings.
 """
 
 from __future__ import annotations
@@ -30,19 +34,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
 
-from dupfinder.model import CapabilityRow, Cluster, Opportunity, TeamEvidence, Unit
+from dupfinder.model import CapabilityRow, Cluster, Opportunity, RuleSet, TeamEvidence, Unit
 
 MAX_TERMS: Final = 20000
 COMPONENTS: Final = 80
 UNITS_PER_GROUP: Final = 40
 MAX_GROUPS: Final = 400
 MIN_CONFIDENCE: Final = 0.6
-MIN_TEAM_UNITS: Final = 1
+MIN_TEAM_UNITS: Final = 2
 LABEL_TERMS: Final = 4
 MIN_UNITS: Final = 50  #: fewer production units than this make no map
 
@@ -168,6 +172,12 @@ class Capability:
     label: str  #: its most distinctive terms
     terms: tuple[str, ...]
     units: tuple[tuple[Unit, str, float], ...]  #: (unit, team, confidence) of its evidence, by team, path, line
+    category: str | None = None  #: the rule category its units match, if one does (:func:`titled`)
+
+    @property
+    def title(self) -> str:
+        """``category: terms`` when a rule category matches, else ``capability: terms``."""
+        return f"{self.category or 'capability'}: {self.label}"
 
     def teams(self) -> dict[str, tuple[int, int]]:
         """team -> (units, lines) of its evidence."""
@@ -178,11 +188,41 @@ class Capability:
         return out
 
 
-def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tuple[Capability, ...]:
+@dataclass(frozen=True, slots=True)
+class MapSettings:
+    """How :func:`capability_map` groups units (the defaults were tuned on task-queues)."""
+
+    units_per_group: int = UNITS_PER_GROUP  #: k-means groups: one per this many units
+    n_init: int = 3  #: k-means restarts (seeded from 0); the best inertia wins
+    min_confidence: float = MIN_CONFIDENCE
+    full_kmeans: bool = False  #: Lloyd's k-means instead of mini-batch (no steadier on task-queues)
+    svd_iter: int = 4  #: power iterations of the randomized SVD
+    init: str = "k-means++"  #: k-means seeding: "k-means++" or "random" (cheaper: k-means++ is most of the cost)
+    min_team_units: int = MIN_TEAM_UNITS  #: units of its own evidence a team needs ...
+    strong_confidence: float = 0.7  #: ... unless one unit is at least this close to the centre (or a clone)
+
+
+def _groups(lsi: np.ndarray, settings: MapSettings) -> np.ndarray:
+    """A group per row of ``lsi`` (unit-length rows), by k-means."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    k = max(2, min(MAX_GROUPS, len(lsi) // settings.units_per_group))
+    if settings.full_kmeans:
+        labels = KMeans(k, init=settings.init, random_state=0, n_init=settings.n_init).fit(lsi).labels_
+    else:
+        labels = MiniBatchKMeans(k, init=settings.init, random_state=0, n_init=settings.n_init,
+                                 batch_size=4096).fit(lsi).labels_  # fmt: skip
+    return np.asarray(labels)
+
+
+def capability_map(
+    units: Sequence[Unit], team_of: Callable[[str], str], settings: MapSettings | None = None
+) -> tuple[Capability, ...]:
     """The capabilities of ``units`` (production code, any teams); see the module docstring."""
+    settings = settings or MapSettings()
     if len(units) < MIN_UNITS:
         return ()
-    from sklearn.cluster import MiniBatchKMeans
+    import scipy.sparse as sp
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
@@ -198,18 +238,19 @@ def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tupl
     vocab = vectorizer.get_feature_names_out()
     if x.shape[1] <= COMPONENTS:
         return ()
-    lsi = normalize(TruncatedSVD(COMPONENTS, random_state=0, n_iter=4).fit_transform(x))
-    k = max(2, min(MAX_GROUPS, len(ordered) // UNITS_PER_GROUP))
-    km = MiniBatchKMeans(k, random_state=0, n_init=3, batch_size=4096).fit(lsi)
-    centres = normalize(km.cluster_centers_)
-    cosine = np.einsum("ij,ij->i", lsi, centres[km.labels_])
-    # class-based TF-IDF over the term counts (presence) of each group
-    counts = (x > 0).astype(np.float32)
-    labels = km.labels_
-    import scipy.sparse as sp
-
+    # float64: k-means' distances then take the BLAS path (float32 is upcast in chunks, 2-3x slower)
+    lsi = normalize(
+        TruncatedSVD(COMPONENTS, random_state=0, n_iter=settings.svd_iter).fit_transform(x).astype(np.float64)
+    )
+    labels = _groups(lsi, settings)
+    k = int(labels.max()) + 1
     member = sp.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
                            shape=(k, len(labels)))  # fmt: skip
+    sums = np.asarray(member @ lsi)
+    centres = normalize(sums)
+    cosine = np.einsum("ij,ij->i", lsi, centres[labels])
+    # class-based TF-IDF over the term counts (presence) of each group
+    counts = (x > 0).astype(np.float32)
     per_group = np.asarray((member @ counts).todense())
     size = per_group.sum(axis=1, keepdims=True)
     tf = per_group / np.maximum(size, 1.0)
@@ -217,7 +258,7 @@ def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tupl
     ctfidf = tf * idf
     out: list[Capability] = []
     for g in range(k):
-        rows = [r for r in np.flatnonzero(labels == g) if cosine[r] >= MIN_CONFIDENCE]
+        rows = [r for r in np.flatnonzero(labels == g) if cosine[r] >= settings.min_confidence]
         if not rows:
             continue
         top = np.argsort(-ctfidf[g], kind="stable")[:LABEL_TERMS]
@@ -231,9 +272,25 @@ def capability_map(units: Sequence[Unit], team_of: Callable[[str], str]) -> tupl
     return tuple(Capability(f"cap-{n:03d}", c.label, c.terms, c.units) for n, c in enumerate(out, start=1))
 
 
-def team_capabilities(cap: Capability) -> dict[str, tuple[int, int]]:
-    """The teams holding at least :data:`MIN_TEAM_UNITS` units of evidence, with (units, lines)."""
-    return {t: v for t, v in sorted(cap.teams().items()) if v[0] >= MIN_TEAM_UNITS}
+def titled(caps: Sequence[Capability], rules: RuleSet) -> tuple[Capability, ...]:
+    """``caps`` with the rule category their evidence units match (as a clone cluster's copies
+    would: the mean confidence over the units reaches the category's ``min_confidence``)."""
+    from dupfinder.rules import categorize_copies
+
+    return tuple(replace(c, category=categorize_copies([u for u, _, _ in c.units], rules)[0]) for c in caps)
+
+
+def team_capabilities(
+    cap: Capability, settings: MapSettings | None = None, cloned: frozenset[tuple[str, int, int]] = frozenset()
+) -> dict[str, tuple[int, int]]:
+    """The teams with enough evidence of their own, with (units, lines): at least
+    ``min_team_units`` units, or one unit that is a cross-team clone (``cloned``: path, start,
+    end) or at least ``strong_confidence`` close to the group's centre."""
+    settings = settings or MapSettings()
+    strong = {
+        t for u, t, c in cap.units if c >= settings.strong_confidence or (u.path, u.start_line, u.end_line) in cloned
+    }
+    return {t: v for t, v in sorted(cap.teams().items()) if v[0] >= settings.min_team_units or t in strong}
 
 
 def confidence_of(cap: Capability, team: str) -> float:
@@ -252,13 +309,16 @@ CAPABILITY_FORMULA: Final = (
 def capability_rows(caps: Sequence[Capability]) -> tuple[CapabilityRow, ...]:
     """The map as rows of the report (teams with any evidence)."""
     return tuple(
-        CapabilityRow(c.id, c.label, None, tuple((t, n, lines) for t, (n, lines) in sorted(c.teams().items())))
+        CapabilityRow(c.id, c.title, c.category, tuple((t, n, lines) for t, (n, lines) in sorted(c.teams().items())))
         for c in caps
     )
 
 
 def capability_opportunities(
-    caps: Sequence[Capability], cross_team: Sequence[Cluster], churn: Mapping[str, int] | None = None
+    caps: Sequence[Capability],
+    cross_team: Sequence[Cluster],
+    churn: Mapping[str, int] | None = None,
+    settings: MapSettings | None = None,
 ) -> list[Opportunity]:
     """A platform opportunity for every capability two or more teams implement themselves.
 
@@ -267,9 +327,10 @@ def capability_opportunities(
     confidence 1.0, the strongest. The score's parts are in ``why`` (see :data:`CAPABILITY_FORMULA`).
     """
     cloned = {(i.path, i.start_line, i.end_line): c.id for c in cross_team for i in c.instances}
+    keys = frozenset(cloned)
     out: list[Opportunity] = []
     for cap in caps:
-        teams = team_capabilities(cap)
+        teams = team_capabilities(cap, settings, keys)
         if len(teams) < 2:
             continue
         evidence: list[TeamEvidence] = []
@@ -314,7 +375,7 @@ def capability_opportunities(
             cluster_ids=tuple(sorted({cloned[k] for k in ((e.path, e.start_line, e.end_line) for e in evidence)
                                       if k in cloned})),
             lines=lines, score=float(why["score"]), why=why, pioneers=tuple(pioneers), instances=len(evidence),
-            label=f"capability: {cap.label}", evidence=tuple(sorted(evidence, key=lambda e: (e.team, e.path,
+            label=cap.title, evidence=tuple(sorted(evidence, key=lambda e: (e.team, e.path,
                                                                                               e.start_line))),
         ))  # fmt: skip
     return out
@@ -323,10 +384,12 @@ def capability_opportunities(
 __all__ = [
     "CAPABILITY_FORMULA",
     "Capability",
+    "MapSettings",
     "capability_map",
     "capability_opportunities",
     "capability_rows",
     "confidence_of",
     "team_capabilities",
     "terms_of",
+    "titled",
 ]

@@ -30,7 +30,14 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from dupfinder.model import Cluster, ClusterId, Opportunity, ScanResult, TeamCleanup, TestSupport, Unit
-from dupfinder.opportunities.capabilities import capability_map, capability_opportunities, capability_rows
+from dupfinder.opportunities.capabilities import (
+    MapSettings,
+    capability_map,
+    capability_opportunities,
+    capability_rows,
+    team_capabilities,
+    titled,
+)
 from dupfinder.opportunities.graph import build_graph, team_label
 from dupfinder.opportunities.rank import compute_adoption, merge_ranked, rank_opportunities
 from dupfinder.ownership.resolver import TeamResolver
@@ -185,13 +192,16 @@ def enrich(
     jobs: int = 1,
     include_tests: bool = False,
     units: Sequence[Unit] = (),
+    map_settings: MapSettings | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
     """A copy of ``result`` with teams, categories, opportunities and adoption filled in.
 
     ``cache_dir``: the scan's cache folder, where each cluster's category is remembered by the
     copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters);
-    ``jobs``: local processes for categorising many clusters; ``progress``: told of each stage.
+    ``jobs``: local processes for categorising many clusters; ``map_settings``: how the
+    capability map groups ``units`` (default :class:`~dupfinder.opportunities.capabilities.MapSettings`);
+    ``progress``: told of each stage.
     """
     paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances} | {u.path for u in units}
     with stage(progress, "teams"):
@@ -208,14 +218,27 @@ def enrich(
     production = [c for c in clusters if c.code_kind == PRODUCTION or include_tests]
     matcher = KindMatcher(rules)
     with stage(progress, "capabilities"):
-        mapped = capability_map(
-            [u for u in units if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
-            lambda path: team_label(file_teams.get(path)),
-        )
+        mapped = titled(
+            capability_map(
+                [u for u in units
+                 if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
+                lambda path: team_label(file_teams.get(path)),
+                map_settings,
+            ),
+            rules,
+        )  # fmt: skip
+    implementers: dict[str, set[str]] = {}
+    for cap in mapped:
+        if cap.category is not None:
+            implementers.setdefault(cap.category, set()).update(team_capabilities(cap, map_settings))
     with stage(progress, "opportunities"):
         clone_opps = rank_opportunities(ranked, graph, churn=churn, platform_code=platform_code)
-        found = merge_ranked(clone_opps, not_covered(capability_opportunities(mapped, ranked, churn), clone_opps))
-        adoption = compute_adoption(production, result.file_imports, file_teams, rules, languages=languages)
+        found = merge_ranked(
+            clone_opps, not_covered(capability_opportunities(mapped, ranked, churn, map_settings), clone_opps)
+        )
+        adoption = compute_adoption(
+            production, result.file_imports, file_teams, rules, languages=languages, implementers=implementers
+        )
     return replace(
         result,
         clusters=tuple(clusters),

@@ -56,7 +56,7 @@ adoption is O(files x imports x packages + copies).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -278,12 +278,15 @@ def compute_adoption(
     rules: RuleSet,
     *,
     languages: Mapping[str, str] | None = None,
+    implementers: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[Adoption, ...]:
     """Adoption of every platform in ``rules`` (sorted by platform id); see the module docstring.
 
     ``languages`` maps a path to its language, to check only that ecosystem's
     package names; paths it does not know (default: the copies' languages) are
-    checked against every ecosystem.
+    checked against every ecosystem. ``implementers`` maps a category to the teams that
+    implement it themselves by the capability map (teams with evidence of their own for a
+    capability the category titles); they roll their own as much as a clone's copies do.
     """
     lang_of = dict(languages) if languages is not None else {i.path: i.language for c in clusters for i in c.instances}
     out: list[Adoption] = []
@@ -306,6 +309,7 @@ def compute_adoption(
                 team = team_label(inst.team)
                 rolling.add(team)
                 copies.add((team, inst.path, inst.start_line, inst.end_line))
+        rolling.update((implementers or {}).get(platform.category, ()))
         with_code = adopters | rolling
         rate = round(len(adopters) / len(with_code), 4) if with_code else 0.0
         out.append(

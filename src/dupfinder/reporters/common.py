@@ -135,6 +135,22 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
+def evidence_phrase(o: Opportunity, languages: int) -> str:
+    """What an opportunity's evidence shows, and no more: the teams with evidence of their own,
+    its units and lines, and the share of those lines that sits in cross-team clones."""
+    if not o.evidence:
+        return (f"{_plural(len(o.teams), 'team')} wrote it {_plural(o.instances, 'time')} "
+                f"({_plural(o.lines, 'line')} in {_plural(languages, 'language')})")  # fmt: skip
+    teams = {e.team for e in o.evidence}
+    known = o.why.get("languages")
+    languages = known if isinstance(known, int) and known > 0 else languages
+    lines = sum(e.end_line - e.start_line + 1 for e in o.evidence)
+    cloned = sum(e.end_line - e.start_line + 1 for e in o.evidence if e.kind == "clone")
+    return (f"{_plural(len(teams), 'team')} with code of their own for it, {_plural(len(o.evidence), 'unit')} "
+            f"and {_plural(lines, 'line')} in {_plural(languages, 'language')}, "
+            f"{round(100 * cloned / max(1, lines))} % of the lines in cross-team clones")  # fmt: skip
+
+
 def summary(result: ScanResult, trend: Sequence[TrendPoint] = ()) -> str:
     """One plain-text paragraph a PM can paste into a document (escape it for the target format)."""
     st = result.stats
@@ -151,10 +167,8 @@ def summary(result: ScanResult, trend: Sequence[TrendPoint] = ()) -> str:
         top, members = ranked[0]
         languages = sorted({i.language for c in members for i in c.instances})
         owned = [t for t in top.teams if t != UNOWNED]
-        sentence = (
-            f"The top platform opportunity is {opportunity_label(top, members)}: "
-            f"{_plural(len(top.teams), 'team')} wrote it {_plural(top.instances, 'time')} "
-            f"({_plural(top.lines, 'line')} in {_plural(len(languages), 'language')})"
+        sentence = f"The top platform opportunity is {opportunity_label(top, members)}: " + evidence_phrase(
+            top, len(languages)
         )
         if top.pioneers:
             sentence += f"; partner first with {_teams_phrase(top.pioneers)}"

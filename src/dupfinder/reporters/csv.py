@@ -4,7 +4,11 @@ Columns (:data:`COLUMNS`, always all of them, in this order):
 ``opportunity_rank`` (empty for a cluster in no opportunity), ``category``,
 ``cluster_id``, ``team`` (empty when unowned), ``path``, ``start_line``,
 ``end_line``, ``lines``, ``language``, ``similarity`` (to the cluster's
-representative), ``name`` and ``url`` (from ``--link-template``, else empty).
+representative), ``name``, ``url`` (from ``--link-template``, else empty),
+``label`` (the opportunity's), ``evidence`` (``clone`` for a copy in an opportunity,
+``implementation`` for a unit that is its team's own code for the capability; empty
+outside opportunities) and ``confidence`` (of implementation evidence). An opportunity's
+implementation evidence follows its clusters' copies, one row per unit, with no cluster id.
 Rows follow the opportunities' rank, then the clusters' order inside one, then
 the copies' order inside a cluster (representative first), so the file is
 deterministic and sorting by rank in a spreadsheet keeps related copies
@@ -38,6 +42,9 @@ COLUMNS = (
     "similarity",
     "name",
     "url",
+    "label",
+    "evidence",
+    "confidence",
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -70,5 +77,17 @@ def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTI
                         f"{i.similarity:.4f}",
                         cell(i.name),
                         cell(instance_link(options, i)),
+                        "" if opp is None else cell(opp.label),
+                        "" if opp is None else "clone",
+                        "",
                     ]
                 )
+        if opp is None:
+            continue
+        written = {(i.path, i.start_line, i.end_line) for c in clusters for i in c.instances}
+        for e in opp.evidence:
+            if (e.path, e.start_line, e.end_line) in written:
+                continue
+            w.writerow([opp.rank, cell(opp.category), "", cell(e.team), cell(e.path), e.start_line, e.end_line,
+                        e.end_line - e.start_line + 1, "", "", cell(e.name), "", cell(opp.label), e.kind,
+                        f"{e.confidence:.4f}"])  # fmt: skip

@@ -26,6 +26,7 @@ WIDTH = 100  #: columns of the wrapped fields
 TOP_COPIES = 3  #: copies named per opportunity (one per team first, best evidence first)
 _INDENT = " " * 4
 _FIELD = 13  #: width of the field names
+EVIDENCE_UNITS = 3  #: units of each team's own evidence shown per opportunity
 
 
 def top_evidence(opportunity: Opportunity, clusters: Mapping[ClusterId, Cluster]) -> str:
@@ -59,6 +60,19 @@ def top_copies(o: Opportunity, members: Sequence[Cluster], limit: int = TOP_COPI
     return f"{text} (and {more} more)" if more > 0 else text
 
 
+def own_evidence(o: Opportunity, limit: int = EVIDENCE_UNITS) -> list[str]:
+    """A line per team of the opportunity: ``team: path:line name (kind)`` of its first ``limit`` units of
+    evidence, and how many more (a platform's own code is no team's, as in ``o.teams``)."""
+    lines = []
+    for team in o.teams:
+        mine = [e for e in o.evidence if e.team == team]
+        if mine:
+            shown = ", ".join(f"{e.path}:{e.start_line} {e.name or '-'} ({e.kind})" for e in mine[:limit])
+            more = f" and {len(mine) - limit} more" if len(mine) > limit else ""
+            lines.append(f"{team}: {shown}{more}")
+    return lines
+
+
 def _field(name: str, value: str) -> str:
     lead = _INDENT + name.ljust(_FIELD)
     return textwrap.fill(value, WIDTH, initial_indent=lead, subsequent_indent=" " * len(lead),
@@ -69,8 +83,11 @@ def _block(o: Opportunity, members: Sequence[Cluster], clusters: Mapping[Cluster
     head = (f"#{o.rank}  {opportunity_label(o, members)}: {len(o.teams)} teams, {o.instances} copies, "
             f"{o.lines} lines, score {o.score:.2f}")  # fmt: skip
     fields = [("teams", ", ".join(o.teams)), ("partner with", ", ".join(o.pioneers)),
-              ("top copies", top_copies(o, members)), ("evidence", top_evidence(o, clusters))]  # fmt: skip
-    return "\n".join([head, *(_field(name, value) for name, value in fields if value)]) + "\n"
+              ("top copies", top_copies(o, members))]  # fmt: skip
+    own = [_field("own code" if k == 0 else "", line) for k, line in enumerate(own_evidence(o))]
+    evidence = top_evidence(o, clusters)
+    shown = [*(_field(n, v) for n, v in fields if v), *own, *([_field("evidence", evidence)] if evidence else [])]
+    return "\n".join([head, *shown]) + "\n"
 
 
 def write(result: ScanResult, out: TextIO, options: ReportOptions = DEFAULT_OPTIONS) -> None:

@@ -1,10 +1,12 @@
-"""The kind of code a file holds: production, tests, examples, benchmarks or generated.
+"""The kind of code a file holds: production, tests, examples, benchmarks, generated, build or legacy.
 
-:func:`code_kind` reads only the path (relative to the scan base). Tests and generated
-code are recognised by the path globs of the ``tests`` and ``generated`` ignore rules
-(whether those rules are switched on or not), so a rules folder that widens them widens
-this too; examples, docs and benchmarks by the folders the languages' conventions use.
-The first kind that matches wins, in the order generated, tests, benchmarks, examples.
+:func:`code_kind` reads only the path (relative to the scan base). Tests, generated code,
+build scripts (``setup.py``...) and legacy copies (a package's Python 2 copy) are recognised
+by the path globs of the ``tests``, ``generated``, ``build-scripts`` and ``legacy-copies``
+ignore rules (whether those rules are switched on or not), so a rules folder that widens
+them widens this too; examples, docs and benchmarks by the folders the languages'
+conventions use. The first kind that matches wins, in the order generated, tests, build,
+legacy, benchmarks, examples.
 
 :func:`cluster_kind` is the kind holding at least half of a cluster's lines, production
 when production does, else the non-production kind with the most lines (ties by name).
@@ -27,7 +29,9 @@ TESTS: Final = "tests"
 EXAMPLES: Final = "examples"
 BENCHMARKS: Final = "benchmarks"
 GENERATED: Final = "generated"
-KINDS: Final = (PRODUCTION, TESTS, EXAMPLES, BENCHMARKS, GENERATED)
+BUILD: Final = "build"
+LEGACY: Final = "legacy"
+KINDS: Final = (PRODUCTION, TESTS, EXAMPLES, BENCHMARKS, GENERATED, BUILD, LEGACY)
 
 #: folders and files of examples and documentation, by the usual conventions
 EXAMPLE_PATHS: Final = ("examples/", "example/", "docs/", "doc/", "samples/", "sample/", "docs_src/", "tutorial/",
@@ -46,6 +50,8 @@ class KindMatcher:
         self._specs = (
             (GENERATED, pathspec.GitIgnoreSpec.from_lines(globs.get("generated", ()))),
             (TESTS, pathspec.GitIgnoreSpec.from_lines((*globs.get("tests", ()), *EXTRA_TEST_PATHS))),
+            (BUILD, pathspec.GitIgnoreSpec.from_lines(globs.get("build-scripts", ()))),
+            (LEGACY, pathspec.GitIgnoreSpec.from_lines(globs.get("legacy-copies", ()))),
             (BENCHMARKS, pathspec.GitIgnoreSpec.from_lines(BENCHMARK_PATHS)),
             (EXAMPLES, pathspec.GitIgnoreSpec.from_lines(EXAMPLE_PATHS)),
         )
@@ -77,5 +83,16 @@ def code_kind(path: str, rules: RuleSet) -> str:
     return KindMatcher(rules).kind(path)
 
 
-__all__ = ["BENCHMARKS", "EXAMPLES", "GENERATED", "KINDS", "PRODUCTION", "TESTS", "KindMatcher", "code_kind",
-           "majority_kind"]  # fmt: skip
+__all__ = [
+    "BENCHMARKS",
+    "BUILD",
+    "EXAMPLES",
+    "GENERATED",
+    "KINDS",
+    "LEGACY",
+    "PRODUCTION",
+    "TESTS",
+    "KindMatcher",
+    "code_kind",
+    "majority_kind",
+]  # fmt: skip
