@@ -236,3 +236,28 @@ def test_the_summary_claims_only_the_teams_units_lines_and_clone_share_of_the_ev
         "2 teams with code of their own for it, 3 units and 100 lines in 1 language, "
         "30 % of the lines in cross-team clones"
     )
+
+
+def test_a_capability_names_a_module_it_imports_and_calls_by_name_once() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import Capability, capability_map
+
+    rng = random.Random(5)
+    words = [f"w{n}x" for n in range(400)]  # letters only split into one word each
+
+    def unit(n: int, names: tuple[str, ...], imports: tuple[str, ...]) -> Unit:
+        return Unit(f"team{n % 3}/m{n}.py", f"team{n % 3}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=names, calls=(), imports=imports)  # fmt: skip
+
+    units = [unit(n, tuple(rng.sample(words, 12)), ()) for n in range(100)]
+    # a worker that imports huey and names it: terms "huey" and "import:huey" in every unit of its group
+    units += [unit(100 + n, ("huey", "consumer", *rng.sample(words, 4)), ("huey",)) for n in range(20)]
+    caps = capability_map(units, lambda path: path.split("/")[0])
+    huey = [c for c in caps if "huey" in c.terms]
+    assert huey, [c.label for c in caps]
+    for c in caps:
+        assert len(set(c.terms)) == len(c.terms), c.terms
+        assert c.title == c.label  # no rule category: the terms alone
+    assert Capability("cap-001", "reset, token", ("reset", "token"), (), "auth").title == "auth: reset, token"

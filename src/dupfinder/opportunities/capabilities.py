@@ -31,6 +31,7 @@ O(units x groups x COMPONENTS) per k-means pass; see ``benchmarks/opportunities/
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -176,8 +177,8 @@ class Capability:
 
     @property
     def title(self) -> str:
-        """``category: terms`` when a rule category matches, else ``capability: terms``."""
-        return f"{self.category or 'capability'}: {self.label}"
+        """``category: terms`` when a rule category matches, else the terms."""
+        return f"{self.category}: {self.label}" if self.category else self.label
 
     def teams(self) -> dict[str, tuple[int, int]]:
         """team -> (units, lines) of its evidence."""
@@ -261,8 +262,11 @@ def capability_map(
         rows = [r for r in np.flatnonzero(labels == g) if cosine[r] >= settings.min_confidence]
         if not rows:
             continue
-        top = np.argsort(-ctfidf[g], kind="stable")[:LABEL_TERMS]
-        terms = tuple(str(vocab[t]).removeprefix("import:") for t in top if ctfidf[g, t] > 0)
+        # the most distinctive terms, each once (a module imported and named is one term: huey, import:huey)
+        ranked = (
+            str(vocab[t]).removeprefix("import:") for t in np.argsort(-ctfidf[g], kind="stable") if ctfidf[g, t] > 0
+        )
+        terms = tuple(itertools.islice(dict.fromkeys(ranked), LABEL_TERMS))
         members = sorted(
             ((ordered[r], team_of(ordered[r].path), round(float(cosine[r]), 4)) for r in rows),
             key=lambda m: (m[1], m[0].path, m[0].start_line),
