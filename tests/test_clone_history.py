@@ -418,3 +418,16 @@ def test_a_function_too_small_to_be_a_copy_before_does_not_descend_from_a_neighb
     # shipping's copy starts where its function became one, not at fetch_slowly's first commit
     assert h["first_seen"]["services/shipping/http.py:5-16"]["commit"] == sha(repo)
     assert h["divergent_fixes"] == []
+
+
+@needs_git
+def test_history_follows_the_o_suffix_rule_and_says_what_it_wrote(repo: Path, tmp_path: Path) -> None:
+    write(repo, PATHS[0], FIXED)
+    commit(repo, "billing: retry on 429")
+    out = tmp_path / "history.md"
+    res = CliRunner().invoke(cli, ["history", str(repo), "--jobs", "1", "-q", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.splitlines() == [f"dupfinder: wrote {out} (1 cluster, 1 divergent fix)"]
+    assert out.read_text(encoding="utf-8") == history(repo, "--format", "markdown")  # the suffix chose markdown
+    bad = CliRunner().invoke(cli, ["history", str(repo), "-q", "-o", str(tmp_path / "history.pdf")])
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "'.pdf'" in bad.stderr

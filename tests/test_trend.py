@@ -273,6 +273,15 @@ def test_default_teams_are_named_after_the_repository(repo: Path, rules: Path) -
     assert list(middle["teams"]) == ["shop"]  # one repository, one team: as a scan of the working tree says
 
 
+def test_trend_says_what_it_wrote_in_the_words_of_the_other_commands(repo: Path, rules: Path, tmp_path: Path) -> None:
+    out = tmp_path / "trend.json"  # the suffix chooses json
+    args = ["trend", str(repo), "--rules", str(rules), "-q", "--jobs", "1", "--revs", "3", "-o", str(out)]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert res.stderr.splitlines() == [f"dupfinder: wrote {out} (3 revisions)"]
+    assert len(json.loads(out.read_text(encoding="utf-8"))["points"]) == 3
+
+
 def test_a_link_leaving_the_tree_is_not_unpacked(tmp_path: Path) -> None:
     repo = tmp_path / "evil"
     repo.mkdir()

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from dupfinder.cli.options import Command, examples, scan_options, settings
-from dupfinder.cli.output import emit_report, progress_bar
+from dupfinder.cli.output import emit_report, output_format, plural, progress_bar, wrote_counts
 from dupfinder.errors import DupfinderError
 
 #: --format -> reporter
@@ -19,8 +19,9 @@ FORMATS = {"text": "history-text", "json": "history-json", "markdown": "history-
 )
 @scan_options
 @click.option("--rev", "tip", default="HEAD", show_default=True, help="Where the history ends.")
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
-              help="text, json (the scan report with a history per cluster) or markdown.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
+              help="text, json (the scan report with a history per cluster) or markdown "
+                   "[default: from the -o suffix (.txt, .json, .md), else text].")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write the report here.")
 def history(**params: Any) -> None:
     """Each clone cluster's history in the git repository holding PATH.
@@ -38,6 +39,7 @@ def history(**params: Any) -> None:
     if len(params["paths"]) != 1:
         raise DupfinderError("history takes one PATH: a folder inside a git repository")
     (path,) = params["paths"]
+    fmt = output_format(params["fmt"], params["output"], list(FORMATS), "text")
     chosen = settings(params)
     units: list[Unit] = []
     with progress_bar(chosen.quiet) as progress:
@@ -51,4 +53,8 @@ def history(**params: Any) -> None:
                                   production_paths(chosen.rules))  # fmt: skip
     for warning in warnings:
         click.echo(f"dupfinder: warning: {warning}", err=True)
-    emit_report(FORMATS[params["fmt"]], HistoryReport(enriched, found), params["output"])
+    emit_report(FORMATS[fmt], HistoryReport(enriched, found), params["output"])
+    fixes = sum(len(c.divergent_fixes) for c in found.clusters)
+    wrote_counts(
+        params["output"], f"{plural(len(found.clusters), 'cluster')}, {plural(fixes, 'divergent fix', '', 'es')}"
+    )

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from dupfinder.cli.options import Command, Settings, examples, scan_options, settings
-from dupfinder.cli.output import emit_report, output_format, progress_bar
+from dupfinder.cli.output import emit_report, output_format, plural, progress_bar, wrote_counts
 from dupfinder.cli.report import options_of, report_options
 from dupfinder.errors import DupfinderError
 from dupfinder.history.trend import Trend
@@ -102,8 +102,10 @@ def trend(**params: Any) -> None:
     name = os.path.basename(top)
     if fmt != "html":
         emit_report(FORMATS[fmt], TrendSeries(name, result.points), params["output"])
+        wrote_counts(params["output"], plural(len(result.points), "revision"))
         return
     if result.latest is None:
         raise DupfinderError("no revision to report on")
     repos = (RepoRef("", name, result.points[-1].rev, prefix),)
     emit_report("html", result.latest, params["output"], options_of(params, repos, result.points))
+    wrote_counts(params["output"], plural(len(result.points), "revision"))
