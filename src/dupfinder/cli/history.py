@@ -6,12 +6,33 @@ from typing import Any
 
 import click
 
-from dupfinder.cli.options import Command, examples, scan_options, settings
+from dupfinder.cli.options import Command, Settings, examples, scan_options, settings
 from dupfinder.cli.output import emit_report, output_format, plural, progress_bar, wrote_counts
 from dupfinder.errors import DupfinderError
+from dupfinder.model import CloneHistory, ScanResult, Unit
+from dupfinder.support.progress import Progress, stage
 
 #: --format -> reporter
 FORMATS = {"text": "history-text", "json": "history-json", "markdown": "history-markdown"}
+
+
+def scanned_history(path: str, chosen: Settings, tip: str, progress: Progress | None
+                    ) -> tuple[ScanResult, CloneHistory, tuple[str, ...]]:  # fmt: skip
+    """A scan of ``path`` (teams and categories included), its clusters' history walking git to ``tip``,
+    and the owner files' warnings: what ``dupfinder history`` reports (``trend --history`` counts it)."""
+    from dupfinder.discover.walk import discover
+    from dupfinder.history.clones import clone_history, history_cache, production_paths
+    from dupfinder.pipeline import enrich_result, scan_discovered
+
+    units: list[Unit] = []
+    with stage(progress, "discover"):
+        disc = discover([path], chosen.config)
+    result = scan_discovered(disc, chosen.config, progress, units_out=units, **chosen.runtime.scan_kwargs())
+    enriched, warnings = enrich_result(result, chosen.rules, chosen.teams, progress=progress)
+    with history_cache(chosen.runtime.cache_dir) as cache:
+        found = clone_history(path, enriched.clusters, units, chosen.config, tip, progress, cache,
+                              production_paths(chosen.rules))  # fmt: skip
+    return enriched, found, warnings
 
 
 @click.command(
@@ -30,27 +51,15 @@ def history(**params: Any) -> None:
     copies over time, and past commits that edited some copies and left the others (fixed in one place
     only). Read from git's object store; the working tree is never touched.
     """
-    from dupfinder.discover.walk import discover
-    from dupfinder.history.clones import clone_history, history_cache, production_paths
-    from dupfinder.model import HistoryReport, Unit
-    from dupfinder.pipeline import enrich_result, scan_discovered
-    from dupfinder.support.progress import stage
+    from dupfinder.model import HistoryReport
 
     if len(params["paths"]) != 1:
         raise DupfinderError("history takes one PATH: a folder inside a git repository")
     (path,) = params["paths"]
     fmt = output_format(params["fmt"], params["output"], list(FORMATS), "text")
     chosen = settings(params)
-    units: list[Unit] = []
     with progress_bar(chosen.quiet) as progress:
-        with stage(progress, "discover"):
-            disc = discover([path], chosen.config)
-        result = scan_discovered(disc, chosen.config, progress, units_out=units,
-                                 **chosen.runtime.scan_kwargs())  # fmt: skip
-        enriched, warnings = enrich_result(result, chosen.rules, chosen.teams, progress=progress)
-        with history_cache(chosen.runtime.cache_dir) as cache:
-            found = clone_history(path, enriched.clusters, units, chosen.config, params["tip"], progress, cache,
-                                  production_paths(chosen.rules))  # fmt: skip
+        enriched, found, warnings = scanned_history(path, chosen, params["tip"], progress)
     for warning in warnings:
         click.echo(f"dupfinder: warning: {warning}", err=True)
     emit_report(FORMATS[fmt], HistoryReport(enriched, found), params["output"])

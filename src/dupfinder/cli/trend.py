@@ -14,9 +14,9 @@ from dupfinder.cli.output import emit_report, output_format, plural, progress_ba
 from dupfinder.cli.report import options_of, report_options
 from dupfinder.errors import DupfinderError
 from dupfinder.history.trend import Trend
-from dupfinder.model import RepoRef, Revision, TrendSeries, Unit
+from dupfinder.model import RepoRef, Revision, TrendSeries
 from dupfinder.reporters.common import check_link_template
-from dupfinder.support.progress import Progress, stage
+from dupfinder.support.progress import Progress
 
 #: --format -> reporter
 FORMATS = {"table": "trend-table", "json": "trend-json", "html": "html"}
@@ -30,20 +30,10 @@ def with_fixes_over_time(path: str, trend: Trend, revisions: Sequence[Revision],
     walking to ``tip``): a point counts the ones whose commit is in its revision's history.  The
     newest revision's scan gets the history too (the HTML report shows it).
     """
-    from dupfinder.discover.walk import discover
-    from dupfinder.history.clones import clone_history, history_cache, production_paths
+    from dupfinder.cli.history import scanned_history
     from dupfinder.history.trend import ancestors, repository
-    from dupfinder.pipeline import enrich_result, scan_discovered
 
-    units: list[Unit] = []
-    with stage(progress, "discover"):
-        found_files = discover([path], chosen.config)
-    scanned = scan_discovered(found_files, chosen.config, progress, units_out=units,
-                              **chosen.runtime.scan_kwargs())  # fmt: skip
-    enriched, _ = enrich_result(scanned, chosen.rules, chosen.teams, progress=progress)
-    with history_cache(chosen.runtime.cache_dir) as cache:
-        found = clone_history(path, enriched.clusters, units, chosen.config, tip, progress, cache,
-                              production_paths(chosen.rules))  # fmt: skip
+    _, found, _ = scanned_history(path, chosen, tip, progress)
     fixes = [f.commit.sha for c in found.clusters for f in c.divergent_fixes]
     top, _ = repository(path)
     points = tuple(replace(p, divergent_fixes=len(ancestors(top, p.rev).intersection(fixes))) for p in trend.points)
