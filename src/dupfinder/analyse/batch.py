@@ -83,20 +83,29 @@ def _analyse_batch(batch: _Batch) -> list[_Done]:
         result = with_marks(analyse_file(source, config))
         stable = seen is not None and before == seen == _stat(source.abspath)
         results.append((result, stable and cache_mod.cacheable(result)))
-    units = [u for r, _ in results for u in r.units]
+    done: list[_Done] = []
+    for (result, storable), (sigs, contents) in zip(results, signed([r for r, _ in results], config), strict=True):
+        record = cache_mod.encode(result, sigs, contents) if batch.encode and storable else None
+        done.append(_Done(result, sigs, contents, record))
+    return done
+
+
+def signed(results: Sequence[FileResult], config: ScanConfig) -> list[tuple[bytes, bytes]]:
+    """Each result's units' MinHash signatures and content digests, as its cache record keeps them
+    (one vectorised MinHash pass for all the results)."""
+    units = [u for r in results for u in r.units]
     words = [vocabulary(u.identifiers) for u in units]
     rows = signatures.signatures_of(
         [u.token_hashes for u in units], config.shingle, config.num_perm, words=words
     ).astype("<u4", copy=False)
-    done: list[_Done] = []
+    out: list[tuple[bytes, bytes]] = []
     at = 0
-    for result, storable in results:
-        sigs = rows[at : at + len(result.units)].tobytes()
+    for result in results:
+        out.append(
+            (rows[at : at + len(result.units)].tobytes(), b"".join(cache_mod.unit_content(u) for u in result.units))
+        )
         at += len(result.units)
-        contents = b"".join(cache_mod.unit_content(u) for u in result.units)
-        record = cache_mod.encode(result, sigs, contents) if batch.encode and storable else None
-        done.append(_Done(result, sigs, contents, record))
-    return done
+    return out
 
 
 def _read_key(source: SourceFile, scope: bytes, limit: int) -> tuple[bytes | None, tuple[int, int, int] | None]:

@@ -77,7 +77,7 @@ from dataclasses import dataclass, replace
 
 from dupfinder import cache as cache_mod
 from dupfinder import languages
-from dupfinder.analyse.batch import with_marks
+from dupfinder.analyse.batch import signed, with_marks
 from dupfinder.analyse.file import analyse_bytes
 from dupfinder.config import ScanConfig
 from dupfinder.errors import DupfinderError
@@ -103,8 +103,6 @@ from dupfinder.model import (
     RuleSet,
     Unit,
 )
-from dupfinder.similarity import signatures
-from dupfinder.similarity.normalize import vocabulary
 from dupfinder.support import git
 from dupfinder.support.progress import Progress
 
@@ -228,11 +226,8 @@ class _Analyser:
         result = analyse_bytes(data, path, language, config, root=root)
         if key is not None and result.skip is None:
             result = with_marks(result)  # the same record a scan writes for these bytes
-            units = result.units
-            sigs = signatures.signatures_of([u.token_hashes for u in units], config.shingle, config.num_perm,
-                                            words=[vocabulary(u.identifiers) for u in units])  # fmt: skip
-            contents = b"".join(cache_mod.unit_content(u) for u in units)
-            self._pending.append((key, cache_mod.encode(result, sigs.astype("<u4", copy=False).tobytes(), contents)))
+            ((sigs, contents),) = signed([result], config)
+            self._pending.append((key, cache_mod.encode(result, sigs, contents)))
             if len(self._pending) >= _WRITE_EVERY:
                 self.flush()
         return result.units
