@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from dupfinder.similarity.blocks import (
     ALL_PAIRS,
     MIN_LINES,
+    VERBATIM_LINES,
+    VERBATIM_TOKENS,
     K,
     Seeded,
     Stream,
@@ -79,11 +81,36 @@ def test_a_block_pasted_into_an_unrelated_stream_is_found_on_whole_lines() -> No
 
 def test_short_runs_and_overlapping_repeats_are_no_blocks() -> None:
     short = noise(1, 40, 0)  # under min_tokens
-    a = stream("a.py", noise(2, 100, 10_000) + short + noise(3, 100, 20_000))
-    b = stream("b.py", noise(4, 100, 30_000) + short + noise(5, 100, 40_000))
+    spots = list(range(0, 40, 4))
+    a = stream("a.py", noise(2, 100, 10_000) + short + noise(3, 100, 20_000),
+               names={100 + at: 1_000_000 + at for at in spots})  # fmt: skip
+    b = stream("b.py", noise(4, 100, 30_000) + short + noise(5, 100, 40_000),
+               names={100 + at: 2_000_000 + at for at in spots})  # fmt: skip
+    assert matches([a, b], min_tokens=50, min_identity=0.0) == []  # renamed: no verbatim copy
+    tiny = noise(1, VERBATIM_TOKENS - 6, 0)  # verbatim, but too few tokens even for a verbatim copy
+    a = stream("a.py", noise(2, 100, 10_000) + tiny + noise(3, 100, 20_000), per_line=2)
+    b = stream("b.py", noise(4, 100, 30_000) + tiny + noise(5, 100, 40_000), per_line=2)
     assert matches([a, b], min_tokens=50, min_identity=0.0) == []
     periodic = stream("p.py", [1, 2, 3, 4, 5] * 60)  # a file matching itself one period later
     assert matches([periodic], min_tokens=50, min_identity=0.0) == []
+
+
+def test_a_verbatim_stretch_of_enough_lines_is_a_block_under_min_tokens() -> None:
+    """A run of equal shape whose first part was renamed: as a whole its identity is too low, but its
+    verbatim last 42 tokens (7 lines) are a copy, though under min_tokens."""
+    run = noise(1, 90, 0)
+    spots = list(range(0, 48, 4))
+    a = stream("a.py", noise(2, 96, 10_000) + run + noise(3, 96, 20_000),
+               names={96 + at: 1_000_000 + at for at in spots})  # fmt: skip
+    b = stream("b.py", noise(4, 96, 30_000) + run + noise(5, 96, 40_000),
+               names={96 + at: 2_000_000 + at for at in spots})  # fmt: skip
+    (m,) = matches([a, b], min_tokens=50, min_identity=0.5)
+    assert (m.a.start, m.a.stop, m.b.start, m.b.stop) == (96 + 48, 96 + 90, 96 + 48, 96 + 90)
+    assert m.identity == 1.0 and VERBATIM_TOKENS <= m.a.stop - m.a.start < 50
+    assert m.a.last_line - m.a.first_line + 1 >= VERBATIM_LINES
+    # the same stretch on fewer lines (8 tokens to a line: 5 lines and a part) is too short a copy
+    a, b = replace(a, lines=(np.arange(len(a)) // 8 + 1).astype(np.uint32)), replace(b, lines=a.lines)
+    assert matches([a, replace(b, lines=(np.arange(len(b)) // 8 + 1).astype(np.uint32))], 50, 0.5) == []
 
 
 def test_renamed_copies_need_shared_rare_names_to_count() -> None:
@@ -178,7 +205,8 @@ def test_a_copy_is_found_when_a_short_look_alike_lies_between_it_and_its_origina
     # b holds 45 tokens of the block (too few for a block clone) and every fingerprint a and c share:
     # in the order of each fingerprint's places it lies between a and c
     for start in range(len(block) - 45):
-        b = stream("b.py", noise(6, 60, 50_000) + block[start : start + 45] + noise(7, 60, 60_000))
+        # on 10 tokens to a line: under VERBATIM_LINES lines, so no verbatim copy either
+        b = stream("b.py", noise(6, 60, 50_000) + block[start : start + 45] + noise(7, 60, 60_000), per_line=10)
         if in_block <= set(winnow(window_hashes(b.norm))[0].tolist()):
             break
     else:

@@ -103,6 +103,7 @@ def main() -> int:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--show", type=int, default=15, help="missed pairs to print")
     ap.add_argument("--min-tokens", type=int, default=50, help="size of the pairs also counted apart (default 50)")
+    ap.add_argument("--misses", type=Path, help="write every missed pair here, one JSON object a line")
     a = ap.parse_args()
     report = json.loads(Path(a.dupfinder).read_text(encoding="utf-8"))
     spans: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)  # path -> (start, end, cluster, kind)
@@ -121,6 +122,7 @@ def main() -> int:
     total = held = left_out = not_analysed = 0
     by_kind: dict[str, int] = defaultdict(int)
     missed: list[str] = []
+    every_miss: list[dict[str, object]] = []
     lines_of: dict[str, Code | None] = {}  # a file's tokens by line, read once
     defs_of: dict[str, list[tuple[int, int]] | None] = {}  # a file's functions, read once
     misses: dict[tuple[str, bool], int] = defaultdict(int)  # (where, at least --min-tokens) -> missed pairs
@@ -155,7 +157,10 @@ def main() -> int:
             sized[1] += big
             by_kind["unit" if any(k == "unit" for _, k in both) else "block"] += 1
         else:
-            misses[(where(defs_of[fa], *sa), big)] += 1
+            place = where(defs_of[fa], *sa)
+            misses[(place, big)] += 1
+            every_miss.append({"a": fa, "a_lines": sa, "b": fb, "b_lines": sb, "where": place,
+                               "tokens": code.tokens(*sa) if code is not None else None})  # fmt: skip
             if len(missed) < a.show:
                 missed.append(f"  {fa}:{sa[0]}-{sa[1]}  ~  {fb}:{sb[0]}-{sb[1]}")
     print(f"jscpd 5 pairs with code: {total} ({left_out} left out: only strings/comments/docstrings, or self-overlap;"
@@ -169,6 +174,8 @@ def main() -> int:
         print(f"missed, by where the first side lies (>= / < {a.min_tokens} tokens):")
         for place in sorted({p for p, _ in misses}):
             print(f"  {place}: {misses[(place, True)]} / {misses[(place, False)]}")
+    if a.misses is not None:
+        a.misses.write_text("".join(json.dumps(m) + "\n" for m in every_miss), encoding="utf-8")
     if missed:
         print("missed (first ones):")
         print("\n".join(missed))

@@ -51,16 +51,18 @@ multiplied, vectorised over many pairs at a time.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
 from dupfinder.model import Unit
-from dupfinder.support.words import vocabulary
+from dupfinder.support.words import split_identifier, vocabulary
 
 #: share of the pair similarity given to identity for short units; the rest is the alignment of structure
 IDENTITY_WEIGHT = 0.8
@@ -76,11 +78,17 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
 
+@functools.lru_cache(maxsize=65_536)
+def _word_features(identifier: str) -> tuple[str, ...]:
+    """The word features of one identifier (memoised: the same identifiers recur in thousands of units)."""
+    return tuple("w:" + w for w in split_identifier(identifier))
+
+
 def features(unit: Unit) -> set[str]:
     """The identity features of a unit: identifier words, called names, literals."""
-    out = {"w:" + w for w in vocabulary(unit.identifiers)}
-    out.update("c:" + c for c in unit.calls)
-    out.update("l:" + lit for lit in unit.literals)
+    out: set[str] = set().union(*map(_word_features, unit.identifiers))
+    out.update(map("c:".__add__, unit.calls))
+    out.update(map("l:".__add__, unit.literals))
     return out
 
 
@@ -114,7 +122,7 @@ class Identity:
         ``units`` are some of (default: counted over ``units`` themselves; ``counts`` keeps them)."""
         sets = [features(u) for u in units]
         self.sizes = np.array([u.n_tokens for u in units], dtype=np.int64)
-        df: Mapping[str, int] = Counter(f for s in sets for f in s) if counts is None else counts
+        df: Mapping[str, int] = Counter(chain.from_iterable(sets)) if counts is None else counts
         self.counts = df
         passed = [passed_on(u) for u in units]
         names = sorted(df) if counts is None else sorted(set().union(*sets, *passed))
@@ -123,7 +131,8 @@ class Identity:
         over = n if weighed_over is None else weighed_over
         weight = np.array([math.log1p((over + 1) / (df[f] + 1)) for f in names], dtype=np.float64)
         rows = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in sets])
-        cols = np.fromiter((column[f] for s in sets for f in sorted(s)), dtype=np.int64, count=len(rows))
+        cols = np.fromiter(map(column.__getitem__, chain.from_iterable(sets)), dtype=np.int64, count=len(rows))
+        cols = cols[np.lexsort((cols, rows))]  # each row's columns in order (a set's order is the process's)
         shape = (n, max(len(names), 1))
         #: sqrt(weight) per present feature: a product of two rows sums the shared weight
         self.weighted = sparse.csr_matrix((np.sqrt(weight[cols]), (rows, cols)), shape=shape)
