@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import write
+from dupfinder.cli.app import cli
 from dupfinder.similarity.blocks import (
     ALL_PAIRS,
     MIN_LINES,
@@ -227,3 +232,66 @@ def test_a_last_line_mostly_copied_stays_in_the_block_and_one_barely_copied_does
         (m,) = matches([a, b], min_tokens=50, min_identity=0.5)
         assert (m.a.first_line, m.a.last_line, m.b.last_line) == (11, expected, expected)
         assert m.a.stop - m.a.start == 54 + (kept if expected == 20 else 0)
+
+
+IMPORTS = """\
+import os
+import sys
+import json
+import time
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable
+"""
+
+PASTED = """\
+        retries = settings.get("retries", 3)
+        delay = settings.get("delay", 0.5)
+        for attempt in range(retries):
+            if probe(host, attempt):
+                break
+            time.sleep(delay * attempt)
+"""
+
+
+A_REST = """\
+    by_customer = defaultdict(list)
+    for invoice in ledger_invoices(account):
+        by_customer[invoice.customer].append(invoice.amount - invoice.discount)
+    overdue = {name: sum(amounts) for name, amounts in by_customer.items() if sum(amounts) > paid}
+    with open(Path(settings["report_dir"]) / "overdue.json", "w") as out:
+        json.dump(overdue, out, indent=2, sort_keys=True)
+    return len(overdue), paid
+"""
+
+B_REST = """\
+    try:
+        host.swap(ready, timeout=settings.get("swap_timeout", 30))
+    except TimeoutError as exc:
+        sys.stderr.write(f"swap of {len(names)} shards timed out: {exc}\\n")
+        raise SystemExit(2) from exc
+    finally:
+        host.release()
+"""
+
+
+def test_a_short_verbatim_paste_is_a_block_and_an_import_list_is_not(tmp_path: Path) -> None:
+    """Six lines pasted verbatim (45 tokens, under --min-tokens) into unrelated functions of two files,
+    after three lines of the same shape but other names (so the run of equal shape is long enough to
+    be seeded, but too unlike as a whole), make a block cluster at the six lines; the import list both
+    files open with makes none."""
+    a_prelude = ("    rows = fetch_ledger(account, period)\n    owed = compute_total(rows, tax_rate)\n"
+                 "    paid = settle_invoice(owed, currency)\n")  # fmt: skip
+    b_prelude = ("    shards = list_shards(cluster, region)\n    names = sort_names(shards, locale)\n"
+                 "    ready = warm_cache(names, capacity)\n")  # fmt: skip
+    write(tmp_path, "billing/sync.py", IMPORTS + "\n\ndef refresh_invoices(settings, host, account):\n"
+          + a_prelude + PASTED + A_REST)  # fmt: skip
+    write(tmp_path, "search/index.py", IMPORTS + "\n\ndef rebuild(settings, host, cluster):\n"
+          + b_prelude + PASTED + B_REST)  # fmt: skip
+    res = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "json", "-q", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    blocks = [c for c in json.loads(res.stdout)["clusters"] if c["kind"] == "block"]
+    assert [sorted((i["path"], i["start_line"], i["end_line"], i["name"]) for i in c["instances"]) for c in blocks] == [
+        [("billing/sync.py", 15, 20, "refresh_invoices"), ("search/index.py", 15, 20, "rebuild")]
+    ]
