@@ -36,6 +36,7 @@ from dupfinder.similarity.blocks import (
     window_hashes,
     winnow,
 )
+from dupfinder.similarity.normalize import NAME_PLACEHOLDER, token_hash
 
 NAME = 7  # the normalised hash an identifier gets in these streams
 
@@ -104,6 +105,7 @@ def test_a_verbatim_stretch_of_enough_lines_is_a_block_under_min_tokens() -> Non
     """A run of equal shape whose first part was renamed: as a whole its identity is too low, but its
     verbatim last 42 tokens (7 lines) are a copy, though under min_tokens."""
     run = noise(1, 90, 0)
+    run[60:62] = [token_hash(NAME_PLACEHOLDER), token_hash("(")]  # a call: a short copy must hold one
     spots = list(range(0, 48, 4))
     a = stream("a.py", noise(2, 96, 10_000) + run + noise(3, 96, 20_000),
                names={96 + at: 1_000_000 + at for at in spots})  # fmt: skip
@@ -113,6 +115,10 @@ def test_a_verbatim_stretch_of_enough_lines_is_a_block_under_min_tokens() -> Non
     assert (m.a.start, m.a.stop, m.b.start, m.b.stop) == (96 + 48, 96 + 90, 96 + 48, 96 + 90)
     assert m.identity == 1.0 and VERBATIM_TOKENS <= m.a.stop - m.a.start < 50
     assert m.a.last_line - m.a.first_line + 1 >= VERBATIM_LINES
+    # without the call (declarations or data, not code that does something) it is no block
+    a_, b_ = (replace(s, norm=s.norm.copy()) for s in (a, b))
+    a_.norm[96 + 60], b_.norm[96 + 60] = 1, 1
+    assert matches([a_, b_], min_tokens=50, min_identity=0.5) == []
     # the same stretch on fewer lines (8 tokens to a line: 5 lines and a part) is too short a copy
     a, b = replace(a, lines=(np.arange(len(a)) // 8 + 1).astype(np.uint32)), replace(b, lines=a.lines)
     assert matches([a, replace(b, lines=(np.arange(len(b)) // 8 + 1).astype(np.uint32))], 50, 0.5) == []

@@ -24,7 +24,14 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    maximal run where the two streams are equal (one extension per diagonal:
    seeds on a run already found are skipped), then trimmed to whole lines (a
    last line the run covers at least half of stays: an edited line of the copy).
-   A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines.
+   A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines, or be a verbatim
+   copy (identifiers and literals equal too) of at least ``VERBATIM_LINES`` lines and
+   ``VERBATIM_TOKENS`` tokens with a name before a parenthesis (a call or a signature, not only
+   field declarations or data): a string or a long line is one token or a few, so six pasted
+   lines of calls with string arguments can hold fewer than ``min_tokens``.  A run whose
+   identity as a whole is too low (step 4) still yields its verbatim stretches.  Only runs that
+   share a fingerprint are extended, so runs under ``K + W - 1`` tokens are found only when one
+   lies inside a longer run of equal shape or happens to hold a fingerprint.
 4. **Identity**: as for units (:mod:`dupfinder.similarity.identity`), equal
    shape is not enough: the two regions' identifiers and literals (their raw
    texts' hashes) are compared by weighted Jaccard similarity, each weighted
@@ -47,6 +54,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from dupfinder.similarity.normalize import NAME_PLACEHOLDER, token_hash
+
 K = 30  #: tokens per fingerprinted window
 W = 21  #: windows per winnowing window: runs of K + W - 1 = 50 tokens or more always share a fingerprint
 MAX_PLACES = 1000  #: a fingerprint in more places than this is generated or generic code and seeds nothing
@@ -57,6 +66,9 @@ MIN_LINES = 5  #: the fewest lines a block clone spans
 #: fewer than ``min_tokens`` tokens: strings and long lines carry few normalised tokens per line
 VERBATIM_LINES = 6
 VERBATIM_TOKENS = 30  #: the fewest tokens of such a verbatim copy
+#: a name and an opening parenthesis (a call or a signature), which such a short copy must hold: field
+#: declarations and data tables (interface fields, constant assignments) under ``min_tokens`` are no blocks
+_CALL = (token_hash(NAME_PLACEHOLDER), token_hash("("))
 #: least share of lines two regions of one file must have in common to be one node of a block cluster
 SAME_REGION = 0.5
 
@@ -348,6 +360,11 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
     return out
 
 
+def _holds_call(norm: U32) -> bool:
+    """Whether normalised tokens hold a name followed by an opening parenthesis (a call or a signature)."""
+    return bool(np.any((norm[:-1] == _CALL[0]) & (norm[1:] == _CALL[1])))
+
+
 def _true_runs(flags: npt.NDArray[np.bool_], least: int) -> list[tuple[int, int]]:
     """The maximal stretches ``[lo, hi)`` of ``flags`` that are all true, of at least ``least`` items."""
     edges = np.flatnonzero(np.diff(np.concatenate(([False], flags, [False])).astype(np.int8)))
@@ -373,8 +390,10 @@ def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, sta
     lb = (int(b.lines[rb[0]]), int(b.lines[rb[1] - 1]))
     if la[1] - la[0] + 1 < MIN_LINES or lb[1] - lb[0] + 1 < MIN_LINES:
         return None
-    if hi - lo < min_tokens and not (verbatim and min(la[1] - la[0], lb[1] - lb[0]) + 1 >= VERBATIM_LINES):
-        return None  # under min_tokens: only a verbatim copy of VERBATIM_LINES lines or more
+    if hi - lo < min_tokens and not (
+        verbatim and min(la[1] - la[0], lb[1] - lb[0]) + 1 >= VERBATIM_LINES and _holds_call(a.norm[ra[0] : ra[1]])
+    ):
+        return None  # under min_tokens: only a verbatim copy of VERBATIM_LINES lines or more with a call
     # a verbatim copy has the same identifiers and literals: identity 1
     return Match(Region(sa, *ra, *la), Region(sb, *rb, *lb), 1.0 if verbatim else identity(a, ra, b, rb, weight))
 
