@@ -261,3 +261,21 @@ def test_a_capability_names_a_module_it_imports_and_calls_by_name_once() -> None
         assert len(set(c.terms)) == len(c.terms), c.terms
         assert c.title == c.label  # no rule category: the terms alone
     assert Capability("cap-001", "reset, token", ("reset", "token"), (), "auth").title == "auth: reset, token"
+
+
+def test_a_capability_titled_by_a_rule_category_makes_an_opportunity_of_that_category() -> None:
+    from dupfinder.model import Unit
+    from dupfinder.opportunities.capabilities import Capability, capability_opportunities
+    from dupfinder.reporters.common import opportunity_label
+    from dupfinder.reporters.json import opportunity_dict
+
+    def unit(path: str, line: int) -> Unit:
+        return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"")
+
+    members = tuple((unit(f"{t}/auth.py", line), t, 0.8) for t in ("a", "b") for line in (1, 20))
+    titled_cap = Capability("cap-001", "reset, token", ("reset", "token"), members, "auth")
+    plain = Capability("cap-002", "reset, token", ("reset", "token"), members)
+    (got,), (untitled,) = capability_opportunities([titled_cap], []), capability_opportunities([plain], [])
+    assert (got.category, got.label, opportunity_label(got, [])) == ("auth", "auth: reset, token", "auth: reset, token")
+    assert opportunity_dict(got)["category"] == "auth" and opportunity_dict(got)["teams"] == ["a", "b"]
+    assert (untitled.category, opportunity_label(untitled, [])) == (None, "reset, token")

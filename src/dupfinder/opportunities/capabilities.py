@@ -375,7 +375,7 @@ def capability_opportunities(
         why["formula"] = CAPABILITY_FORMULA
         pioneers = sorted(teams, key=lambda t: (-teams[t][0], -teams[t][1], t))[: min(3, -(-len(teams) // 2))]
         out.append(Opportunity(
-            rank=0, category=None, teams=tuple(sorted(teams)),
+            rank=0, category=cap.category, teams=tuple(sorted(teams)),
             cluster_ids=tuple(sorted({cloned[k] for k in ((e.path, e.start_line, e.end_line) for e in evidence)
                                       if k in cloned})),
             lines=lines, score=float(why["score"]), why=why, pioneers=tuple(pioneers), instances=len(evidence),
