@@ -279,3 +279,30 @@ def test_a_capability_titled_by_a_rule_category_makes_an_opportunity_of_that_cat
     assert (got.category, got.label, opportunity_label(got, [])) == ("auth", "auth: reset, token", "auth: reset, token")
     assert opportunity_dict(got)["category"] == "auth" and opportunity_dict(got)["teams"] == ["a", "b"]
     assert (untitled.category, opportunity_label(untitled, [])) == (None, "reset, token")
+
+
+def test_a_capability_is_named_by_words_its_teams_share_before_one_team_s_module_names() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import capability_map
+
+    rng = random.Random(7)
+    words = [f"w{n}x" for n in range(600)]
+    shared = ("consumer", "worker", "queue")
+
+    def unit(n: int, team: int, names: tuple[str, ...], imports: tuple[str, ...] = ()) -> Unit:
+        return Unit(f"team{team}/m{n}.py", f"team{team}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=names, calls=(), imports=imports)  # fmt: skip
+
+    units = [unit(n, n % 3, tuple(rng.sample(words, 12))) for n in range(800)]
+    # the shared words are common elsewhere, one at a time; the module name is not
+    units += [unit(800 + n, n % 3, (shared[n % 3], *rng.sample(words, 8))) for n in range(150)]
+    # three teams' workers: the same words; one team's (half of them) also import the module huey
+    for n in range(36):
+        team = 0 if n % 2 else 1 + n % 4 // 2
+        units.append(unit(1000 + n, team, (*shared, *rng.sample(words, 3)), ("huey",) if team == 0 else ()))
+    caps = capability_map(units, lambda path: path.split("/")[0])
+    (workers,) = [c for c in caps if {"consumer", "worker", "queue"} <= set(c.terms)]
+    assert set(workers.terms[:3]) == set(shared) and "huey" not in workers.terms, workers.terms
+    assert {t for _, t, _ in workers.units} == {"team0", "team1", "team2"}

@@ -40,7 +40,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -53,6 +53,7 @@ MAX_GROUPS: Final = 400
 MIN_CONFIDENCE: Final = 0.6
 MIN_TEAM_UNITS: Final = 2
 LABEL_TERMS: Final = 4
+LABEL_CANDIDATES: Final = 30  #: a label's terms are chosen among a group's this many most distinctive ones
 MIN_UNITS: Final = 50  #: fewer production units than this make no map
 MAX_SAMPLE: Final = 3000  #: units Ward's tree is built over at most (O(sample^2) memory and time)
 
@@ -256,6 +257,31 @@ def _ward_groups(lsi: np.ndarray, ordered: Sequence[Unit], settings: MapSettings
     return np.asarray(np.argmax(lsi @ centres.T, axis=1))
 
 
+def _label_terms(scores: np.ndarray, vocab: np.ndarray, present: Any, teams: Sequence[str]) -> tuple[str, ...]:
+    """A group's label: its most distinctive terms by c-TF-IDF (``scores``), each once, those that
+    two or more of its teams' units use first, and words of the code (names, identifiers, calls)
+    before imported module names (``backports, zoneinfo`` says less than ``month, weekday``).
+
+    ``present``: the group's units x terms (non-zero where a unit has the term), ``teams`` their teams.
+    """
+    candidates = [int(t) for t in np.argsort(-scores, kind="stable")[:LABEL_CANDIDATES] if scores[t] > 0]
+    if not candidates:
+        return ()
+    used = present[:, candidates]
+    by_team: dict[str, list[int]] = {}
+    for n, team in enumerate(teams):
+        by_team.setdefault(team, []).append(n)
+    shared = np.zeros(len(candidates), dtype=int)  # teams using each candidate
+    for rows in by_team.values():
+        shared += np.asarray(used[rows].sum(axis=0)).ravel() > 0
+    ranked = sorted(
+        range(len(candidates)), key=lambda n: (int(shared[n]) < 2, str(vocab[candidates[n]]).startswith("import:"))
+    )
+    names = (str(vocab[candidates[n]]).removeprefix("import:") for n in ranked)
+    # a module imported and named is one term: huey, import:huey
+    return tuple(itertools.islice(dict.fromkeys(names), LABEL_TERMS))
+
+
 def capability_map(
     units: Sequence[Unit], team_of: Callable[[str], str], settings: MapSettings | None = None
 ) -> tuple[Capability, ...]:
@@ -311,11 +337,8 @@ def capability_map(
         rows += also.get(g, [])
         if not rows:
             continue
-        # the most distinctive terms, each once (a module imported and named is one term: huey, import:huey)
-        ranked = (
-            str(vocab[t]).removeprefix("import:") for t in np.argsort(-ctfidf[g], kind="stable") if ctfidf[g, t] > 0
-        )
-        terms = tuple(itertools.islice(dict.fromkeys(ranked), LABEL_TERMS))
+        hard = [r for r, _ in rows if labels[r] == g] or [r for r, _ in rows]
+        terms = _label_terms(ctfidf[g], vocab, counts[hard], [team_of(ordered[r].path) for r in hard])
         members = sorted(
             ((ordered[r], team_of(ordered[r].path), round(c, 4)) for r, c in rows),
             key=lambda m: (m[1], m[0].path, m[0].start_line),
