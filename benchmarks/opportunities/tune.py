@@ -45,6 +45,7 @@ from dupfinder.rules.loading import load_ruleset
 SETTINGS = {
     "ward": MapSettings(),
     "ward-sample1000": MapSettings(max_sample=1000),
+    "ward+svd20+soft0.6": MapSettings(svd_iter=20, soft_confidence=0.6),
     "ward+soft0.7": MapSettings(soft_confidence=0.7),
     "ward+svd20": MapSettings(svd_iter=20),
     "ward+conf0.5": MapSettings(min_confidence=0.5),
