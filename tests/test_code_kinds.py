@@ -306,3 +306,34 @@ def test_a_capability_is_named_by_words_its_teams_share_before_one_team_s_module
     (workers,) = [c for c in caps if {"consumer", "worker", "queue"} <= set(c.terms)]
     assert set(workers.terms[:3]) == set(shared) and "huey" not in workers.terms, workers.terms
     assert {t for _, t, _ in workers.units} == {"team0", "team1", "team2"}
+
+
+@pytest.mark.parametrize("max_sample", [3000, 60])
+def test_ward_groups_keep_their_members_when_a_few_units_leave(max_sample: int) -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(3)
+    # words of letters only (a digit would split them): topic t's n-th word
+    topics = [[f"top{chr(97 + t)}{chr(97 + n)}" for n in range(30)] for t in range(4)]
+
+    def unit(n: int, topic: int) -> Unit:
+        return Unit(f"team{n % 3}/m{n}.py", f"team{n % 3}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=tuple(rng.sample(topics[topic], 20)), calls=(), imports=())  # fmt: skip
+
+    units = [unit(n, n % 4) for n in range(180)]  # 4 groups of 40 before and after 9 leave
+    settings = MapSettings(units_per_group=40, max_sample=max_sample)
+
+    def partition(chosen: list[Unit]) -> set[frozenset[str]]:
+        caps = capability_map(chosen, lambda path: path.split("/")[0], settings)
+        return {frozenset(u.path for u, _, _ in c.units) for c in caps}
+
+    whole = partition(units)
+    # one group per topic, every unit in it (a topic's units share its words only)
+    assert sorted(len(g) for g in whole) == [45, 45, 45, 45]
+    assert all(len({int(p.split("/m")[1][:-3]) % 4 for p in g}) == 1 for g in whole)
+    left = [u for n, u in enumerate(units) if n % 20 != 7]
+    kept = {u.path for u in left}
+    assert partition(left) == {g & kept for g in whole}
