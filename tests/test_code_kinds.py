@@ -337,3 +337,29 @@ def test_ward_groups_keep_their_members_when_a_few_units_leave(max_sample: int) 
     left = [u for n, u in enumerate(units) if n % 20 != 7]
     kept = {u.path for u in left}
     assert partition(left) == {g & kept for g in whole}
+
+
+def test_soft_membership_lets_a_unit_close_to_two_groups_evidence_both() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(4)
+    topics = [[f"top{chr(97 + t)}{chr(97 + n)}" for n in range(30)] for t in range(6)]
+
+    def unit(n: int, words: list[str]) -> Unit:
+        return Unit(f"team{n % 3}/m{n}.py", f"team{n % 3}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=tuple(words), calls=(), imports=())  # fmt: skip
+
+    units = [unit(n, rng.sample(topics[n % 6], 20)) for n in range(120)]
+    # bridges: 25 words of each of the first two topics, about 0.65 close to both centres
+    units += [unit(120 + n, rng.sample(topics[0], 25) + rng.sample(topics[1], 25)) for n in range(4)]
+    bridges = {u.path for u in units[120:]}
+
+    def holding(settings: MapSettings) -> list[int]:
+        caps = capability_map(units, lambda path: path.split("/")[0], settings)
+        return sorted(len(bridges & {u.path for u, _, _ in c.units}) for c in caps)
+
+    hard, soft = holding(MapSettings(units_per_group=20)), holding(MapSettings(units_per_group=20, soft_confidence=0.6))
+    assert sum(hard) <= 4 and soft.count(4) == 2, (hard, soft)
