@@ -261,3 +261,105 @@ def test_a_capability_names_a_module_it_imports_and_calls_by_name_once() -> None
         assert len(set(c.terms)) == len(c.terms), c.terms
         assert c.title == c.label  # no rule category: the terms alone
     assert Capability("cap-001", "reset, token", ("reset", "token"), (), "auth").title == "auth: reset, token"
+
+
+def test_a_capability_titled_by_a_rule_category_makes_an_opportunity_of_that_category() -> None:
+    from dupfinder.model import Unit
+    from dupfinder.opportunities.capabilities import Capability, capability_opportunities
+    from dupfinder.reporters.common import opportunity_label
+    from dupfinder.reporters.json import opportunity_dict
+
+    def unit(path: str, line: int) -> Unit:
+        return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"")
+
+    members = tuple((unit(f"{t}/auth.py", line), t, 0.8) for t in ("a", "b") for line in (1, 20))
+    titled_cap = Capability("cap-001", "reset, token", ("reset", "token"), members, "auth")
+    plain = Capability("cap-002", "reset, token", ("reset", "token"), members)
+    (got,), (untitled,) = capability_opportunities([titled_cap], []), capability_opportunities([plain], [])
+    assert (got.category, got.label, opportunity_label(got, [])) == ("auth", "auth: reset, token", "auth: reset, token")
+    assert opportunity_dict(got)["category"] == "auth" and opportunity_dict(got)["teams"] == ["a", "b"]
+    assert (untitled.category, opportunity_label(untitled, [])) == (None, "reset, token")
+
+
+def test_a_capability_is_named_by_words_its_teams_share_before_one_team_s_module_names() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import capability_map
+
+    rng = random.Random(7)
+    words = [f"w{n}x" for n in range(600)]
+    shared = ("consumer", "worker", "queue")
+
+    def unit(n: int, team: int, names: tuple[str, ...], imports: tuple[str, ...] = ()) -> Unit:
+        return Unit(f"team{team}/m{n}.py", f"team{team}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=names, calls=(), imports=imports)  # fmt: skip
+
+    units = [unit(n, n % 3, tuple(rng.sample(words, 12))) for n in range(800)]
+    # the shared words are common elsewhere, one at a time; the module name is not
+    units += [unit(800 + n, n % 3, (shared[n % 3], *rng.sample(words, 8))) for n in range(150)]
+    # three teams' workers: the same words; one team's (half of them) also import the module huey
+    for n in range(36):
+        team = 0 if n % 2 else 1 + n % 4 // 2
+        units.append(unit(1000 + n, team, (*shared, *rng.sample(words, 3)), ("huey",) if team == 0 else ()))
+    caps = capability_map(units, lambda path: path.split("/")[0])
+    (workers,) = [c for c in caps if {"consumer", "worker", "queue"} <= set(c.terms)]
+    assert set(workers.terms[:3]) == set(shared) and "huey" not in workers.terms, workers.terms
+    assert {t for _, t, _ in workers.units} == {"team0", "team1", "team2"}
+
+
+@pytest.mark.parametrize("max_sample", [3000, 60])
+def test_ward_groups_keep_their_members_when_a_few_units_leave(max_sample: int) -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(3)
+    # words of letters only (a digit would split them): topic t's n-th word
+    topics = [[f"top{chr(97 + t)}{chr(97 + n)}" for n in range(30)] for t in range(4)]
+
+    def unit(n: int, topic: int) -> Unit:
+        return Unit(f"team{n % 3}/m{n}.py", f"team{n % 3}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=tuple(rng.sample(topics[topic], 20)), calls=(), imports=())  # fmt: skip
+
+    units = [unit(n, n % 4) for n in range(180)]  # 4 groups of 40 before and after 9 leave
+    settings = MapSettings(units_per_group=40, max_sample=max_sample)
+
+    def partition(chosen: list[Unit]) -> set[frozenset[str]]:
+        caps = capability_map(chosen, lambda path: path.split("/")[0], settings)
+        return {frozenset(u.path for u, _, _ in c.units) for c in caps}
+
+    whole = partition(units)
+    # one group per topic, every unit in it (a topic's units share its words only)
+    assert sorted(len(g) for g in whole) == [45, 45, 45, 45]
+    assert all(len({int(p.split("/m")[1][:-3]) % 4 for p in g}) == 1 for g in whole)
+    left = [u for n, u in enumerate(units) if n % 20 != 7]
+    kept = {u.path for u in left}
+    assert partition(left) == {g & kept for g in whole}
+
+
+def test_soft_membership_lets_a_unit_close_to_two_groups_evidence_both() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(4)
+    topics = [[f"top{chr(97 + t)}{chr(97 + n)}" for n in range(30)] for t in range(6)]
+
+    def unit(n: int, words: list[str]) -> Unit:
+        return Unit(f"team{n % 3}/m{n}.py", f"team{n % 3}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=tuple(words), calls=(), imports=())  # fmt: skip
+
+    units = [unit(n, rng.sample(topics[n % 6], 20)) for n in range(120)]
+    # bridges: 25 words of each of the first two topics, about 0.65 close to both centres
+    units += [unit(120 + n, rng.sample(topics[0], 25) + rng.sample(topics[1], 25)) for n in range(4)]
+    bridges = {u.path for u in units[120:]}
+
+    def holding(settings: MapSettings) -> list[int]:
+        caps = capability_map(units, lambda path: path.split("/")[0], settings)
+        return sorted(len(bridges & {u.path for u, _, _ in c.units}) for c in caps)
+
+    hard, soft = holding(MapSettings(units_per_group=20)), holding(MapSettings(units_per_group=20, soft_confidence=0.6))
+    assert sum(hard) <= 4 and soft.count(4) == 2, (hard, soft)
