@@ -87,6 +87,7 @@ from dupfinder.cache.records import (
     encode_category,
     encode_groups,
     encode_snapshot,
+    snapshot_of,
 )
 from dupfinder.cache.store import DB_NAME, KEEP_DAYS, KEEP_SNAPSHOTS, LOCK_NAME, SCHEMA, Cache
 
@@ -124,6 +125,7 @@ __all__ = [
     "result_digest",
     "result_key",
     "snapshot_key",
+    "snapshot_of",
     "unit_content",
     "unit_digest",
 ]

@@ -98,15 +98,15 @@ def _last_graph(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache:
     if snapshot is None:
         return _LastGraph(key, digests)
     position = {d: k for k, d in enumerate(digests)}
-    now = [position.get(d) for d in snapshot.digests]
-    kept: list[Edge] = []
-    for a, c, sim in snapshot.edges:
-        x, y = now[a], now[c]
-        if x is not None and y is not None:
-            kept.append((min(x, y), max(x, y), sim))
+    now = np.array([position.get(d, -1) for d in snapshot.digests], dtype=np.int64)
+    # the last graph's edges between nodes still here, renumbered (i < j), in one pass of numpy
+    a, c = now[snapshot.ends[:, 0]], now[snapshot.ends[:, 1]]
+    here = np.flatnonzero((a >= 0) & (c >= 0))
+    x, y = np.minimum(a[here], c[here]), np.maximum(a[here], c[here])
+    kept = tuple(zip(x.tolist(), y.tolist(), snapshot.sims[here].tolist(), strict=True))
     before = set(snapshot.digests)
     only = np.array([k for k, d in enumerate(digests) if d not in before], dtype=np.int64)
-    return _LastGraph(key, digests, tuple(kept), only)
+    return _LastGraph(key, digests, kept, only)
 
 
 def _fresh_edges(
@@ -224,7 +224,7 @@ def find_clusters(
         edges = sorted([*last.kept, *fresh])
         if last.key:
             assert cache is not None
-            cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
+            cache.put_snapshot(last.key, cache_mod.snapshot_of(last.digests, edges))
     with stage(progress, "cluster"):
         if focus is None:
             identity, _ = _identity(units, nodes, config, cache, snapshot_name, files, None)
