@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
 from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, TokenStream, Unit
@@ -39,6 +40,15 @@ Groups = list[
     tuple[int, list[int], list[float], float]
 ]  #: a component's groups: (centre, members, similarities, weakest)
 Categorized = tuple[str | None, float, Evidence]  #: what :func:`dupfinder.rules.categorize` returns
+
+
+def _loads(raw: bytes) -> object:
+    """The JSON value in ``raw`` (UTF-8, lone surrogates passed through): orjson's parse, several times
+    faster than the standard library's, which takes what orjson refuses (a lone surrogate)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode("utf-8", "surrogatepass"))
 
 
 # -- a file's entry -------------------------------------------------------------------
@@ -95,7 +105,7 @@ def decode(blob: bytes, path: str, num_perm: int) -> CachedFile | None:
 
 def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     (header_len,) = struct.unpack_from("<I", body)
-    header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
+    header = _loads(bytes(body[4 : 4 + header_len]))
     if not isinstance(header, dict):
         raise Bad
     imports = strs(header["imports"])
@@ -148,6 +158,13 @@ def _stream_of(rest: memoryview, count: object, marks: int) -> TokenStream | Non
 
 def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashes: bytes) -> Unit:
     root, language, name, kind, start, end, fp, _, ids, calls, own_imports, literals, forwarded = raw
+    # the four string lists checked at once, in C (a rescan decodes every unit of the code base)
+    if type(ids) is not list or type(calls) is not list or type(literals) is not list or type(forwarded) is not list:
+        raise Bad
+    try:
+        "".join(ids + calls + literals + forwarded)
+    except TypeError:
+        raise Bad from None
     return Unit(
         path=path,
         root=str_(root),
@@ -158,11 +175,11 @@ def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashe
         end_line=int_(end),
         fingerprint=Fingerprint(str_(fp)),
         token_hashes=token_hashes,
-        identifiers=strs(ids),
-        calls=strs(calls),
+        identifiers=tuple(ids),
+        calls=tuple(calls),
         imports=imports if own_imports is None else strs(own_imports),
-        literals=strs(literals),
-        forwarded=strs(forwarded),
+        literals=tuple(literals),
+        forwarded=tuple(forwarded),
     )
 
 
@@ -228,12 +245,12 @@ class FeatureCounts:
 
 def encode_counts(found: FeatureCounts) -> bytes:
     names = sorted(found.counts)
-    header = json.dumps(
-        {"paths": [p for p, _ in found.files], "nodes": found.nodes, "features": names,
-         "counts": [found.counts[f] for f in names]},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode("utf-8", "surrogatepass")  # fmt: skip
+    fields = {"paths": [p for p, _ in found.files], "nodes": found.nodes, "features": names,
+              "counts": [found.counts[f] for f in names]}  # fmt: skip
+    try:
+        header = orjson.dumps(fields)
+    except TypeError:  # a lone surrogate (an undecodable file name): the standard library passes it through
+        header = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
     if any(len(k) != 20 for _, k in found.files):
         raise ValueError("file keys are 20 bytes")
     return frame(COUNTS, struct.pack("<I", len(header)) + header + b"".join(k for _, k in found.files))
@@ -246,7 +263,7 @@ def decode_counts(blob: bytes) -> FeatureCounts | None:
 
 def _counts_of(body: memoryview) -> FeatureCounts:
     (header_len,) = struct.unpack_from("<I", body)
-    header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
+    header = _loads(bytes(body[4 : 4 + header_len]))
     if not isinstance(header, dict):
         raise Bad
     paths, names, counts = strs(header["paths"]), strs(header["features"]), header["counts"]
