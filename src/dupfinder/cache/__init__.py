@@ -71,7 +71,6 @@ from dupfinder.cache.keys import (
     result_key,
     snapshot_key,
     unit_content,
-    unit_digest,
 )
 from dupfinder.cache.memo import ScanMemo, decode_result, encode_result
 from dupfinder.cache.records import (
@@ -127,5 +126,4 @@ __all__ = [
     "snapshot_key",
     "snapshot_of",
     "unit_content",
-    "unit_digest",
 ]

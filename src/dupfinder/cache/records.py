@@ -190,7 +190,7 @@ def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashe
 class Snapshot:
     """A scan's similarity graph: node digests and verified edges between them (indices into ``digests``)."""
 
-    digests: tuple[bytes, ...]  #: 16 bytes each, see :func:`dupfinder.cache.keys.unit_digest`
+    digests: tuple[bytes, ...]  #: each node's content digest (:func:`~dupfinder.cache.keys.unit_content`)
     ends: npt.NDArray[np.uint32]  #: one row (i, j) per edge, i < j
     sims: npt.NDArray[np.float64]  #: each edge's verified similarity
 

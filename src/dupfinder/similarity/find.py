@@ -89,10 +89,11 @@ def _last_graph(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache:
     if cache is None or not snapshot_name or cache.disabled:
         return _LastGraph()
     scope = cache_mod.pair_scope(config)
+    # a node is named by its content digest: the snapshot's key holds the settings and the code version
     if contents is not None and len(contents) == 16 * len(units):
-        digests = tuple(cache_mod.unit_digest(scope, contents[16 * n : 16 * n + 16]) for n in nodes.first)
+        digests = tuple(contents[16 * n : 16 * n + 16] for n in nodes.first)
     else:
-        digests = tuple(cache_mod.unit_digest(scope, cache_mod.unit_content(rep)) for rep in nodes.reps)
+        digests = tuple(cache_mod.unit_content(rep) for rep in nodes.reps)
     key = cache_mod.snapshot_key(scope, snapshot_name[0], snapshot_name[1:])
     snapshot = cache.get_snapshot(key)
     if snapshot is None:
@@ -266,7 +267,8 @@ def _identity(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: c
 def _focused_nodes(units: Sequence[Unit], nodes: _Nodes, focus: Collection[str]) -> set[int]:
     """The nodes with a unit in one of the ``focus`` paths."""
     paths = set(focus)
-    return {k for k, key in enumerate(nodes.keys) if any(units[n].path in paths for n in nodes.groups[key])}
+    wanted = {(u.language, u.fingerprint) for u in units if u.path in paths}
+    return {k for k, key in enumerate(nodes.keys) if key in wanted}
 
 
 def _around(edges: Sequence[Edge], focused: set[int], n_nodes: int) -> list[Edge]:
