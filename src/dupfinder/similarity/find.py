@@ -34,7 +34,7 @@ from dupfinder.similarity import signatures
 from dupfinder.similarity.cluster import Measure, build_clusters
 from dupfinder.similarity.fanout import Graph, verified
 from dupfinder.similarity.identity import Identity, judged
-from dupfinder.similarity.index import Bands, Pairs, candidate_pair_codes, lsh_params, lsh_threshold
+from dupfinder.similarity.index import Bands, Pairs, candidate_pair_codes, lsh_params, lsh_threshold, pairs_with_rows
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, Verifier
 from dupfinder.similarity.weights import Files, counts_now
@@ -126,9 +126,10 @@ def _fresh_edges(
     codes: Pairs | None = None
     bands: Bands | None = None
     if storage_config is None or storage_config.get("type", "dict") == "dict":
-        bands = Bands(sigs, *bands_rows)
         if only is not None:
-            codes = bands.pairs_with(only)
+            codes = pairs_with_rows(sigs, *bands_rows, only)
+        else:
+            bands = Bands(sigs, *bands_rows)
     else:
         names = [f"{lang}:{fp}" for lang, fp in nodes.keys]
         codes = candidate_pair_codes(names, sigs, config.threshold, storage_config=storage_config, only=only)
