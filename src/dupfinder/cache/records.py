@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
+from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, read, str_, strs
 from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, TokenStream, Unit
 
 FILE = Kind(b"C", 4)
@@ -165,22 +165,16 @@ def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashe
         "".join(ids + calls + literals + forwarded)
     except TypeError:
         raise Bad from None
-    return Unit(
-        path=path,
-        root=str_(root),
-        language=str_(language),
-        name=opt_str(name),
-        kind=str_(kind),
-        start_line=int_(start),
-        end_line=int_(end),
-        fingerprint=Fingerprint(str_(fp)),
-        token_hashes=token_hashes,
-        identifiers=tuple(ids),
-        calls=tuple(calls),
-        imports=imports if own_imports is None else strs(own_imports),
-        literals=tuple(literals),
-        forwarded=tuple(forwarded),
-    )
+    # the scalar fields' checks written out (those of codec.str_, opt_str and int_): no call per field
+    if type(root) is not str or type(language) is not str or type(kind) is not str or type(fp) is not str:
+        raise Bad
+    if not (name is None or type(name) is str) or type(start) is not int or type(end) is not int:
+        raise Bad
+    if start < 0 or end < 0:
+        raise Bad
+    return Unit(path, root, language, name, kind, start, end, Fingerprint(fp), token_hashes, tuple(ids),
+                tuple(calls), imports if own_imports is None else strs(own_imports), tuple(literals),
+                tuple(forwarded))  # fmt: skip
 
 
 # -- a similarity graph ---------------------------------------------------------------
