@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,11 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
     assert marked.stream is not None and marked.stream.marks
     entry = cache_mod.decode(cache_mod.encode(marked, sigs, contents), source.path, 128)
     assert entry is not None and entry.result == marked
+    # an undecodable name (a lone surrogate), which the fast JSON parser refuses: the record still reads
+    odd_unit = replace(original.units[0], name="f\udcfe", identifiers=("caf\u00e9", "x\udcff"))
+    odd = replace(original, units=(odd_unit, *original.units[1:]))
+    entry = cache_mod.decode(cache_mod.encode(odd, sigs, contents), source.path, 128)
+    assert entry is not None and entry.result == odd
 
 
 def _cli_scan(root: Path, cache_dir: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:

@@ -16,7 +16,7 @@ from dupfinder.model import Unit
 from dupfinder.similarity.cluster import build_clusters
 from dupfinder.similarity.find import find_clusters
 from dupfinder.similarity.identity import CONTAINED_IDENTITY, Identity, judged
-from dupfinder.similarity.index import lsh_params
+from dupfinder.similarity.index import Bands, lsh_params, pairs_with_rows
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.similarity.verify import (
     IDENTIFIER_WEIGHT,
@@ -514,3 +514,24 @@ def test_a_unit_found_whole_in_a_longer_one_is_a_copy_and_its_shape_alone_is_not
     (cluster,) = find_clusters(units[:2], ScanConfig(jobs=1))
     assert sorted(i.path for i in cluster.instances) == ["a.py", "b.py"]
     assert not find_clusters([host, look], ScanConfig(jobs=1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(min_value=2, max_value=60),
+    alphabet=st.integers(min_value=1, max_value=4),
+    bands_rows=st.sampled_from([(1, 1), (2, 2), (4, 3), (3, 4)]),
+    data=st.data(),
+)
+def test_the_pairs_of_a_few_rows_are_those_of_the_whole_banded_index(
+    n: int, alphabet: int, bands_rows: tuple[int, int], data: st.DataObject
+) -> None:
+    # few distinct values, so that rows agree on whole bands often
+    b, r = bands_rows
+    rng = np.random.default_rng(data.draw(st.integers(min_value=0, max_value=2**32 - 1)))
+    sigs = rng.integers(0, alphabet, size=(n, b * r), dtype=np.uint32)
+    rows = np.array(sorted(data.draw(st.sets(st.integers(min_value=0, max_value=n - 1), min_size=1))), dtype=np.int64)
+    expected = Bands(sigs, b, r).pairs_with(rows)
+    assert pairs_with_rows(sigs, b, r, rows).tolist() == expected.tolist()
+    everything = Bands(sigs, b, r).pairs_from(0, n)
+    assert pairs_with_rows(sigs, b, r, np.arange(n, dtype=np.int64)).tolist() == everything.tolist()

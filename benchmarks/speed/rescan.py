@@ -34,7 +34,6 @@ STAGES = (
     ("dupfinder.cache:Cache", "get_files"),
     ("dupfinder.cache", "decode"),
     ("dupfinder.pipeline", "find_clusters"),
-    ("dupfinder.cache", "unit_digest"),
     ("dupfinder.cache:Cache", "get_snapshot"),
     ("dupfinder.cache:Cache", "put_snapshot"),
     ("dupfinder.pipeline", "build_clusters"),

@@ -71,7 +71,6 @@ from dupfinder.cache.keys import (
     result_key,
     snapshot_key,
     unit_content,
-    unit_digest,
 )
 from dupfinder.cache.memo import ScanMemo, decode_result, encode_result
 from dupfinder.cache.records import (
@@ -87,6 +86,7 @@ from dupfinder.cache.records import (
     encode_category,
     encode_groups,
     encode_snapshot,
+    snapshot_of,
 )
 from dupfinder.cache.store import DB_NAME, KEEP_DAYS, KEEP_SNAPSHOTS, LOCK_NAME, SCHEMA, Cache
 
@@ -124,6 +124,6 @@ __all__ = [
     "result_digest",
     "result_key",
     "snapshot_key",
+    "snapshot_of",
     "unit_content",
-    "unit_digest",
 ]

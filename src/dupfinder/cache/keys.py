@@ -144,11 +144,6 @@ def unit_content(unit: Unit) -> bytes:
     return digest(unit.token_hashes, _text("\0".join(fields)))
 
 
-def unit_digest(scope: bytes, content: bytes) -> bytes:
-    """The digest of a unit with :func:`unit_content` ``content`` within ``scope`` (a graph snapshot's node)."""
-    return digest(scope, content)
-
-
 def derived_key(namespace: bytes, scope: bytes, key: bytes) -> bytes:
     """Where a derived value (a component's groups, a cluster's category) of ``key`` is kept, within ``scope``."""
     return digest(namespace, b"\0", scope, key, size=20)

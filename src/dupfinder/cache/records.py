@@ -20,7 +20,11 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, opt_str, read, str_, strs
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, read, str_, strs
 from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, TokenStream, Unit
 
 FILE = Kind(b"C", 4)
@@ -36,6 +40,15 @@ Groups = list[
     tuple[int, list[int], list[float], float]
 ]  #: a component's groups: (centre, members, similarities, weakest)
 Categorized = tuple[str | None, float, Evidence]  #: what :func:`dupfinder.rules.categorize` returns
+
+
+def _loads(raw: bytes) -> object:
+    """The JSON value in ``raw`` (UTF-8, lone surrogates passed through): orjson's parse, several times
+    faster than the standard library's, which takes what orjson refuses (a lone surrogate)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode("utf-8", "surrogatepass"))
 
 
 # -- a file's entry -------------------------------------------------------------------
@@ -92,7 +105,7 @@ def decode(blob: bytes, path: str, num_perm: int) -> CachedFile | None:
 
 def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     (header_len,) = struct.unpack_from("<I", body)
-    header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
+    header = _loads(bytes(body[4 : 4 + header_len]))
     if not isinstance(header, dict):
         raise Bad
     imports = strs(header["imports"])
@@ -145,22 +158,23 @@ def _stream_of(rest: memoryview, count: object, marks: int) -> TokenStream | Non
 
 def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashes: bytes) -> Unit:
     root, language, name, kind, start, end, fp, _, ids, calls, own_imports, literals, forwarded = raw
-    return Unit(
-        path=path,
-        root=str_(root),
-        language=str_(language),
-        name=opt_str(name),
-        kind=str_(kind),
-        start_line=int_(start),
-        end_line=int_(end),
-        fingerprint=Fingerprint(str_(fp)),
-        token_hashes=token_hashes,
-        identifiers=strs(ids),
-        calls=strs(calls),
-        imports=imports if own_imports is None else strs(own_imports),
-        literals=strs(literals),
-        forwarded=strs(forwarded),
-    )
+    # the four string lists checked at once, in C (a rescan decodes every unit of the code base)
+    if type(ids) is not list or type(calls) is not list or type(literals) is not list or type(forwarded) is not list:
+        raise Bad
+    try:
+        "".join(ids + calls + literals + forwarded)
+    except TypeError:
+        raise Bad from None
+    # the scalar fields' checks written out (those of codec.str_, opt_str and int_): no call per field
+    if type(root) is not str or type(language) is not str or type(kind) is not str or type(fp) is not str:
+        raise Bad
+    if not (name is None or type(name) is str) or type(start) is not int or type(end) is not int:
+        raise Bad
+    if start < 0 or end < 0:
+        raise Bad
+    return Unit(path, root, language, name, kind, start, end, Fingerprint(fp), token_hashes, tuple(ids),
+                tuple(calls), imports if own_imports is None else strs(own_imports), tuple(literals),
+                tuple(forwarded))  # fmt: skip
 
 
 # -- a similarity graph ---------------------------------------------------------------
@@ -170,19 +184,21 @@ def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashe
 class Snapshot:
     """A scan's similarity graph: node digests and verified edges between them (indices into ``digests``)."""
 
-    digests: tuple[bytes, ...]  #: 16 bytes each, see :func:`dupfinder.cache.keys.unit_digest`
-    edges: tuple[tuple[int, int, float], ...]
+    digests: tuple[bytes, ...]  #: each node's content digest (:func:`~dupfinder.cache.keys.unit_content`)
+    ends: npt.NDArray[np.uint32]  #: one row (i, j) per edge, i < j
+    sims: npt.NDArray[np.float64]  #: each edge's verified similarity
+
+
+def snapshot_of(digests: tuple[bytes, ...], edges: Sequence[tuple[int, int, float]]) -> Snapshot:
+    """The snapshot of a graph whose edges are (i, j, similarity) triples."""
+    ends = np.array([(i, j) for i, j, _ in edges], dtype=np.uint32).reshape(-1, 2)
+    return Snapshot(digests, ends, np.fromiter((sim for _, _, sim in edges), dtype=np.float64, count=len(edges)))
 
 
 def encode_snapshot(snapshot: Snapshot) -> bytes:
-    edges = snapshot.edges
-    body = (
-        struct.pack("<II", len(snapshot.digests), len(edges))
-        + b"".join(snapshot.digests)
-        + struct.pack(f"<{2 * len(edges)}I", *(x for i, j, _ in edges for x in (i, j)))
-        + struct.pack(f"<{len(edges)}d", *(sim for _, _, sim in edges))
-    )
-    return frame(SNAPSHOT, body)
+    ends, sims = snapshot.ends.astype("<u4", copy=False), snapshot.sims.astype("<f8", copy=False)
+    body = struct.pack("<II", len(snapshot.digests), len(sims)) + b"".join(snapshot.digests) + ends.tobytes()
+    return frame(SNAPSHOT, body + sims.tobytes())
 
 
 def decode_snapshot(blob: bytes) -> Snapshot | None:
@@ -196,11 +212,12 @@ def _snapshot_of(body: memoryview) -> Snapshot:
         raise Bad
     raw = bytes(body[8 : 8 + 16 * n])
     digests = tuple(raw[k : k + 16] for k in range(0, len(raw), 16))
-    ends = struct.unpack_from(f"<{2 * e}I", body, 8 + 16 * n)
-    sims = struct.unpack_from(f"<{e}d", body, 8 + 16 * n + 8 * e)
-    if any(x >= n for x in ends):
+    # each array is read in one piece (a graph has some 140,000 edges on a million lines)
+    ends = np.frombuffer(body, dtype="<u4", count=2 * e, offset=8 + 16 * n).astype(np.uint32).reshape(-1, 2)
+    sims = np.frombuffer(body, dtype="<f8", count=e, offset=8 + 16 * n + 8 * e).astype(np.float64)
+    if e and int(ends.max()) >= n:
         raise Bad
-    return Snapshot(digests, tuple(zip(ends[0::2], ends[1::2], sims, strict=True)))
+    return Snapshot(digests, ends, sims)
 
 
 # -- the identity features' counts of a scan -------------------------------------------
@@ -222,12 +239,12 @@ class FeatureCounts:
 
 def encode_counts(found: FeatureCounts) -> bytes:
     names = sorted(found.counts)
-    header = json.dumps(
-        {"paths": [p for p, _ in found.files], "nodes": found.nodes, "features": names,
-         "counts": [found.counts[f] for f in names]},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode("utf-8", "surrogatepass")  # fmt: skip
+    fields = {"paths": [p for p, _ in found.files], "nodes": found.nodes, "features": names,
+              "counts": [found.counts[f] for f in names]}  # fmt: skip
+    try:
+        header = orjson.dumps(fields)
+    except TypeError:  # a lone surrogate (an undecodable file name): the standard library passes it through
+        header = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
     if any(len(k) != 20 for _, k in found.files):
         raise ValueError("file keys are 20 bytes")
     return frame(COUNTS, struct.pack("<I", len(header)) + header + b"".join(k for _, k in found.files))
@@ -240,7 +257,7 @@ def decode_counts(blob: bytes) -> FeatureCounts | None:
 
 def _counts_of(body: memoryview) -> FeatureCounts:
     (header_len,) = struct.unpack_from("<I", body)
-    header = json.loads(bytes(body[4 : 4 + header_len]).decode("utf-8", "surrogatepass"))
+    header = _loads(bytes(body[4 : 4 + header_len]))
     if not isinstance(header, dict):
         raise Bad
     paths, names, counts = strs(header["paths"]), strs(header["features"]), header["counts"]

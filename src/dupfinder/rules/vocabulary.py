@@ -117,15 +117,23 @@ class PatternSet:
     repeat across copies: time.sleep, json.dumps...), up to ``MEMO_SIZE`` names.
     """
 
-    __slots__ = ("combined", "memo", "patterns", "regexes", "tuples")
+    __slots__ = ("_regexes", "combined", "memo", "patterns", "sources", "tuples")
 
-    def __init__(self, patterns: tuple[str, ...], regexes: tuple[re.Pattern[str], ...],
-                 combined: re.Pattern[str] | None) -> None:  # fmt: skip
+    def __init__(self, patterns: tuple[str, ...], sources: tuple[str, ...], combined: re.Pattern[str] | None) -> None:
         self.patterns = patterns
-        self.regexes = regexes
+        self.sources = sources  #: each pattern's regular expression
         self.combined = combined
+        self._regexes: tuple[re.Pattern[str], ...] | None = None
         self.memo: dict[str, frozenset[str]] = {}  #: name -> the patterns it matches
         self.tuples: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}  #: names -> hits
+
+    @property
+    def regexes(self) -> tuple[re.Pattern[str], ...]:
+        """Each pattern compiled, the first time a name passes the combined test (a CI run that
+        categorises one cluster need not compile the hundreds of patterns of every category)."""
+        if self._regexes is None:
+            self._regexes = tuple(re.compile(s) for s in self.sources)
+        return self._regexes
 
     @staticmethod
     def of(patterns: Sequence[str], module_prefix: bool) -> PatternSet:
@@ -136,9 +144,8 @@ class PatternSet:
                 # "sqlalchemy" also matches "sqlalchemy.orm"; "net/http" matches "net/http/httputil"
                 src = f"(?s:{re.escape(p)}(?:[./].*)?)\\Z"
             sources.append(src)
-        regexes = tuple(re.compile(s) for s in sources)
         combined = re.compile("|".join(f"(?:{s})" for s in sources)) if sources else None
-        return PatternSet(tuple(patterns), regexes, combined)
+        return PatternSet(tuple(patterns), tuple(sources), combined)
 
     def hits_of(self, names: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
         """:meth:`hits`, memoised by the whole tuple (a file's imports are shared by all its units)."""

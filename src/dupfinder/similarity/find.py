@@ -34,7 +34,7 @@ from dupfinder.similarity import signatures
 from dupfinder.similarity.cluster import Measure, build_clusters
 from dupfinder.similarity.fanout import Graph, verified
 from dupfinder.similarity.identity import Identity, judged
-from dupfinder.similarity.index import Bands, Pairs, candidate_pair_codes, lsh_params, lsh_threshold
+from dupfinder.similarity.index import Bands, Pairs, candidate_pair_codes, lsh_params, lsh_threshold, pairs_with_rows
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.similarity.verify import IDENTIFIER_WEIGHT, Verifier
 from dupfinder.similarity.weights import Files, counts_now
@@ -89,24 +89,25 @@ def _last_graph(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache:
     if cache is None or not snapshot_name or cache.disabled:
         return _LastGraph()
     scope = cache_mod.pair_scope(config)
+    # a node is named by its content digest: the snapshot's key holds the settings and the code version
     if contents is not None and len(contents) == 16 * len(units):
-        digests = tuple(cache_mod.unit_digest(scope, contents[16 * n : 16 * n + 16]) for n in nodes.first)
+        digests = tuple(contents[16 * n : 16 * n + 16] for n in nodes.first)
     else:
-        digests = tuple(cache_mod.unit_digest(scope, cache_mod.unit_content(rep)) for rep in nodes.reps)
+        digests = tuple(cache_mod.unit_content(rep) for rep in nodes.reps)
     key = cache_mod.snapshot_key(scope, snapshot_name[0], snapshot_name[1:])
     snapshot = cache.get_snapshot(key)
     if snapshot is None:
         return _LastGraph(key, digests)
     position = {d: k for k, d in enumerate(digests)}
-    now = [position.get(d) for d in snapshot.digests]
-    kept: list[Edge] = []
-    for a, c, sim in snapshot.edges:
-        x, y = now[a], now[c]
-        if x is not None and y is not None:
-            kept.append((min(x, y), max(x, y), sim))
+    now = np.array([position.get(d, -1) for d in snapshot.digests], dtype=np.int64)
+    # the last graph's edges between nodes still here, renumbered (i < j), in one pass of numpy
+    a, c = now[snapshot.ends[:, 0]], now[snapshot.ends[:, 1]]
+    here = np.flatnonzero((a >= 0) & (c >= 0))
+    x, y = np.minimum(a[here], c[here]), np.maximum(a[here], c[here])
+    kept = tuple(zip(x.tolist(), y.tolist(), snapshot.sims[here].tolist(), strict=True))
     before = set(snapshot.digests)
     only = np.array([k for k, d in enumerate(digests) if d not in before], dtype=np.int64)
-    return _LastGraph(key, digests, tuple(kept), only)
+    return _LastGraph(key, digests, kept, only)
 
 
 def _fresh_edges(
@@ -125,9 +126,10 @@ def _fresh_edges(
     codes: Pairs | None = None
     bands: Bands | None = None
     if storage_config is None or storage_config.get("type", "dict") == "dict":
-        bands = Bands(sigs, *bands_rows)
         if only is not None:
-            codes = bands.pairs_with(only)
+            codes = pairs_with_rows(sigs, *bands_rows, only)
+        else:
+            bands = Bands(sigs, *bands_rows)
     else:
         names = [f"{lang}:{fp}" for lang, fp in nodes.keys]
         codes = candidate_pair_codes(names, sigs, config.threshold, storage_config=storage_config, only=only)
@@ -224,7 +226,7 @@ def find_clusters(
         edges = sorted([*last.kept, *fresh])
         if last.key:
             assert cache is not None
-            cache.put_snapshot(last.key, cache_mod.Snapshot(last.digests, tuple(edges)))
+            cache.put_snapshot(last.key, cache_mod.snapshot_of(last.digests, edges))
     with stage(progress, "cluster"):
         if focus is None:
             identity, _ = _identity(units, nodes, config, cache, snapshot_name, files, None)
@@ -266,7 +268,8 @@ def _identity(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: c
 def _focused_nodes(units: Sequence[Unit], nodes: _Nodes, focus: Collection[str]) -> set[int]:
     """The nodes with a unit in one of the ``focus`` paths."""
     paths = set(focus)
-    return {k for k, key in enumerate(nodes.keys) if any(units[n].path in paths for n in nodes.groups[key])}
+    wanted = {(u.language, u.fingerprint) for u in units if u.path in paths}
+    return {k for k, key in enumerate(nodes.keys) if key in wanted}
 
 
 def _around(edges: Sequence[Edge], focused: set[int], n_nodes: int) -> list[Edge]:
