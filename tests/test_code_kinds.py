@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -253,7 +254,7 @@ def test_a_capability_names_a_module_it_imports_and_calls_by_name_once() -> None
 
     units = [unit(n, tuple(rng.sample(words, 12)), ()) for n in range(100)]
     # a worker that imports huey and names it: terms "huey" and "import:huey" in every unit of its group
-    units += [unit(100 + n, ("huey", "consumer", *rng.sample(words, 4)), ("huey",)) for n in range(20)]
+    units += [unit(100 + n, ("huey", "consumer", "worker", *rng.sample(words, 4)), ("huey",)) for n in range(20)]
     caps = capability_map(units, lambda path: path.split("/")[0])
     huey = [c for c in caps if "huey" in c.terms]
     assert huey, [c.label for c in caps]
@@ -361,5 +362,48 @@ def test_soft_membership_lets_a_unit_close_to_two_groups_evidence_both() -> None
         caps = capability_map(units, lambda path: path.split("/")[0], settings)
         return sorted(len(bridges & {u.path for u, _, _ in c.units}) for c in caps)
 
-    hard, soft = holding(MapSettings(units_per_group=20)), holding(MapSettings(units_per_group=20, soft_confidence=0.6))
+    # each topic is one team's here (topic n % 6, team n % 3): keep every word and each team's own direction
+    base = MapSettings(units_per_group=20, min_term_teams=1, team_centre=0.0)
+    hard, soft = holding(base), holding(replace(base, soft_confidence=0.6))
     assert sum(hard) <= 4 and soft.count(4) == 2, (hard, soft)
+
+
+def test_words_only_one_team_uses_make_no_capability() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(5)
+    words = [f"w{n}x" for n in range(400)]
+
+    def unit(n: int, names: tuple[str, ...], team: str) -> Unit:
+        return Unit(f"{team}/m{n}.py", team, "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"), b"",
+                    identifiers=names, calls=(), imports=())  # fmt: skip
+
+    units = [unit(n, tuple(rng.sample(words, 12)), f"team{n % 3}") for n in range(100)]
+    # team0's own bookkeeping vocabulary, and a retry loop every team writes
+    ledger = ["ledger", "posting", "journal", "debit", "credit", "balance"]
+    retry = ["retry", "backoff", "attempts", "delay", "jitter", "interval"]
+    units += [unit(100 + n, tuple(rng.sample(ledger, 4)), "team0") for n in range(20)]
+    units += [unit(200 + n, tuple(rng.sample(retry, 4)), f"team{n % 3}") for n in range(21)]
+
+    def labels(settings: MapSettings) -> list[tuple[str, list[str]]]:
+        caps = capability_map(units, lambda path: path.split("/")[0], settings)
+        return [(c.label, sorted(c.teams())) for c in caps]
+
+    kept = labels(MapSettings(team_centre=0.0, owner_weight=0))
+    assert not any(set(label.split(", ")) & set(ledger) for label, _ in kept), kept
+    assert any("retry" in label.split(", ") and len(teams) >= 2 for label, teams in kept), kept
+    # with every word kept, team0's own words make a group of their own
+    every = labels(MapSettings(min_term_teams=1, team_centre=0.0, owner_weight=0))
+    assert any("ledger" in label.split(", ") for label, _ in every), every
+
+
+def test_a_method_s_terms_hold_its_class_name_when_asked() -> None:
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import terms_of
+
+    unit = Unit("a.py", ".", "python", "RetryPolicy.next_delay", "function", 1, 5, Fingerprint("f"), b"")
+    assert terms_of(unit) == ["next", "delay"] * 3
+    assert terms_of(unit, owner_weight=2) == ["next", "delay"] * 3 + ["retry", "policy"] * 2

@@ -44,6 +44,15 @@ from dupfinder.rules.loading import load_ruleset
 #: name -> settings; anything not named is MapSettings' default (Ward over at most 3000 units, SVD 4 iterations)
 SETTINGS = {
     "ward": MapSettings(),
+    "ward+teams2": MapSettings(min_term_teams=2),
+    "ward+teams3": MapSettings(min_term_teams=3),
+    "ward+teams2+centre0.5": MapSettings(min_term_teams=2, team_centre=0.5),
+    "ward+teams2+owner2": MapSettings(min_term_teams=2, owner_weight=2),
+    "ward+teams2+owner2+centre0.3": MapSettings(min_term_teams=2, owner_weight=2, team_centre=0.3),
+    "ward+teams2+owner2+centre0.7": MapSettings(min_term_teams=2, owner_weight=2, team_centre=0.7),
+    "ward+teams2+owner1+centre0.5": MapSettings(min_term_teams=2, owner_weight=1, team_centre=0.5),
+    "ward+teams2+owner3+centre0.5": MapSettings(min_term_teams=2, owner_weight=3, team_centre=0.5),
+    "ward+teams2+owner2+centre0.5": MapSettings(min_term_teams=2, owner_weight=2, team_centre=0.5),
     "ward-sample1000": MapSettings(max_sample=1000),
     "ward+svd20+soft0.6": MapSettings(svd_iter=20, soft_confidence=0.6),
     "ward+soft0.7": MapSettings(soft_confidence=0.7),

@@ -7,9 +7,12 @@ production unit (not only clones) as a bag of terms -- its name and identifiers 
 imports -- and groups them:
 
 1. ``TfidfVectorizer`` (sublinear tf, terms in at least 2 units and at most 20 % of them,
-   at most :data:`MAX_TERMS` terms: a bounded sparse matrix);
+   at most :data:`MAX_TERMS` terms: a bounded sparse matrix); a method's terms also hold its
+   class's words, twice (``RedisBackend.get_result``: redis, backend); terms only one team uses
+   are dropped, since they cannot say what teams share (a package's own name, its house words);
 2. LSI: ``TruncatedSVD`` to :data:`COMPONENTS` dimensions (latent semantic indexing, as in
-   Kuhn et al.'s semantic clustering), rows normalised, in float64;
+   Kuhn et al.'s semantic clustering), rows normalised, in float64; 0.3 of its team's mean
+   vector is taken from each unit's, so that a team's style weighs less than what the unit does;
 3. Ward's agglomerative clustering (:func:`_ward_groups`) cut into one group per
    :data:`UNITS_PER_GROUP` units: deterministic, and steadier than k-means when a few units
    enter or leave (``benchmarks/opportunities/tune.py`` measures both on task-queues: the
@@ -154,15 +157,19 @@ _STOP: Final = frozenset(
 )
 
 
-def terms_of(unit: Unit) -> list[str]:
-    """The bag of terms of a unit: split name (thrice), split identifiers and calls, imports."""
+def terms_of(unit: Unit, owner_weight: int = 0) -> list[str]:
+    """The bag of terms of a unit: split name (thrice), split identifiers and calls, imports;
+    ``owner_weight`` times the split names of the classes (or functions) it is defined in."""
     out: list[str] = []
 
     def split(word: str) -> list[str]:
         return [p.lower() for p in _SPLIT.findall(word) if len(p) > 2 and p.lower() not in _STOP]
 
     if unit.name:
-        out.extend(split(unit.name.rsplit(".", 1)[-1]) * 3)
+        *owners, own = unit.name.split(".")
+        out.extend(split(own) * 3)
+        for owner in owners:
+            out.extend(split(owner) * owner_weight)
     for ident in unit.identifiers:
         out.extend(split(ident))
     for call in unit.calls:
@@ -210,6 +217,9 @@ class MapSettings:
     grouping: str = "ward"  #: "ward" (agglomerative, see :func:`_ward_groups`) or "kmeans" (:func:`_groups`)
     max_sample: int = MAX_SAMPLE  #: Ward's tree is built over at most this many units (a hashed sample)
     soft_confidence: float | None = None  #: a unit this close to another group's centre evidences it too
+    min_term_teams: int = 2  #: terms used by fewer teams than this are left out: they cannot say what teams share
+    owner_weight: int = 2  #: times the words of a method's class name count among its terms
+    team_centre: float = 0.3  #: this share of its team's mean vector is taken from each unit's vector
 
 
 def _groups(lsi: np.ndarray, settings: MapSettings) -> np.ndarray:
@@ -295,7 +305,7 @@ def capability_map(
     from sklearn.preprocessing import normalize
 
     ordered = sorted(units, key=lambda u: (u.path, u.start_line, u.end_line, u.name or ""))
-    docs = [terms_of(u) for u in ordered]
+    docs = [terms_of(u, settings.owner_weight) for u in ordered]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, min_df=2, max_df=0.2, max_features=MAX_TERMS,
                                  sublinear_tf=True, dtype=np.float32)  # fmt: skip
     try:
@@ -303,12 +313,27 @@ def capability_map(
     except ValueError:  # no term left
         return ()
     vocab = vectorizer.get_feature_names_out()
+    if settings.min_term_teams > 1:
+        team_names = sorted({team_of(u.path) for u in ordered})
+        index = {t: n for n, t in enumerate(team_names)}
+        rows_team = np.array([index[team_of(u.path)] for u in ordered])
+        by_team = sp.csr_matrix((np.ones(len(ordered), dtype=np.float32), (rows_team, np.arange(len(ordered)))),
+                                shape=(len(team_names), len(ordered)))  # fmt: skip
+        spread = np.asarray(((by_team @ (x > 0).astype(np.float32)) > 0).sum(axis=0)).ravel()
+        keep = np.flatnonzero(spread >= settings.min_term_teams)
+        x, vocab = x[:, keep], vocab[keep]
     if x.shape[1] <= COMPONENTS:
         return ()
     # float64: k-means' distances then take the BLAS path (float32 is upcast in chunks, 2-3x slower)
     lsi = normalize(
         TruncatedSVD(COMPONENTS, random_state=0, n_iter=settings.svd_iter).fit_transform(x).astype(np.float64)
     )
+    if settings.team_centre:
+        team_ids = np.unique([team_of(u.path) for u in ordered], return_inverse=True)[1]
+        means = np.zeros((int(team_ids.max()) + 1, lsi.shape[1]))
+        np.add.at(means, team_ids, lsi)
+        means /= np.bincount(team_ids)[:, None]
+        lsi = normalize(lsi - settings.team_centre * means[team_ids])
     labels = _ward_groups(lsi, ordered, settings) if settings.grouping == "ward" else _groups(lsi, settings)
     labels = np.unique(labels, return_inverse=True)[1]  # groups numbered 0..k-1, none empty
     k = int(labels.max()) + 1
