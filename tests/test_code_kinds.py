@@ -212,7 +212,7 @@ def test_a_team_counts_with_two_units_or_one_strong_or_cloned_unit() -> None:
 
     cap = Capability("cap-001", "retry, backoff", ("retry", "backoff"), (
         (unit("a/x.py", 1), "a", 0.62), (unit("a/x.py", 20), "a", 0.61),  # two weak units: counts
-        (unit("b/y.py", 1), "b", 0.65),  # one weak unit: does not count
+        (unit("b/y.py", 1), "b", 0.63),  # one weak unit: does not count
         (unit("c/z.py", 1), "c", 0.75),  # one strong unit: counts
         (unit("d/w.py", 5), "d", 0.61),  # one weak unit that is a cross-team clone: counts
     ))  # fmt: skip

@@ -45,6 +45,9 @@ from dupfinder.rules.loading import load_ruleset
 SETTINGS = {
     "ward": MapSettings(),
     "ward+teams2": MapSettings(min_term_teams=2),
+    "default+conf0.5": MapSettings(min_confidence=0.5),
+    "default+strong0.65": MapSettings(strong_confidence=0.65),
+    "default+conf0.55+strong0.65": MapSettings(min_confidence=0.55, strong_confidence=0.65),
     "ward+teams3": MapSettings(min_term_teams=3),
     "ward+teams2+centre0.5": MapSettings(min_term_teams=2, team_centre=0.5),
     "ward+teams2+owner2": MapSettings(min_term_teams=2, owner_weight=2),

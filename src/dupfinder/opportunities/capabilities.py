@@ -53,7 +53,7 @@ MAX_TERMS: Final = 20000
 COMPONENTS: Final = 80
 UNITS_PER_GROUP: Final = 40
 MAX_GROUPS: Final = 400
-MIN_CONFIDENCE: Final = 0.6
+MIN_CONFIDENCE: Final = 0.55
 MIN_TEAM_UNITS: Final = 2
 LABEL_TERMS: Final = 4
 LABEL_CANDIDATES: Final = 30  #: a label's terms are chosen among a group's this many most distinctive ones
@@ -213,7 +213,7 @@ class MapSettings:
     svd_iter: int = 4  #: power iterations of the randomized SVD
     init: str = "k-means++"  #: k-means seeding: "k-means++" or "random" (cheaper: k-means++ is most of the cost)
     min_team_units: int = MIN_TEAM_UNITS  #: units of its own evidence a team needs ...
-    strong_confidence: float = 0.7  #: ... unless one unit is at least this close to the centre (or a clone)
+    strong_confidence: float = 0.65  #: ... unless one unit is at least this close to the centre (or a clone)
     grouping: str = "ward"  #: "ward" (agglomerative, see :func:`_ward_groups`) or "kmeans" (:func:`_groups`)
     max_sample: int = MAX_SAMPLE  #: Ward's tree is built over at most this many units (a hashed sample)
     soft_confidence: float | None = None  #: a unit this close to another group's centre evidences it too
