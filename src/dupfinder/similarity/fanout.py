@@ -22,7 +22,7 @@ from dupfinder.similarity.verify import Verifier
 Signatures = npt.NDArray[np.uint32]
 
 
-_PAIRS_PER_CHUNK = 250_000  #: candidate pairs generated at a time (bounds memory: about 25 MB a worker)
+_PAIRS_PER_CHUNK = 100_000  #: candidate pairs generated at a time (bounds memory: about 10 MB a worker)
 
 
 _PARALLEL_VERIFY = 200_000  #: fewer candidate pairs are verified in this process
