@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import write
+from dupfinder.cli.app import cli
 from dupfinder.similarity.blocks import (
     ALL_PAIRS,
     MIN_LINES,
+    VERBATIM_LINES,
+    VERBATIM_TOKENS,
     K,
     Seeded,
     Stream,
@@ -29,6 +36,7 @@ from dupfinder.similarity.blocks import (
     window_hashes,
     winnow,
 )
+from dupfinder.similarity.normalize import NAME_PLACEHOLDER, token_hash
 
 NAME = 7  # the normalised hash an identifier gets in these streams
 
@@ -79,11 +87,41 @@ def test_a_block_pasted_into_an_unrelated_stream_is_found_on_whole_lines() -> No
 
 def test_short_runs_and_overlapping_repeats_are_no_blocks() -> None:
     short = noise(1, 40, 0)  # under min_tokens
-    a = stream("a.py", noise(2, 100, 10_000) + short + noise(3, 100, 20_000))
-    b = stream("b.py", noise(4, 100, 30_000) + short + noise(5, 100, 40_000))
+    spots = list(range(0, 40, 4))
+    a = stream("a.py", noise(2, 100, 10_000) + short + noise(3, 100, 20_000),
+               names={100 + at: 1_000_000 + at for at in spots})  # fmt: skip
+    b = stream("b.py", noise(4, 100, 30_000) + short + noise(5, 100, 40_000),
+               names={100 + at: 2_000_000 + at for at in spots})  # fmt: skip
+    assert matches([a, b], min_tokens=50, min_identity=0.0) == []  # renamed: no verbatim copy
+    tiny = noise(1, VERBATIM_TOKENS - 6, 0)  # verbatim, but too few tokens even for a verbatim copy
+    a = stream("a.py", noise(2, 100, 10_000) + tiny + noise(3, 100, 20_000), per_line=2)
+    b = stream("b.py", noise(4, 100, 30_000) + tiny + noise(5, 100, 40_000), per_line=2)
     assert matches([a, b], min_tokens=50, min_identity=0.0) == []
     periodic = stream("p.py", [1, 2, 3, 4, 5] * 60)  # a file matching itself one period later
     assert matches([periodic], min_tokens=50, min_identity=0.0) == []
+
+
+def test_a_verbatim_stretch_of_enough_lines_is_a_block_under_min_tokens() -> None:
+    """A run of equal shape whose first part was renamed: as a whole its identity is too low, but its
+    verbatim last 42 tokens (7 lines) are a copy, though under min_tokens."""
+    run = noise(1, 90, 0)
+    run[60:62] = [token_hash(NAME_PLACEHOLDER), token_hash("(")]  # a call: a short copy must hold one
+    spots = list(range(0, 48, 4))
+    a = stream("a.py", noise(2, 96, 10_000) + run + noise(3, 96, 20_000),
+               names={96 + at: 1_000_000 + at for at in spots})  # fmt: skip
+    b = stream("b.py", noise(4, 96, 30_000) + run + noise(5, 96, 40_000),
+               names={96 + at: 2_000_000 + at for at in spots})  # fmt: skip
+    (m,) = matches([a, b], min_tokens=50, min_identity=0.5)
+    assert (m.a.start, m.a.stop, m.b.start, m.b.stop) == (96 + 48, 96 + 90, 96 + 48, 96 + 90)
+    assert m.identity == 1.0 and VERBATIM_TOKENS <= m.a.stop - m.a.start < 50
+    assert m.a.last_line - m.a.first_line + 1 >= VERBATIM_LINES
+    # without the call (declarations or data, not code that does something) it is no block
+    a_, b_ = (replace(s, norm=s.norm.copy()) for s in (a, b))
+    a_.norm[96 + 60], b_.norm[96 + 60] = 1, 1
+    assert matches([a_, b_], min_tokens=50, min_identity=0.5) == []
+    # the same stretch on fewer lines (8 tokens to a line: 5 lines and a part) is too short a copy
+    a, b = replace(a, lines=(np.arange(len(a)) // 8 + 1).astype(np.uint32)), replace(b, lines=a.lines)
+    assert matches([a, replace(b, lines=(np.arange(len(b)) // 8 + 1).astype(np.uint32))], 50, 0.5) == []
 
 
 def test_renamed_copies_need_shared_rare_names_to_count() -> None:
@@ -178,7 +216,8 @@ def test_a_copy_is_found_when_a_short_look_alike_lies_between_it_and_its_origina
     # b holds 45 tokens of the block (too few for a block clone) and every fingerprint a and c share:
     # in the order of each fingerprint's places it lies between a and c
     for start in range(len(block) - 45):
-        b = stream("b.py", noise(6, 60, 50_000) + block[start : start + 45] + noise(7, 60, 60_000))
+        # on 10 tokens to a line: under VERBATIM_LINES lines, so no verbatim copy either
+        b = stream("b.py", noise(6, 60, 50_000) + block[start : start + 45] + noise(7, 60, 60_000), per_line=10)
         if in_block <= set(winnow(window_hashes(b.norm))[0].tolist()):
             break
     else:
@@ -199,3 +238,66 @@ def test_a_last_line_mostly_copied_stays_in_the_block_and_one_barely_copied_does
         (m,) = matches([a, b], min_tokens=50, min_identity=0.5)
         assert (m.a.first_line, m.a.last_line, m.b.last_line) == (11, expected, expected)
         assert m.a.stop - m.a.start == 54 + (kept if expected == 20 else 0)
+
+
+IMPORTS = """\
+import os
+import sys
+import json
+import time
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable
+"""
+
+PASTED = """\
+        retries = settings.get("retries", 3)
+        delay = settings.get("delay", 0.5)
+        for attempt in range(retries):
+            if probe(host, attempt):
+                break
+            time.sleep(delay * attempt)
+"""
+
+
+A_REST = """\
+    by_customer = defaultdict(list)
+    for invoice in ledger_invoices(account):
+        by_customer[invoice.customer].append(invoice.amount - invoice.discount)
+    overdue = {name: sum(amounts) for name, amounts in by_customer.items() if sum(amounts) > paid}
+    with open(Path(settings["report_dir"]) / "overdue.json", "w") as out:
+        json.dump(overdue, out, indent=2, sort_keys=True)
+    return len(overdue), paid
+"""
+
+B_REST = """\
+    try:
+        host.swap(ready, timeout=settings.get("swap_timeout", 30))
+    except TimeoutError as exc:
+        sys.stderr.write(f"swap of {len(names)} shards timed out: {exc}\\n")
+        raise SystemExit(2) from exc
+    finally:
+        host.release()
+"""
+
+
+def test_a_short_verbatim_paste_is_a_block_and_an_import_list_is_not(tmp_path: Path) -> None:
+    """Six lines pasted verbatim (45 tokens, under --min-tokens) into unrelated functions of two files,
+    after three lines of the same shape but other names (so the run of equal shape is long enough to
+    be seeded, but too unlike as a whole), make a block cluster at the six lines; the import list both
+    files open with makes none."""
+    a_prelude = ("    rows = fetch_ledger(account, period)\n    owed = compute_total(rows, tax_rate)\n"
+                 "    paid = settle_invoice(owed, currency)\n")  # fmt: skip
+    b_prelude = ("    shards = list_shards(cluster, region)\n    names = sort_names(shards, locale)\n"
+                 "    ready = warm_cache(names, capacity)\n")  # fmt: skip
+    write(tmp_path, "billing/sync.py", IMPORTS + "\n\ndef refresh_invoices(settings, host, account):\n"
+          + a_prelude + PASTED + A_REST)  # fmt: skip
+    write(tmp_path, "search/index.py", IMPORTS + "\n\ndef rebuild(settings, host, cluster):\n"
+          + b_prelude + PASTED + B_REST)  # fmt: skip
+    res = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "json", "-q", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    blocks = [c for c in json.loads(res.stdout)["clusters"] if c["kind"] == "block"]
+    assert [sorted((i["path"], i["start_line"], i["end_line"], i["name"]) for i in c["instances"]) for c in blocks] == [
+        [("billing/sync.py", 15, 20, "refresh_invoices"), ("search/index.py", 15, 20, "rebuild")]
+    ]

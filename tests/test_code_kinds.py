@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +212,7 @@ def test_a_team_counts_with_two_units_or_one_strong_or_cloned_unit() -> None:
 
     cap = Capability("cap-001", "retry, backoff", ("retry", "backoff"), (
         (unit("a/x.py", 1), "a", 0.62), (unit("a/x.py", 20), "a", 0.61),  # two weak units: counts
-        (unit("b/y.py", 1), "b", 0.65),  # one weak unit: does not count
+        (unit("b/y.py", 1), "b", 0.63),  # one weak unit: does not count
         (unit("c/z.py", 1), "c", 0.75),  # one strong unit: counts
         (unit("d/w.py", 5), "d", 0.61),  # one weak unit that is a cross-team clone: counts
     ))  # fmt: skip
@@ -253,7 +254,7 @@ def test_a_capability_names_a_module_it_imports_and_calls_by_name_once() -> None
 
     units = [unit(n, tuple(rng.sample(words, 12)), ()) for n in range(100)]
     # a worker that imports huey and names it: terms "huey" and "import:huey" in every unit of its group
-    units += [unit(100 + n, ("huey", "consumer", *rng.sample(words, 4)), ("huey",)) for n in range(20)]
+    units += [unit(100 + n, ("huey", "consumer", "worker", *rng.sample(words, 4)), ("huey",)) for n in range(20)]
     caps = capability_map(units, lambda path: path.split("/")[0])
     huey = [c for c in caps if "huey" in c.terms]
     assert huey, [c.label for c in caps]
@@ -261,3 +262,148 @@ def test_a_capability_names_a_module_it_imports_and_calls_by_name_once() -> None
         assert len(set(c.terms)) == len(c.terms), c.terms
         assert c.title == c.label  # no rule category: the terms alone
     assert Capability("cap-001", "reset, token", ("reset", "token"), (), "auth").title == "auth: reset, token"
+
+
+def test_a_capability_titled_by_a_rule_category_makes_an_opportunity_of_that_category() -> None:
+    from dupfinder.model import Unit
+    from dupfinder.opportunities.capabilities import Capability, capability_opportunities
+    from dupfinder.reporters.common import opportunity_label
+    from dupfinder.reporters.json import opportunity_dict
+
+    def unit(path: str, line: int) -> Unit:
+        return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"")
+
+    members = tuple((unit(f"{t}/auth.py", line), t, 0.8) for t in ("a", "b") for line in (1, 20))
+    titled_cap = Capability("cap-001", "reset, token", ("reset", "token"), members, "auth")
+    plain = Capability("cap-002", "reset, token", ("reset", "token"), members)
+    (got,), (untitled,) = capability_opportunities([titled_cap], []), capability_opportunities([plain], [])
+    assert (got.category, got.label, opportunity_label(got, [])) == ("auth", "auth: reset, token", "auth: reset, token")
+    assert opportunity_dict(got)["category"] == "auth" and opportunity_dict(got)["teams"] == ["a", "b"]
+    assert (untitled.category, opportunity_label(untitled, [])) == (None, "reset, token")
+
+
+def test_a_capability_is_named_by_words_its_teams_share_before_one_team_s_module_names() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import capability_map
+
+    rng = random.Random(7)
+    words = [f"w{n}x" for n in range(600)]
+    shared = ("consumer", "worker", "queue")
+
+    def unit(n: int, team: int, names: tuple[str, ...], imports: tuple[str, ...] = ()) -> Unit:
+        return Unit(f"team{team}/m{n}.py", f"team{team}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=names, calls=(), imports=imports)  # fmt: skip
+
+    units = [unit(n, n % 3, tuple(rng.sample(words, 12))) for n in range(800)]
+    # the shared words are common elsewhere, one at a time; the module name is not
+    units += [unit(800 + n, n % 3, (shared[n % 3], *rng.sample(words, 8))) for n in range(150)]
+    # three teams' workers: the same words; one team's (half of them) also import the module huey
+    for n in range(36):
+        team = 0 if n % 2 else 1 + n % 4 // 2
+        units.append(unit(1000 + n, team, (*shared, *rng.sample(words, 3)), ("huey",) if team == 0 else ()))
+    caps = capability_map(units, lambda path: path.split("/")[0])
+    (workers,) = [c for c in caps if {"consumer", "worker", "queue"} <= set(c.terms)]
+    assert set(workers.terms[:3]) == set(shared) and "huey" not in workers.terms, workers.terms
+    assert {t for _, t, _ in workers.units} == {"team0", "team1", "team2"}
+
+
+@pytest.mark.parametrize("max_sample", [3000, 60])
+def test_ward_groups_keep_their_members_when_a_few_units_leave(max_sample: int) -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(3)
+    # words of letters only (a digit would split them): topic t's n-th word
+    topics = [[f"top{chr(97 + t)}{chr(97 + n)}" for n in range(30)] for t in range(4)]
+
+    def unit(n: int, topic: int) -> Unit:
+        return Unit(f"team{n % 3}/m{n}.py", f"team{n % 3}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=tuple(rng.sample(topics[topic], 20)), calls=(), imports=())  # fmt: skip
+
+    units = [unit(n, n % 4) for n in range(180)]  # 4 groups of 40 before and after 9 leave
+    settings = MapSettings(units_per_group=40, max_sample=max_sample)
+
+    def partition(chosen: list[Unit]) -> set[frozenset[str]]:
+        caps = capability_map(chosen, lambda path: path.split("/")[0], settings)
+        return {frozenset(u.path for u, _, _ in c.units) for c in caps}
+
+    whole = partition(units)
+    # one group per topic, every unit in it (a topic's units share its words only)
+    assert sorted(len(g) for g in whole) == [45, 45, 45, 45]
+    assert all(len({int(p.split("/m")[1][:-3]) % 4 for p in g}) == 1 for g in whole)
+    left = [u for n, u in enumerate(units) if n % 20 != 7]
+    kept = {u.path for u in left}
+    assert partition(left) == {g & kept for g in whole}
+
+
+def test_soft_membership_lets_a_unit_close_to_two_groups_evidence_both() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(4)
+    topics = [[f"top{chr(97 + t)}{chr(97 + n)}" for n in range(30)] for t in range(6)]
+
+    def unit(n: int, words: list[str]) -> Unit:
+        return Unit(f"team{n % 3}/m{n}.py", f"team{n % 3}", "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"", identifiers=tuple(words), calls=(), imports=())  # fmt: skip
+
+    units = [unit(n, rng.sample(topics[n % 6], 20)) for n in range(120)]
+    # bridges: 25 words of each of the first two topics, about 0.65 close to both centres
+    units += [unit(120 + n, rng.sample(topics[0], 25) + rng.sample(topics[1], 25)) for n in range(4)]
+    bridges = {u.path for u in units[120:]}
+
+    def holding(settings: MapSettings) -> list[int]:
+        caps = capability_map(units, lambda path: path.split("/")[0], settings)
+        return sorted(len(bridges & {u.path for u, _, _ in c.units}) for c in caps)
+
+    # each topic is one team's here (topic n % 6, team n % 3): keep every word and each team's own direction
+    base = MapSettings(units_per_group=20, min_term_teams=1, team_centre=0.0)
+    hard, soft = holding(base), holding(replace(base, soft_confidence=0.6))
+    assert sum(hard) <= 4 and soft.count(4) == 2, (hard, soft)
+
+
+def test_words_only_one_team_uses_make_no_capability() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(5)
+    words = [f"w{n}x" for n in range(400)]
+
+    def unit(n: int, names: tuple[str, ...], team: str) -> Unit:
+        return Unit(f"{team}/m{n}.py", team, "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"), b"",
+                    identifiers=names, calls=(), imports=())  # fmt: skip
+
+    units = [unit(n, tuple(rng.sample(words, 12)), f"team{n % 3}") for n in range(100)]
+    # team0's own bookkeeping vocabulary, and a retry loop every team writes
+    ledger = ["ledger", "posting", "journal", "debit", "credit", "balance"]
+    retry = ["retry", "backoff", "attempts", "delay", "jitter", "interval"]
+    units += [unit(100 + n, tuple(rng.sample(ledger, 4)), "team0") for n in range(20)]
+    units += [unit(200 + n, tuple(rng.sample(retry, 4)), f"team{n % 3}") for n in range(21)]
+
+    def labels(settings: MapSettings) -> list[tuple[str, list[str]]]:
+        caps = capability_map(units, lambda path: path.split("/")[0], settings)
+        return [(c.label, sorted(c.teams())) for c in caps]
+
+    kept = labels(MapSettings(team_centre=0.0, owner_weight=0))
+    assert not any(set(label.split(", ")) & set(ledger) for label, _ in kept), kept
+    assert any("retry" in label.split(", ") and len(teams) >= 2 for label, teams in kept), kept
+    # with every word kept, team0's own words make a group of their own
+    every = labels(MapSettings(min_term_teams=1, team_centre=0.0, owner_weight=0))
+    assert any("ledger" in label.split(", ") for label, _ in every), every
+
+
+def test_a_method_s_terms_hold_its_class_name_when_asked() -> None:
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import terms_of
+
+    unit = Unit("a.py", ".", "python", "RetryPolicy.next_delay", "function", 1, 5, Fingerprint("f"), b"")
+    assert terms_of(unit) == ["next", "delay"] * 3
+    assert terms_of(unit, owner_weight=2) == ["next", "delay"] * 3 + ["retry", "policy"] * 2

@@ -81,6 +81,16 @@ def where(spans: list[tuple[int, int]] | None, first: int, last: int) -> str:
     return "part of a function" if any(s <= last and first <= e for s, e in spans) else "module-level"
 
 
+def import_list(path: Path, first: int, last: int) -> bool:
+    """Whether most code lines of lines ``first..last`` of a file are import statements."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[first - 1 : last]
+    except OSError:
+        return False
+    code = [s for s in (line.strip() for line in lines) if s and not s.startswith("#")]
+    return bool(code) and 2 * sum(s.startswith(("import ", "from ")) for s in code) >= len(code)
+
+
 def code_free(fragment: str) -> bool:
     """Whether a Python fragment holds only strings, comments and layout (no name, number or operator),
     for a file that does not tokenize as a whole."""
@@ -103,6 +113,13 @@ def main() -> int:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--show", type=int, default=15, help="missed pairs to print")
     ap.add_argument("--min-tokens", type=int, default=50, help="size of the pairs also counted apart (default 50)")
+    ap.add_argument(
+        "--short",
+        type=int,
+        default=30,
+        help="tokens under which a missed pair is counted as short (default 30, a verbatim block's least)",
+    )
+    ap.add_argument("--misses", type=Path, help="write every missed pair here, one JSON object a line")
     a = ap.parse_args()
     report = json.loads(Path(a.dupfinder).read_text(encoding="utf-8"))
     spans: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)  # path -> (start, end, cluster, kind)
@@ -121,9 +138,11 @@ def main() -> int:
     total = held = left_out = not_analysed = 0
     by_kind: dict[str, int] = defaultdict(int)
     missed: list[str] = []
+    every_miss: list[dict[str, object]] = []
     lines_of: dict[str, Code | None] = {}  # a file's tokens by line, read once
     defs_of: dict[str, list[tuple[int, int]] | None] = {}  # a file's functions, read once
     misses: dict[tuple[str, bool], int] = defaultdict(int)  # (where, at least --min-tokens) -> missed pairs
+    kinds: dict[str, int] = defaultdict(int)  # missed pairs: import lists, short, the others
     sized = [0, 0]  # pairs whose first side has at least --min-tokens tokens: all, held
     for d in json.loads(Path(a.jscpd).read_text(encoding="utf-8"))["duplicates"]:
         first, second = d["firstFile"], d["secondFile"]
@@ -155,7 +174,18 @@ def main() -> int:
             sized[1] += big
             by_kind["unit" if any(k == "unit" for _, k in both) else "block"] += 1
         else:
-            misses[(where(defs_of[fa], *sa), big)] += 1
+            place = where(defs_of[fa], *sa)
+            file_a = a.corpus.resolve().parent / fa if fa.startswith(prefix) else a.corpus / fa
+            size = code.tokens(*sa) if code is not None else None
+            if import_list(file_a, *sa):
+                kinds["import lists"] += 1
+            elif size is not None and size < a.short:
+                kinds[f"under {a.short} tokens"] += 1
+            else:
+                kinds["others"] += 1
+            misses[(place, big)] += 1
+            every_miss.append({"a": fa, "a_lines": sa, "b": fb, "b_lines": sb, "where": place,
+                               "tokens": size})  # fmt: skip
             if len(missed) < a.show:
                 missed.append(f"  {fa}:{sa[0]}-{sa[1]}  ~  {fb}:{sb[0]}-{sb[1]}")
     print(f"jscpd 5 pairs with code: {total} ({left_out} left out: only strings/comments/docstrings, or self-overlap;"
@@ -169,6 +199,10 @@ def main() -> int:
         print(f"missed, by where the first side lies (>= / < {a.min_tokens} tokens):")
         for place in sorted({p for p, _ in misses}):
             print(f"  {place}: {misses[(place, True)]} / {misses[(place, False)]}")
+    if kinds:
+        print("missed, by what the first side is: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    if a.misses is not None:
+        a.misses.write_text("".join(json.dumps(m) + "\n" for m in every_miss), encoding="utf-8")
     if missed:
         print("missed (first ones):")
         print("\n".join(missed))

@@ -15,7 +15,7 @@ For each org (``benchmarks/orgs/<org>.txt``, built by ``benchmarks/orgs/build.py
 * the capability map's own cost: the scan in this process (no cache), then
   :func:`dupfinder.opportunities.capabilities.capability_map` over its production units, timed.
 
-    python benchmarks/opportunities/run.py task-queues http-clients [--markdown FILE]
+    python benchmarks/opportunities/run.py task-queues config-loaders http-clients [--markdown FILE]
 
 Deterministic: the scan is; nothing is sampled.
 """

@@ -2,11 +2,13 @@
 """How stable the capability map's grouping is: one scan of an org, the ranking under many settings.
 
 For each grouping setting (:class:`dupfinder.opportunities.capabilities.MapSettings`) and each
-group size in ``--sizes`` (units per k-means group), this ranks the org's opportunities again from
+group size in ``--sizes`` (units per group), this ranks the org's opportunities again from
 one scan and prints how many of the truth's labelled capabilities the top 20 finds (precision and
 recall >= 0.6, as ``run.py`` counts them), then per setting the mean, minimum and spread over the
 sizes, and the seconds the map took. ``--drop N`` also reruns every setting twice with every N-th
-unit left out (two different offsets; units entering and leaving), the truth's units kept. Tune on one org only.
+unit left out (two different offsets; units entering and leaving), the truth's units kept, and
+prints how alike their grouping is to the grouping of all units (adjusted Rand index over the
+units both hold, 1.0 the same). Tune on one org only.
 
     python benchmarks/opportunities/tune.py task-queues --sizes 25 30 40 50 60
 """
@@ -30,30 +32,53 @@ from run import ORGS, TOP, labelled_found
 from dupfinder.config import ScanConfig
 from dupfinder.model import Unit
 from dupfinder.model.ownership import DEFAULT_TEAM_FALLBACK
-from dupfinder.opportunities.capabilities import MapSettings
+from dupfinder.opportunities.capabilities import MapSettings, capability_map
 from dupfinder.opportunities.enrich import enrich
+from dupfinder.opportunities.graph import team_label
 from dupfinder.ownership.resolver import build_resolver
 from dupfinder.pipeline import scan, with_rules
 from dupfinder.reporters.json import opportunity_dict
+from dupfinder.rules.kinds import PRODUCTION, KindMatcher
 from dupfinder.rules.loading import load_ruleset
 
-#: name -> settings; anything not named is MapSettings' default (mini-batch, 3 restarts, SVD 4 iterations)
+#: name -> settings; anything not named is MapSettings' default (Ward over at most 3000 units, SVD 4 iterations)
 SETTINGS = {
-    "minibatch": MapSettings(),  # two units of a team, or one at cosine >= 0.7 or a clone
-    "minibatch-10": MapSettings(n_init=10),
-    "minibatch+svd10": MapSettings(svd_iter=10),
-    "kmeans-1+svd10": MapSettings(full_kmeans=True, n_init=1, svd_iter=10),
-    "kmeans-3": MapSettings(full_kmeans=True),
-    "kmeans-10": MapSettings(full_kmeans=True, n_init=10),
-    "kmeans-3+svd10": MapSettings(full_kmeans=True, svd_iter=10),
-    "kmeans-5+svd10": MapSettings(full_kmeans=True, n_init=5, svd_iter=10),
-    "kmeans-3+svd20": MapSettings(full_kmeans=True, svd_iter=20),
-    "kmeans-3random+svd10": MapSettings(full_kmeans=True, init="random", svd_iter=10),
-    "kmeans-10random+svd10": MapSettings(full_kmeans=True, init="random", n_init=10, svd_iter=10),
-    "minibatch+conf0.5": MapSettings(min_confidence=0.5),
-    "minibatch+team1": MapSettings(min_team_units=1),
-    "minibatch+team2": MapSettings(strong_confidence=1.1),
-    "minibatch+team2|0.8": MapSettings(strong_confidence=0.8),
+    "ward": MapSettings(),
+    "ward+teams2": MapSettings(min_term_teams=2),
+    "default+conf0.5": MapSettings(min_confidence=0.5),
+    "default+strong0.65": MapSettings(strong_confidence=0.65),
+    "default+conf0.55+strong0.65": MapSettings(min_confidence=0.55, strong_confidence=0.65),
+    "ward+teams3": MapSettings(min_term_teams=3),
+    "ward+teams2+centre0.5": MapSettings(min_term_teams=2, team_centre=0.5),
+    "ward+teams2+owner2": MapSettings(min_term_teams=2, owner_weight=2),
+    "ward+teams2+owner2+centre0.3": MapSettings(min_term_teams=2, owner_weight=2, team_centre=0.3),
+    "ward+teams2+owner2+centre0.7": MapSettings(min_term_teams=2, owner_weight=2, team_centre=0.7),
+    "ward+teams2+owner1+centre0.5": MapSettings(min_term_teams=2, owner_weight=1, team_centre=0.5),
+    "ward+teams2+owner3+centre0.5": MapSettings(min_term_teams=2, owner_weight=3, team_centre=0.5),
+    "ward+teams2+owner2+centre0.5": MapSettings(min_term_teams=2, owner_weight=2, team_centre=0.5),
+    "ward-sample1000": MapSettings(max_sample=1000),
+    "ward+svd20+soft0.6": MapSettings(svd_iter=20, soft_confidence=0.6),
+    "ward+soft0.7": MapSettings(soft_confidence=0.7),
+    "ward+svd20": MapSettings(svd_iter=20),
+    "ward+conf0.5": MapSettings(min_confidence=0.5),
+    "ward+soft0.75": MapSettings(soft_confidence=0.75),
+    "ward+soft0.8": MapSettings(soft_confidence=0.8),
+    "minibatch+soft0.75": MapSettings(grouping="kmeans", soft_confidence=0.75),
+    "minibatch": MapSettings(grouping="kmeans"),  # two units of a team, or one at cosine >= 0.7 or a clone
+    "minibatch-10": MapSettings(grouping="kmeans", n_init=10),
+    "minibatch+svd10": MapSettings(grouping="kmeans", svd_iter=10),
+    "kmeans-1+svd10": MapSettings(grouping="kmeans", full_kmeans=True, n_init=1, svd_iter=10),
+    "kmeans-3": MapSettings(grouping="kmeans", full_kmeans=True),
+    "kmeans-10": MapSettings(grouping="kmeans", full_kmeans=True, n_init=10),
+    "kmeans-3+svd10": MapSettings(grouping="kmeans", full_kmeans=True, svd_iter=10),
+    "kmeans-5+svd10": MapSettings(grouping="kmeans", full_kmeans=True, n_init=5, svd_iter=10),
+    "kmeans-3+svd20": MapSettings(grouping="kmeans", full_kmeans=True, svd_iter=20),
+    "kmeans-3random+svd10": MapSettings(grouping="kmeans", full_kmeans=True, init="random", svd_iter=10),
+    "kmeans-10random+svd10": MapSettings(grouping="kmeans", full_kmeans=True, init="random", n_init=10, svd_iter=10),
+    "minibatch+conf0.5": MapSettings(grouping="kmeans", min_confidence=0.5),
+    "minibatch+team1": MapSettings(grouping="kmeans", min_team_units=1),
+    "minibatch+team2": MapSettings(grouping="kmeans", strong_confidence=1.1),
+    "minibatch+team2|0.8": MapSettings(grouping="kmeans", strong_confidence=0.8),
 }
 
 
@@ -82,9 +107,13 @@ def main() -> None:
                 if (n + offset) % a.drop or any((u.path, line) in held for line in range(u.start_line, u.end_line + 1))
             ]
             variants.append((f"drop{offset}", kept))
+    matcher = KindMatcher(rules)
+    team_of = {u.path: team_label(t) for u in units for t in [resolver.resolve(u.path).team]}
     for name in a.settings:
+        groupings: dict[int, dict[tuple[str, int, int], int]] = {}
         for variant, chosen in variants:
             got: list[int] = []
+            agreement: list[float] = []
             spent = 0.0
             for size in a.sizes:
                 settings = replace(SETTINGS[name], units_per_group=size)
@@ -93,9 +122,37 @@ def main() -> None:
                 spent += time.perf_counter() - start
                 top = [opportunity_dict(o) for o in enriched.opportunities[:TOP]]
                 got.append(labelled_found(truth, top)[0])
+                grouping = group_of(chosen, matcher, team_of, settings)
+                if variant == "all":
+                    groupings[size] = grouping
+                else:
+                    agreement.append(same_grouping(groupings[size], grouping))
+            ari = f"  ARI vs all {statistics.mean(agreement):.3f}" if agreement else ""
             print(f"{name:22} {variant:9} sizes {a.sizes}: {got}  mean {statistics.mean(got):.2f}"
-                  f" min {min(got)} max {max(got)}  ({spent / len(a.sizes):.2f} s per ranking)",
+                  f" min {min(got)} max {max(got)}{ari}  ({spent / len(a.sizes):.2f} s per ranking)",
                   flush=True)  # fmt: skip
+
+
+def group_of(
+    units: Sequence[Unit], matcher: KindMatcher, team_of: dict[str, str], settings: MapSettings
+) -> dict[tuple[str, int, int], int]:
+    """(path, start, end) of each production unit -> the first capability it evidences (-1: none)."""
+    production = [u for u in units if matcher.kind(u.path) == PRODUCTION]
+    out = {(u.path, u.start_line, u.end_line): -1 for u in production}
+    for n, cap in enumerate(capability_map(production, lambda p: team_of.get(p, ""), settings)):
+        for unit, _, _ in cap.units:
+            key = (unit.path, unit.start_line, unit.end_line)
+            if out.get(key) == -1:
+                out[key] = n
+    return out
+
+
+def same_grouping(first: dict[tuple[str, int, int], int], second: dict[tuple[str, int, int], int]) -> float:
+    """The adjusted Rand index of two groupings over the units both hold (1.0: the same groups)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    common = sorted(set(first) & set(second))
+    return float(adjusted_rand_score([first[k] for k in common], [second[k] for k in common]))
 
 
 if __name__ == "__main__":

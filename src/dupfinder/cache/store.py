@@ -42,7 +42,6 @@ LOCK_NAME = "dupfinder-cache.lock"
 KEEP_DAYS = 30
 KEEP_SNAPSHOTS = 24  #: similarity graphs, identity counts and results of the last scans of different roots
 _CHUNK = 500  #: keys per SELECT ... IN (...)
-_MMAP_BYTES = 1 << 30  #: how much of the database file SQLite may map (a rescan reads every file's record)
 _BUSY_SECONDS = 60.0  #: how long a writer waits for another scan's transaction
 
 
@@ -82,8 +81,6 @@ class Cache:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
-            # records are read in place from the mapped file, not copied through SQLite's page cache
-            conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None or row[0] != str(SCHEMA):

@@ -7,13 +7,19 @@ production unit (not only clones) as a bag of terms -- its name and identifiers 
 imports -- and groups them:
 
 1. ``TfidfVectorizer`` (sublinear tf, terms in at least 2 units and at most 20 % of them,
-   at most :data:`MAX_TERMS` terms: a bounded sparse matrix);
+   at most :data:`MAX_TERMS` terms: a bounded sparse matrix); a method's terms also hold its
+   class's words, twice (``RedisBackend.get_result``: redis, backend); terms only one team uses
+   are dropped, since they cannot say what teams share (a package's own name, its house words);
 2. LSI: ``TruncatedSVD`` to :data:`COMPONENTS` dimensions (latent semantic indexing, as in
-   Kuhn et al.'s semantic clustering), rows normalised, in float64;
-3. ``MiniBatchKMeans`` into one group per :data:`UNITS_PER_GROUP` units, best of 3 seeded
-   restarts: deterministic for the same units. Not stable when a few units enter or leave:
-   ``benchmarks/opportunities/tune.py`` measures that, and neither Lloyd's k-means, more
-   restarts, more SVD iterations nor merging close centres was steadier on task-queues;
+   Kuhn et al.'s semantic clustering), rows normalised, in float64; 0.3 of its team's mean
+   vector is taken from each unit's, so that a team's style weighs less than what the unit does;
+3. Ward's agglomerative clustering (:func:`_ward_groups`) cut into one group per
+   :data:`UNITS_PER_GROUP` units: deterministic, and steadier than k-means when a few units
+   enter or leave (``benchmarks/opportunities/tune.py`` measures both on task-queues: the
+   adjusted Rand index of the grouping with every 20th unit left out against the grouping of
+   all units was 0.42-0.47 for mini-batch k-means with 3 seeded restarts, 0.50-0.59 for Ward).
+   Above :data:`MAX_SAMPLE` units the tree is built over a hashed sample and every unit joins
+   the closest group; ``MapSettings(grouping="kmeans")`` keeps the mini-batch k-means;
 4. each group is named by its most distinctive terms by class-based TF-IDF (BERTopic's
    c-TF-IDF: a term's frequency in the group times ``log(1 + A / f)``, ``A`` the mean
    number of terms per group, ``f`` the term's frequency over all groups).
@@ -24,19 +30,20 @@ enough evidence for (:func:`team_capabilities`) is one of that team's capabiliti
 settings, :class:`MapSettings`, were tuned on the task-queues org of
 ``benchmarks/opportunities/run.py``).
 
-Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI, and
-O(units x groups x COMPONENTS) per k-means pass; see ``benchmarks/opportunities/run.py`` and
-``benchmarks/cold_cost.py`` for timings.
+Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI,
+O(MAX_SAMPLE^2) for Ward's tree and O(units x groups x COMPONENTS) to join the groups; see
+``benchmarks/opportunities/run.py`` and ``benchmarks/cold_cost.py`` for timings.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -46,10 +53,12 @@ MAX_TERMS: Final = 20000
 COMPONENTS: Final = 80
 UNITS_PER_GROUP: Final = 40
 MAX_GROUPS: Final = 400
-MIN_CONFIDENCE: Final = 0.6
+MIN_CONFIDENCE: Final = 0.55
 MIN_TEAM_UNITS: Final = 2
 LABEL_TERMS: Final = 4
+LABEL_CANDIDATES: Final = 30  #: a label's terms are chosen among a group's this many most distinctive ones
 MIN_UNITS: Final = 50  #: fewer production units than this make no map
+MAX_SAMPLE: Final = 3000  #: units Ward's tree is built over at most (O(sample^2) memory and time)
 
 _SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _STOP: Final = frozenset(
@@ -148,15 +157,19 @@ _STOP: Final = frozenset(
 )
 
 
-def terms_of(unit: Unit) -> list[str]:
-    """The bag of terms of a unit: split name (thrice), split identifiers and calls, imports."""
+def terms_of(unit: Unit, owner_weight: int = 0) -> list[str]:
+    """The bag of terms of a unit: split name (thrice), split identifiers and calls, imports;
+    ``owner_weight`` times the split names of the classes (or functions) it is defined in."""
     out: list[str] = []
 
     def split(word: str) -> list[str]:
         return [p.lower() for p in _SPLIT.findall(word) if len(p) > 2 and p.lower() not in _STOP]
 
     if unit.name:
-        out.extend(split(unit.name.rsplit(".", 1)[-1]) * 3)
+        *owners, own = unit.name.split(".")
+        out.extend(split(own) * 3)
+        for owner in owners:
+            out.extend(split(owner) * owner_weight)
     for ident in unit.identifiers:
         out.extend(split(ident))
     for call in unit.calls:
@@ -200,7 +213,13 @@ class MapSettings:
     svd_iter: int = 4  #: power iterations of the randomized SVD
     init: str = "k-means++"  #: k-means seeding: "k-means++" or "random" (cheaper: k-means++ is most of the cost)
     min_team_units: int = MIN_TEAM_UNITS  #: units of its own evidence a team needs ...
-    strong_confidence: float = 0.7  #: ... unless one unit is at least this close to the centre (or a clone)
+    strong_confidence: float = 0.65  #: ... unless one unit is at least this close to the centre (or a clone)
+    grouping: str = "ward"  #: "ward" (agglomerative, see :func:`_ward_groups`) or "kmeans" (:func:`_groups`)
+    max_sample: int = MAX_SAMPLE  #: Ward's tree is built over at most this many units (a hashed sample)
+    soft_confidence: float | None = None  #: a unit this close to another group's centre evidences it too
+    min_term_teams: int = 2  #: terms used by fewer teams than this are left out: they cannot say what teams share
+    owner_weight: int = 2  #: times the words of a method's class name count among its terms
+    team_centre: float = 0.3  #: this share of its team's mean vector is taken from each unit's vector
 
 
 def _groups(lsi: np.ndarray, settings: MapSettings) -> np.ndarray:
@@ -216,6 +235,63 @@ def _groups(lsi: np.ndarray, settings: MapSettings) -> np.ndarray:
     return np.asarray(labels)
 
 
+def _sample_key(unit: Unit) -> bytes:
+    """A unit's place in the hashed sample: a digest of where it is, so the sample of a set of units
+    changes only by the units that enter or leave it."""
+    return hashlib.blake2b(f"{unit.path}\0{unit.start_line}\0{unit.end_line}".encode(), digest_size=8).digest()
+
+
+def _ward_groups(lsi: np.ndarray, ordered: Sequence[Unit], settings: MapSettings) -> np.ndarray:
+    """A group per row of ``lsi`` by Ward's agglomerative clustering: deterministic, and a few
+    units entering or leaving move only the merges near them (k-means' seeding moves every group).
+
+    The tree is built over the units (over a hashed sample of ``max_sample`` of them when there are
+    more: :func:`_sample_key`), cut into one group per ``units_per_group`` units; every unit then
+    joins the group whose centre (mean of the tree's members, normalised) is closest by cosine.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    k = max(2, min(MAX_GROUPS, len(lsi) // settings.units_per_group))
+    if len(lsi) > settings.max_sample:
+        keys = [_sample_key(u) for u in ordered]
+        rows = np.array(sorted(sorted(range(len(keys)), key=keys.__getitem__)[: settings.max_sample]))
+    else:
+        rows = np.arange(len(lsi))
+    tree = linkage(lsi[rows], method="ward")
+    cut = fcluster(tree, t=k, criterion="maxclust") - 1
+    sums = np.zeros((int(cut.max()) + 1, lsi.shape[1]))
+    np.add.at(sums, cut, lsi[rows])
+    centres = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    if len(rows) == len(lsi):
+        return np.asarray(cut)
+    return np.asarray(np.argmax(lsi @ centres.T, axis=1))
+
+
+def _label_terms(scores: np.ndarray, vocab: np.ndarray, present: Any, teams: Sequence[str]) -> tuple[str, ...]:
+    """A group's label: its most distinctive terms by c-TF-IDF (``scores``), each once, those that
+    two or more of its teams' units use first, and words of the code (names, identifiers, calls)
+    before imported module names (``backports, zoneinfo`` says less than ``month, weekday``).
+
+    ``present``: the group's units x terms (non-zero where a unit has the term), ``teams`` their teams.
+    """
+    candidates = [int(t) for t in np.argsort(-scores, kind="stable")[:LABEL_CANDIDATES] if scores[t] > 0]
+    if not candidates:
+        return ()
+    used = present[:, candidates]
+    by_team: dict[str, list[int]] = {}
+    for n, team in enumerate(teams):
+        by_team.setdefault(team, []).append(n)
+    shared = np.zeros(len(candidates), dtype=int)  # teams using each candidate
+    for rows in by_team.values():
+        shared += np.asarray(used[rows].sum(axis=0)).ravel() > 0
+    ranked = sorted(
+        range(len(candidates)), key=lambda n: (int(shared[n]) < 2, str(vocab[candidates[n]]).startswith("import:"))
+    )
+    names = (str(vocab[candidates[n]]).removeprefix("import:") for n in ranked)
+    # a module imported and named is one term: huey, import:huey
+    return tuple(itertools.islice(dict.fromkeys(names), LABEL_TERMS))
+
+
 def capability_map(
     units: Sequence[Unit], team_of: Callable[[str], str], settings: MapSettings | None = None
 ) -> tuple[Capability, ...]:
@@ -229,7 +305,7 @@ def capability_map(
     from sklearn.preprocessing import normalize
 
     ordered = sorted(units, key=lambda u: (u.path, u.start_line, u.end_line, u.name or ""))
-    docs = [terms_of(u) for u in ordered]
+    docs = [terms_of(u, settings.owner_weight) for u in ordered]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, min_df=2, max_df=0.2, max_features=MAX_TERMS,
                                  sublinear_tf=True, dtype=np.float32)  # fmt: skip
     try:
@@ -237,19 +313,42 @@ def capability_map(
     except ValueError:  # no term left
         return ()
     vocab = vectorizer.get_feature_names_out()
+    if settings.min_term_teams > 1:
+        team_names = sorted({team_of(u.path) for u in ordered})
+        index = {t: n for n, t in enumerate(team_names)}
+        rows_team = np.array([index[team_of(u.path)] for u in ordered])
+        by_team = sp.csr_matrix((np.ones(len(ordered), dtype=np.float32), (rows_team, np.arange(len(ordered)))),
+                                shape=(len(team_names), len(ordered)))  # fmt: skip
+        spread = np.asarray(((by_team @ (x > 0).astype(np.float32)) > 0).sum(axis=0)).ravel()
+        keep = np.flatnonzero(spread >= settings.min_term_teams)
+        x, vocab = x[:, keep], vocab[keep]
     if x.shape[1] <= COMPONENTS:
         return ()
     # float64: k-means' distances then take the BLAS path (float32 is upcast in chunks, 2-3x slower)
     lsi = normalize(
         TruncatedSVD(COMPONENTS, random_state=0, n_iter=settings.svd_iter).fit_transform(x).astype(np.float64)
     )
-    labels = _groups(lsi, settings)
+    if settings.team_centre:
+        team_ids = np.unique([team_of(u.path) for u in ordered], return_inverse=True)[1]
+        means = np.zeros((int(team_ids.max()) + 1, lsi.shape[1]))
+        np.add.at(means, team_ids, lsi)
+        means /= np.bincount(team_ids)[:, None]
+        lsi = normalize(lsi - settings.team_centre * means[team_ids])
+    labels = _ward_groups(lsi, ordered, settings) if settings.grouping == "ward" else _groups(lsi, settings)
+    labels = np.unique(labels, return_inverse=True)[1]  # groups numbered 0..k-1, none empty
     k = int(labels.max()) + 1
     member = sp.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
                            shape=(k, len(labels)))  # fmt: skip
     sums = np.asarray(member @ lsi)
     centres = normalize(sums)
     cosine = np.einsum("ij,ij->i", lsi, centres[labels])
+    also: dict[int, list[tuple[int, float]]] = {}  # group -> (row, cosine) of units of other groups close to it
+    if settings.soft_confidence is not None:
+        for lo in range(0, len(lsi), 8192):
+            near = lsi[lo : lo + 8192] @ centres.T
+            for r, g in zip(*np.nonzero(near >= settings.soft_confidence), strict=True):
+                if labels[lo + r] != g:
+                    also.setdefault(int(g), []).append((lo + int(r), float(near[r, g])))
     # class-based TF-IDF over the term counts (presence) of each group
     counts = (x > 0).astype(np.float32)
     per_group = np.asarray((member @ counts).todense())
@@ -259,16 +358,14 @@ def capability_map(
     ctfidf = tf * idf
     out: list[Capability] = []
     for g in range(k):
-        rows = [r for r in np.flatnonzero(labels == g) if cosine[r] >= settings.min_confidence]
+        rows = [(int(r), float(cosine[r])) for r in np.flatnonzero(labels == g) if cosine[r] >= settings.min_confidence]
+        rows += also.get(g, [])
         if not rows:
             continue
-        # the most distinctive terms, each once (a module imported and named is one term: huey, import:huey)
-        ranked = (
-            str(vocab[t]).removeprefix("import:") for t in np.argsort(-ctfidf[g], kind="stable") if ctfidf[g, t] > 0
-        )
-        terms = tuple(itertools.islice(dict.fromkeys(ranked), LABEL_TERMS))
+        hard = [r for r, _ in rows if labels[r] == g] or [r for r, _ in rows]
+        terms = _label_terms(ctfidf[g], vocab, counts[hard], [team_of(ordered[r].path) for r in hard])
         members = sorted(
-            ((ordered[r], team_of(ordered[r].path), round(float(cosine[r]), 4)) for r in rows),
+            ((ordered[r], team_of(ordered[r].path), round(c, 4)) for r, c in rows),
             key=lambda m: (m[1], m[0].path, m[0].start_line),
         )
         out.append(Capability("", ", ".join(terms), terms, tuple(members)))
@@ -375,7 +472,7 @@ def capability_opportunities(
         why["formula"] = CAPABILITY_FORMULA
         pioneers = sorted(teams, key=lambda t: (-teams[t][0], -teams[t][1], t))[: min(3, -(-len(teams) // 2))]
         out.append(Opportunity(
-            rank=0, category=None, teams=tuple(sorted(teams)),
+            rank=0, category=cap.category, teams=tuple(sorted(teams)),
             cluster_ids=tuple(sorted({cloned[k] for k in ((e.path, e.start_line, e.end_line) for e in evidence)
                                       if k in cloned})),
             lines=lines, score=float(why["score"]), why=why, pioneers=tuple(pioneers), instances=len(evidence),

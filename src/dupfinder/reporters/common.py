@@ -97,11 +97,12 @@ def cluster_label(c: Cluster) -> str:
 
 
 def opportunity_label(o: Opportunity, clusters: Sequence[Cluster]) -> str:
-    """The category, or for an uncategorised one the name of its first cluster's representative."""
-    if o.category is not None:
-        return o.category
+    """The label (a capability's is ``category: terms``, a clone opportunity's its category), else the
+    category, or for an unlabelled one the name of its first cluster's representative."""
     if o.label:
         return o.label
+    if o.category is not None:
+        return o.category
     return f"{UNCATEGORISED}: {cluster_label(clusters[0])}" if clusters else UNCATEGORISED
 
 

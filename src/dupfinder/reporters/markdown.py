@@ -161,7 +161,7 @@ def _team_evidence(result: ScanResult, out: TextIO) -> None:
         return
     out.write("## Teams and their own code\n\n")
     for o in shown:
-        out.write(f"**{o.rank}. {text(o.category or o.label or 'uncategorised')}**\n\n")
+        out.write(f"**{o.rank}. {text(o.label or o.category or 'uncategorised')}**\n\n")
         for team in o.teams:
             mine = [e for e in o.evidence if e.team == team]
             units = ", ".join(

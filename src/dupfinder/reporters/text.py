@@ -14,6 +14,7 @@ from typing import TextIO
 
 from dupfinder.model import Cluster, ClusterHistory, ReportOptions, ScanResult
 from dupfinder.model.report import DEFAULT_OPTIONS
+from dupfinder.reporters.common import opportunity_label
 
 EXCERPT_LINES = 6
 
@@ -89,7 +90,7 @@ def _write(result: ScanResult, out: TextIO) -> None:
         if o.rank == 1:
             out.write("platform opportunities:\n")
         out.write(
-            f"  #{o.rank} {o.category or 'uncategorised'}: {len(o.teams)} teams, {o.instances} copies, "
+            f"  #{o.rank} {opportunity_label(o, ())}: {len(o.teams)} teams, {o.instances} copies, "
             f"{o.lines} lines, score {o.score:.2f}\n"
         )
     if result.opportunities:

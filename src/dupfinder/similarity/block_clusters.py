@@ -22,6 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from dupfinder.model import Cluster, Fingerprint, Instance, TokenStream, Unit
 from dupfinder.similarity.blocks import Region, Seeded, Stream, block_groups, matches, unpack_marks
@@ -101,12 +102,31 @@ def _reported_group(group: Sequence[tuple[Region, float]], paths: Sequence[str],
 _IMPORT_WORDS = tuple(token_hash(w) for w in ("import", "from", "package", "using", "require", "include"))
 
 
-def _imports_only(s: Stream, r: Region) -> bool:
-    """Whether most lines of a region start with an import keyword (an import list, not code)."""
-    lines = s.lines[r.start : r.stop]
-    firsts = np.flatnonzero(np.concatenate(([True], lines[1:] != lines[:-1])))
-    starting = s.norm[r.start : r.stop][firsts]
-    return bool(np.isin(starting, _IMPORT_WORDS).mean() >= 0.5)
+class _ImportLines:
+    """Per stream, running counts of the lines begun so far and of those begun by an import keyword, so
+    that whether a region is an import list is two subtractions (computed once per stream with a match)."""
+
+    def __init__(self, streams: Sequence[Stream]) -> None:
+        self.streams = streams
+        self.counts: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+
+    def _of(self, k: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        if k not in self.counts:
+            s = self.streams[k]
+            first = np.concatenate(([True], s.lines[1:] != s.lines[:-1])) if len(s.lines) else np.zeros(0, bool)
+            importing = first & np.isin(s.norm, _IMPORT_WORDS)
+            zero = np.zeros(1, dtype=np.int64)
+            self.counts[k] = (np.concatenate((zero, np.cumsum(first))), np.concatenate((zero, np.cumsum(importing))))
+        return self.counts[k]
+
+    def only(self, r: Region) -> bool:
+        """Whether most lines of a region start with an import keyword (an import list, not code); its
+        first token counts as a line's first."""
+        firsts, imports = self._of(r.stream)
+        s = self.streams[r.stream]
+        lines = int(firsts[r.stop] - firsts[r.start + 1]) + 1
+        starting = int(imports[r.stop] - imports[r.start + 1]) + int(s.norm[r.start] in _IMPORT_WORDS)
+        return 2 * starting >= lines
 
 
 def _instance(f: FileStream, s: Stream, r: Region, similarity: float, enclosing: _Enclosing) -> Instance:
@@ -133,10 +153,10 @@ def _focused_groups(streams: Sequence[Stream], min_tokens: int, min_identity: fl
     each stream of a focused group had all its matches, so its regions form the nodes they form with
     all matches, and every match of a focused group's region was found."""
     seeded = Seeded.of(streams)
+    imports = _ImportLines(streams)
     among = set(focus)
     while True:
-        found = [m for m in matches(seeded, min_tokens, min_identity, among)
-                 if not _imports_only(streams[m.a.stream], m.a)]  # fmt: skip
+        found = [m for m in matches(seeded, min_tokens, min_identity, among) if not imports.only(m.a)]
         groups = block_groups(found)
         reached = {r.stream for g in groups if any(r.stream in focus for r, _ in g) for r, _ in g}
         if reached <= among:
@@ -158,7 +178,8 @@ def find_block_clusters(files: Sequence[FileStream], units: Sequence[Unit], unit
     reported = _reported(unit_clusters)
     paths = [f.path for f in files]
     if focus is None:
-        found = [m for m in matches(streams, min_tokens, min_identity) if not _imports_only(streams[m.a.stream], m.a)]
+        imports = _ImportLines(streams)
+        found = [m for m in matches(streams, min_tokens, min_identity) if not imports.only(m.a)]
         groups = block_groups(found)
     else:
         chosen = set(focus)

@@ -24,7 +24,14 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    maximal run where the two streams are equal (one extension per diagonal:
    seeds on a run already found are skipped), then trimmed to whole lines (a
    last line the run covers at least half of stays: an edited line of the copy).
-   A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines.
+   A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines, or be a verbatim
+   copy (identifiers and literals equal too) of at least ``VERBATIM_LINES`` lines and
+   ``VERBATIM_TOKENS`` tokens with a name before a parenthesis (a call or a signature, not only
+   field declarations or data): a string or a long line is one token or a few, so six pasted
+   lines of calls with string arguments can hold fewer than ``min_tokens``.  A run whose
+   identity as a whole is too low (step 4) still yields its verbatim stretches.  Only runs that
+   share a fingerprint are extended, so runs under ``K + W - 1`` tokens are found only when one
+   lies inside a longer run of equal shape or happens to hold a fingerprint.
 4. **Identity**: as for units (:mod:`dupfinder.similarity.identity`), equal
    shape is not enough: the two regions' identifiers and literals (their raw
    texts' hashes) are compared by weighted Jaccard similarity, each weighted
@@ -47,12 +54,21 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from dupfinder.similarity.normalize import NAME_PLACEHOLDER, token_hash
+
 K = 30  #: tokens per fingerprinted window
 W = 21  #: windows per winnowing window: runs of K + W - 1 = 50 tokens or more always share a fingerprint
 MAX_PLACES = 1000  #: a fingerprint in more places than this is generated or generic code and seeds nothing
 #: a fingerprint in at most this many places pairs every two of them; one in more is chained
 ALL_PAIRS = 8
 MIN_LINES = 5  #: the fewest lines a block clone spans
+#: a verbatim copy (identifiers and literals equal too) of at least this many lines is a block clone with
+#: fewer than ``min_tokens`` tokens: strings and long lines carry few normalised tokens per line
+VERBATIM_LINES = 6
+VERBATIM_TOKENS = 30  #: the fewest tokens of such a verbatim copy
+#: a name and an opening parenthesis (a call or a signature), which such a short copy must hold: field
+#: declarations and data tables (interface fields, constant assignments) under ``min_tokens`` are no blocks
+_CALL = (token_hash(NAME_PLACEHOLDER), token_hash("("))
 #: least share of lines two regions of one file must have in common to be one node of a block cluster
 SAME_REGION = 0.5
 
@@ -130,10 +146,21 @@ def winnow(hashes: U64, w: int = W) -> tuple[U64, Ints]:
     return hashes[positions], positions
 
 
+def window_hashes_at(tokens: U32, at: Ints, k: int = K) -> U64:
+    """:func:`window_hashes` of the windows starting at positions ``at`` only (each a whole window)."""
+    t = tokens.astype(np.uint64)
+    h = np.full(len(at), 0xCBF29CE484222325, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = (h ^ t[at + j]) * np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(29)
+    return h
+
+
 def stream_marks(norm: U32, raw: U32) -> tuple[U64, U64, Ints]:
     """A stream's winnowed fingerprints: their hashes, the hashes of the raw windows there, their positions."""
     h, p = winnow(window_hashes(norm))
-    return h, window_hashes(raw)[p] if len(p) else np.empty(0, dtype=np.uint64), p
+    return h, window_hashes_at(raw, p), p
 
 
 def pack_marks(marks: tuple[U64, U64, Ints]) -> bytes:
@@ -286,6 +313,7 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
     seeded = streams if isinstance(streams, Seeded) else Seeded.of(streams)
     streams, owner, position, pairs, weight = seeded.streams, seeded.owner, seeded.position, seeded.pairs, seeded.weight
     done: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (stream a, stream b, diagonal) -> runs
+    least = min(min_tokens, VERBATIM_TOKENS)  # the shortest run that may make a block (a verbatim one)
     out: list[Match] = []
     if among is not None:
         chosen = np.zeros(len(streams), dtype=bool)
@@ -293,6 +321,8 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
         pairs = pairs[chosen[owner[pairs[:, 0]]] | chosen[owner[pairs[:, 1]]]]
     for x, y in pairs.tolist():
         sa, sb, pa, pb = int(owner[x]), int(owner[y]), int(position[x]), int(position[y])
+        if (sa, pa) > (sb, pb):  # one order per pair of places, so that a diagonal is extended once
+            sa, sb, pa, pb = sb, sa, pb, pa
         if streams[sa].language != streams[sb].language:
             continue
         diagonal = (sa, sb, pa - pb)
@@ -302,7 +332,7 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
         a, b = streams[sa], streams[sb]
         start_a, start_b, length = extend(a.norm, b.norm, pa, pb)
         runs.append((start_a, start_a + length))
-        if length < min_tokens:
+        if length < least:
             continue
         if sa == sb and start_a < start_b + length and start_b < start_a + length:
             # a stretch of one file that repeats itself (one class or block pasted after itself, again
@@ -313,15 +343,38 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
             start_a = start_b = min(start_a, start_b)
             start_b += period
             length = period
-        match = _region_match(streams, sa, sb, start_a, start_b, length, min_tokens, weight)
-        if match is not None and match.identity >= min_identity:
-            out.append(match)
+        same = a.raw[start_a : start_a + length] == b.raw[start_b : start_b + length]
+        verbatim = bool(same.all())
+        if length >= min_tokens or verbatim:
+            match = _region_match(streams, sa, sb, start_a, start_b, length, min_tokens, weight, verbatim)
+            if match is not None and match.identity >= min_identity:
+                out.append(match)
+                continue
+        if verbatim or int(same.sum()) < least:
+            continue
+        # the run's identifiers differ too much as a whole: its verbatim stretches may still be copies
+        for lo, hi in _true_runs(same, least):
+            match = _region_match(streams, sa, sb, start_a + lo, start_b + lo, hi - lo, min_tokens, weight, True)
+            if match is not None and match.identity >= min_identity:
+                out.append(match)
     return out
 
 
+def _holds_call(norm: U32) -> bool:
+    """Whether normalised tokens hold a name followed by an opening parenthesis (a call or a signature)."""
+    return bool(np.any((norm[:-1] == _CALL[0]) & (norm[1:] == _CALL[1])))
+
+
+def _true_runs(flags: npt.NDArray[np.bool_], least: int) -> list[tuple[int, int]]:
+    """The maximal stretches ``[lo, hi)`` of ``flags`` that are all true, of at least ``least`` items."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], flags, [False])).astype(np.int8)))
+    return [(lo, hi) for lo, hi in edges.reshape(-1, 2).tolist() if hi - lo >= least]
+
+
 def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, start_b: int, length: int,
-                  min_tokens: int, weight: dict[int, float]) -> Match | None:  # fmt: skip
-    """The regions of a run, trimmed to whole lines on both sides alike, when big enough."""
+                  min_tokens: int, weight: dict[int, float], verbatim: bool) -> Match | None:  # fmt: skip
+    """The regions of a run, trimmed to whole lines on both sides alike, when big enough; ``verbatim``:
+    the run's raw tokens are equal too (a copy with its identifiers and literals)."""
     a, b = streams[sa], streams[sb]
     ta = whole_lines(a, start_a, start_a + length)
     tb = whole_lines(b, start_b, start_b + length)
@@ -330,14 +383,19 @@ def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, sta
     # keep the tokens both trimmed regions still pair up
     lo = max(ta[0] - start_a, tb[0] - start_b)
     hi = min(ta[1] - start_a, tb[1] - start_b)
-    if hi - lo < min_tokens:
+    if hi - lo < min(min_tokens, VERBATIM_TOKENS):
         return None
     ra, rb = (start_a + lo, start_a + hi), (start_b + lo, start_b + hi)
     la = (int(a.lines[ra[0]]), int(a.lines[ra[1] - 1]))
     lb = (int(b.lines[rb[0]]), int(b.lines[rb[1] - 1]))
     if la[1] - la[0] + 1 < MIN_LINES or lb[1] - lb[0] + 1 < MIN_LINES:
         return None
-    return Match(Region(sa, *ra, *la), Region(sb, *rb, *lb), identity(a, ra, b, rb, weight))
+    if hi - lo < min_tokens and not (
+        verbatim and min(la[1] - la[0], lb[1] - lb[0]) + 1 >= VERBATIM_LINES and _holds_call(a.norm[ra[0] : ra[1]])
+    ):
+        return None  # under min_tokens: only a verbatim copy of VERBATIM_LINES lines or more with a call
+    # a verbatim copy has the same identifiers and literals: identity 1
+    return Match(Region(sa, *ra, *la), Region(sb, *rb, *lb), 1.0 if verbatim else identity(a, ra, b, rb, weight))
 
 
 def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:

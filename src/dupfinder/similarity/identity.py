@@ -51,6 +51,7 @@ multiplied, vectorised over many pairs at a time.
 
 from __future__ import annotations
 
+import functools
 import math
 from array import array
 from collections.abc import Mapping, Sequence
@@ -60,7 +61,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from dupfinder.model import Unit
-from dupfinder.support.words import vocabulary
+from dupfinder.support.words import split_identifier, vocabulary
 
 #: share of the pair similarity given to identity for short units; the rest is the alignment of structure
 IDENTITY_WEIGHT = 0.8
@@ -76,11 +77,17 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
 
+@functools.lru_cache(maxsize=65_536)
+def _word_features(identifier: str) -> tuple[str, ...]:
+    """The word features of one identifier (memoised: the same identifiers recur in thousands of units)."""
+    return tuple("w:" + w for w in split_identifier(identifier))
+
+
 def features(unit: Unit) -> set[str]:
     """The identity features of a unit: identifier words, called names, literals."""
-    out = {"w:" + w for w in vocabulary(unit.identifiers)}
-    out.update("c:" + c for c in unit.calls)
-    out.update("l:" + lit for lit in unit.literals)
+    out: set[str] = set().union(*map(_word_features, unit.identifiers))
+    out.update(map("c:".__add__, unit.calls))
+    out.update(map("l:".__add__, unit.literals))
     return out
 
 

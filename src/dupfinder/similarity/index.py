@@ -145,17 +145,7 @@ class Bands:
         wanted[rows] = True
         found: list[Pairs] = []
         for order, starts in zip(self.order, self.starts, strict=True):
-            run_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(order))))
-            hit_runs = np.unique(run_of[wanted[order]])
-            sizes = np.diff(np.append(starts, len(order)))[hit_runs]
-            hit_runs, sizes = hit_runs[sizes > 1], sizes[sizes > 1]
-            for m in np.unique(sizes):
-                first = starts[hit_runs[sizes == m]]
-                i_off, j_off = np.triu_indices(int(m), k=1)
-                a = order[first[:, None] + i_off[None, :]].ravel()
-                c = order[first[:, None] + j_off[None, :]].ravel()
-                mine = wanted[a] | wanted[c]
-                found.append(a[mine] * self.n + c[mine])  # rows within a run are ascending: a < c
+            found.extend(_pairs_in_runs(order, starts, wanted, self.n))
         return _sorted_unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
     def chunks(self, max_pairs: int, start: int = 0, stop: int | None = None) -> Iterator[Pairs]:
@@ -220,18 +210,7 @@ def pairs_with_rows(signatures: npt.NDArray[np.uint32], b: int, r: int, rows: np
         near = np.flatnonzero(np.isin(h, np.unique(h[rows])))  # every row equal to a wanted one, and a few more
         order, starts = _runs_of_equal_rows(block[near])
         order = near[order]  # ascending row numbers within a run
-        sizes = np.diff(np.append(starts, len(order)))
-        run_of = np.repeat(np.arange(len(starts)), sizes)
-        hit_runs = np.unique(run_of[wanted[order]])
-        hit_sizes = sizes[hit_runs]
-        hit_runs, hit_sizes = hit_runs[hit_sizes > 1], hit_sizes[hit_sizes > 1]
-        for m in np.unique(hit_sizes):
-            first = starts[hit_runs[hit_sizes == m]]
-            i_off, j_off = np.triu_indices(int(m), k=1)
-            a = order[first[:, None] + i_off[None, :]].ravel()
-            c = order[first[:, None] + j_off[None, :]].ravel()
-            mine = wanted[a] | wanted[c]
-            found.append(a[mine] * n + c[mine])
+        found.extend(_pairs_in_runs(order, starts, wanted, n))
     return _sorted_unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
@@ -420,3 +399,22 @@ def check_storage(storage_config: dict[str, object]) -> None:
     except redis.RedisError as exc:
         where = params.get("unix_socket_path") or f"{params.get('host')}:{params.get('port')}"
         raise DupfinderError(f"cannot use the Redis LSH index at {where}: {exc}") from None
+
+
+def _pairs_in_runs(order: np.ndarray, starts: np.ndarray, wanted: np.ndarray, n: int) -> list[np.ndarray]:
+    """The pair codes ``a * n + c`` of every two rows in one run of equal rows (``order`` grouped in runs
+    beginning at ``starts``, ascending within a run: ``a < c``) where one of the two is ``wanted``."""
+    found: list[np.ndarray] = []
+    sizes = np.diff(np.append(starts, len(order)))
+    run_of = np.repeat(np.arange(len(starts)), sizes)
+    hit_runs = np.unique(run_of[wanted[order]])
+    hit_sizes = sizes[hit_runs]
+    hit_runs, hit_sizes = hit_runs[hit_sizes > 1], hit_sizes[hit_sizes > 1]
+    for m in np.unique(hit_sizes):
+        first = starts[hit_runs[hit_sizes == m]]
+        i_off, j_off = np.triu_indices(int(m), k=1)
+        a = order[first[:, None] + i_off[None, :]].ravel()
+        c = order[first[:, None] + j_off[None, :]].ravel()
+        mine = wanted[a] | wanted[c]
+        found.append(a[mine] * n + c[mine])
+    return found
