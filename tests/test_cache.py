@@ -232,9 +232,13 @@ def _wait_for_rows(db: Path, proc: subprocess.Popen[bytes], timeout: float = 120
 
 
 #: ``dupfinder`` with each file's analysis slowed down (20 ms a file), so that a scan that has committed
-#: its first rows is still far from its end when the test signals it, however busy the machine is
+#: its first rows is still far from its end when the test signals it, however busy the machine is.
+#: SIGINT gets Python's usual handler back first: a shell starts a background job (``pytest ... &``)
+#: with SIGINT ignored, the child inherits that, and Python then installs no KeyboardInterrupt handler,
+#: whereas the scan under test is one a user interrupts from a terminal
 _SLOW_SCAN = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from dupfinder.analyse import batch
 from dupfinder.cli.app import main
 

@@ -137,7 +137,7 @@ def _fresh_edges(
         assert bands is not None
         everyone = Verifier(reps)
         return verified(
-            Graph(sigs, nodes.language, config.threshold, bands_rows, everyone), bands, None, runners
+            Graph(sigs, nodes.language, config.threshold, bands_rows, everyone, bands), bands, None, runners
         ), everyone
     # only the units in these pairs are prepared for verification
     involved = np.union1d(codes // len(reps), codes % len(reps))
