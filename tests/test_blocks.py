@@ -17,6 +17,7 @@ from conftest import write
 from dupfinder.cli.app import cli
 from dupfinder.similarity.blocks import (
     ALL_PAIRS,
+    MAX_PLACES,
     MIN_LINES,
     VERBATIM_LINES,
     VERBATIM_TOKENS,
@@ -208,6 +209,28 @@ def test_few_places_of_a_fingerprint_are_all_paired_and_many_are_chained() -> No
     assert seeds(many, rows, rows).tolist() == [[k, k + 1] for k in range(ALL_PAIRS)]
 
 
+def test_a_hash_in_too_many_places_pairs_only_the_places_with_the_same_raw_window() -> None:
+    hashes = np.full(5, 5, dtype=np.uint64)
+    rows = np.arange(len(hashes), dtype=np.int64)
+    raws = np.array([1, 1, 2, 3, 3], dtype=np.uint64)
+    assert seeds(hashes, rows, rows, max_places=4).tolist() == []
+    assert seeds(hashes, rows, rows, max_places=4, raws=raws).tolist() == [[0, 1], [3, 4]]
+    assert seeds(hashes, rows, rows, max_places=5, all_pairs=1, raws=raws).tolist() == [[k, k + 1] for k in range(4)]
+
+
+def test_a_verbatim_copy_of_a_shape_found_everywhere_is_a_block() -> None:
+    # a table of number tuples: one shape in more than MAX_PLACES places, its numbers differ in each;
+    # two files hold the same table, numbers and all
+    def numbers(seed: int) -> dict[int, int]:
+        return {1 + 5 * k + 2: 100_000 + n for k, n in enumerate(noise(seed, 12, 0))}
+
+    shape = [9000] + [9001, 9002, 0, 9002, 9003] * 12 + [9004]  # each 0: a number (NAME once normalised)
+    others = [stream(f"t{k}.py", shape, per_line=5, names=numbers(k)) for k in range(MAX_PLACES + 1)]
+    copy = stream("copy.py", shape, per_line=5, names=numbers(3))
+    found = matches([*others, copy], min_tokens=50, min_identity=0.5)
+    assert [(m.a.stream, m.b.stream, m.identity) for m in found] == [(3, MAX_PLACES + 1, 1.0)]
+
+
 def test_a_copy_is_found_when_a_short_look_alike_lies_between_it_and_its_original() -> None:
     block = noise(1, 54, 0)  # a few tokens over K + W - 1: a and c share only a fingerprint or two
     a = stream("a.py", noise(2, 60, 10_000) + block + noise(3, 60, 20_000))
@@ -224,7 +247,7 @@ def test_a_copy_is_found_when_a_short_look_alike_lies_between_it_and_its_origina
         raise AssertionError("no such look-alike in this draw")
     streams = [a, b, c]
     assert [(m.a.stream, m.b.stream) for m in matches(streams, min_tokens=50, min_identity=0.5)] == [(0, 2)]
-    hashes, owner, position = fingerprints(streams)
+    hashes, _, owner, position = fingerprints(streams)
     chained = Seeded(streams, owner, position, seeds(hashes, owner, position, all_pairs=1), rarity(streams))
     assert matches(chained, min_tokens=50, min_identity=0.5) == []  # a chain pairs a-b and b-c only
 

@@ -18,8 +18,11 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    are joined later (step 5), and a code base that copies one file into a
    hundred places (locale tables, generated clients) costs a hundred
    extensions, not five thousand.  A fingerprint
-   that occurs in more than ``MAX_PLACES`` places seeds nothing, as stop words
-   in text retrieval.
+   that occurs in more than ``MAX_PLACES`` places carries no identity by its
+   shape (stop words in text retrieval: tuples of numbers, argument lists):
+   its places seed only among those with the same raw window (identifiers and
+   literals equal too), by the same rules, so that a verbatim copy of a common
+   shape (a colour table pasted into another module) is still found.
 3. **Regions**: each seed is extended, token by token, both ways, to the
    maximal run where the two streams are equal (one extension per diagonal:
    seeds on a run already found are skipped), then trimmed to whole lines (a
@@ -179,10 +182,10 @@ def unpack_marks(packed: bytes) -> tuple[U64, U64, Ints]:
     return h, r, np.frombuffer(packed, dtype="<u4", count=n, offset=16 * n).astype(np.int64)
 
 
-def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
-    """Every stream's fingerprints: (hashes, stream index, token position), sorted by hash, then by the
-    hash of the raw window there (places with the same text next to each other: chained seeds pair
-    verbatim copies first), stream, position."""
+def fingerprints(streams: Sequence[Stream]) -> tuple[U64, U64, Ints, Ints]:
+    """Every stream's fingerprints: (hashes, hashes of the raw windows there, stream index, token
+    position), sorted by hash, then by raw hash (places with the same text next to each other: chained
+    seeds pair verbatim copies first), stream, position."""
     hashes: list[U64] = []
     raws: list[U64] = []
     owners: list[Ints] = []
@@ -195,20 +198,28 @@ def fingerprints(streams: Sequence[Stream]) -> tuple[U64, Ints, Ints]:
         owners.append(np.full(len(p), s, dtype=np.int64))
     if not hashes:
         empty = np.empty(0, dtype=np.int64)
-        return np.empty(0, dtype=np.uint64), empty, empty
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.uint64), empty, empty
     h, r, o, p = np.concatenate(hashes), np.concatenate(raws), np.concatenate(owners), np.concatenate(positions)
     order = np.lexsort((p, o, r, h))
-    return h[order], o[order], p[order]
+    return h[order], r[order], o[order], p[order]
 
 
 def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES,
-          all_pairs: int = ALL_PAIRS) -> Ints:  # fmt: skip
+          all_pairs: int = ALL_PAIRS, raws: U64 | None = None) -> Ints:  # fmt: skip
     """Pairs of fingerprint rows (``[n, 2]``, first < second) with the same hash: every two places of a
     hash in at most ``all_pairs`` places, each place with the next one for a hash in at most
-    ``max_places``; sorted."""
+    ``max_places``; sorted.  ``raws``: the rows' raw window hashes (rows sorted by hash, then raw
+    hash) -- a hash in more than ``max_places`` places is split by raw hash, and each part is paired
+    by the same rules (verbatim copies of a common shape)."""
     if len(hashes) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+    change = np.concatenate(([True], hashes[1:] != hashes[:-1]))
+    if raws is not None:
+        starts = np.flatnonzero(change)
+        sizes = np.diff(np.append(starts, len(hashes)))
+        common = np.repeat(sizes > max_places, sizes)  # rows of a hash in too many places
+        change = change | np.concatenate(([True], common[1:] & (raws[1:] != raws[:-1])))
+    starts = np.flatnonzero(change)
     sizes = np.diff(np.append(starts, len(hashes)))
     group = np.repeat(np.arange(len(starts)), sizes)
     rows = np.arange(len(hashes) - 1, dtype=np.int64)
@@ -297,8 +308,8 @@ class Seeded:
 
     @classmethod
     def of(cls, streams: Sequence[Stream]) -> Seeded:
-        hashes, owner, position = fingerprints(streams)
-        return cls(streams, owner, position, seeds(hashes, owner, position), rarity(streams))
+        hashes, raws, owner, position = fingerprints(streams)
+        return cls(streams, owner, position, seeds(hashes, owner, position, raws=raws), rarity(streams))
 
 
 def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: float,
