@@ -79,9 +79,11 @@ def _categorize_sketches(rules: RuleSet, chunk: Sequence[Sequence[_Sketch]]) -> 
 def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> list[CategoryMatch]:
     """:func:`categorize` of every cluster, on ``jobs`` local processes when there are many.
 
-    The workers get the rules once (forked) and chunks of clusters as plain tuples of what
-    categories read (names, identifiers, calls, imports: small, and fast to pickle); results
-    keep the clusters' order, so the output does not depend on ``jobs``.
+    The workers get the rules once and chunks of clusters as plain tuples of what categories read
+    (names, identifiers, calls, imports: small, and fast to pickle); results keep the clusters'
+    order, so the output does not depend on ``jobs``.  They start from a fork server, not as forks
+    of this process, which by now holds the whole scan: forked, each wrote private copies of about
+    90 MB of the heap it inherited, and this stage was the cold scan's peak of memory.
     """
     if jobs <= 1 or len(clusters) < _PARALLEL_CATEGORIES:
         return [categorize(c, rules) for c in clusters]
@@ -90,7 +92,7 @@ def _categorize_all(clusters: Sequence[Cluster], rules: RuleSet, jobs: int) -> l
     sketches = [[_Sketch(i.name, i.identifiers, i.calls, i.imports) for i in c.instances] for c in clusters]
     step = -(-len(sketches) // (4 * jobs))
     chunks = [sketches[k : k + step] for k in range(0, len(sketches), step)]
-    pool = LocalExecutor(jobs)
+    pool = LocalExecutor(jobs, start="forkserver")
     try:
         return [found for part in pool.map_shared(_categorize_sketches, rules, chunks) for found in part]
     finally:
