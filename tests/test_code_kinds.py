@@ -215,10 +215,10 @@ def test_a_team_counts_with_two_units_or_one_strong_or_cloned_unit() -> None:
         return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"")
 
     cap = Capability("cap-001", "retry, backoff", ("retry", "backoff"), (
-        (unit("a/x.py", 1), "a", 0.62), (unit("a/x.py", 20), "a", 0.61),  # two weak units: counts
-        (unit("b/y.py", 1), "b", 0.63),  # one weak unit: does not count
-        (unit("c/z.py", 1), "c", 0.75),  # one strong unit: counts
-        (unit("d/w.py", 5), "d", 0.61),  # one weak unit that is a cross-team clone: counts
+        (unit("a/x.py", 1), "a", 0.57), (unit("a/x.py", 20), "a", 0.56),  # two weak units: counts
+        (unit("b/y.py", 1), "b", 0.59),  # one weak unit (under strong_confidence, 0.6): does not count
+        (unit("c/z.py", 1), "c", 0.6),  # one strong unit: counts
+        (unit("d/w.py", 5), "d", 0.56),  # one weak unit that is a cross-team clone: counts
     ))  # fmt: skip
     got = team_capabilities(cap, cloned=frozenset({("d/w.py", 5, 14)}))
     assert got == {"a": (2, 20), "c": (1, 10), "d": (1, 10)}

@@ -11,7 +11,7 @@ imports -- and groups them:
    class's words, twice (``RedisBackend.get_result``: redis, backend); terms only one team uses
    are dropped, since they cannot say what teams share (a package's own name, its house words);
 2. LSI: ``TruncatedSVD`` to :data:`COMPONENTS` dimensions (latent semantic indexing, as in
-   Kuhn et al.'s semantic clustering), rows normalised, in float64; 0.3 of its team's mean
+   Kuhn et al.'s semantic clustering), rows normalised, in float64; 0.5 of its team's mean
    vector is taken from each unit's, so that a team's style weighs less than what the unit does;
 3. Ward's agglomerative clustering (:func:`_ward_groups`) cut into one group per
    :data:`UNITS_PER_GROUP` units, but at least :data:`MIN_GROUPS` groups in a small org
@@ -220,13 +220,13 @@ class MapSettings:
     svd_iter: int = 4  #: power iterations of the randomized SVD
     init: str = "k-means++"  #: k-means seeding: "k-means++" or "random" (cheaper: k-means++ is most of the cost)
     min_team_units: int = MIN_TEAM_UNITS  #: units of its own evidence a team needs ...
-    strong_confidence: float = 0.65  #: ... unless one unit is at least this close to the centre (or a clone)
+    strong_confidence: float = 0.6  #: ... unless one unit is at least this close to the centre (or a clone)
     grouping: str = "ward"  #: "ward" (agglomerative, see :func:`_ward_groups`) or "kmeans" (:func:`_groups`)
     max_sample: int = MAX_SAMPLE  #: Ward's tree is built over at most this many units (a hashed sample)
     soft_confidence: float | None = None  #: a unit this close to another group's centre evidences it too
     min_term_teams: int = 2  #: terms used by fewer teams than this are left out: they cannot say what teams share
     owner_weight: int = 2  #: times the words of a method's class name count among its terms
-    team_centre: float = 0.3  #: this share of its team's mean vector is taken from each unit's vector
+    team_centre: float = 0.5  #: this share of its team's mean vector is taken from each unit's vector
     min_groups: int = MIN_GROUPS  #: at least this many groups, however few the units ...
     units_per_team: float = 1.0  #: ... while a group holds this many units per team on average
     literal_weight: int = 0  #: times each string literal (its digest) counts among a unit's terms
