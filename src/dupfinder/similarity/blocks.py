@@ -231,10 +231,9 @@ def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
         lo = min(step, pa - back, pb - back)
         if lo <= 0:
             break
-        xa, xb = a[pa - back - lo : pa - back][::-1], b[pb - back - lo : pb - back][::-1]
-        diff = np.flatnonzero(xa != xb)
-        if len(diff):
-            back += int(diff[0])
+        differ = a[pa - back - lo : pa - back][::-1] != b[pb - back - lo : pb - back][::-1]
+        if differ.any():
+            back += int(differ.argmax())
             break
         back += lo
     fwd = 0
@@ -242,9 +241,9 @@ def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
         hi = min(step, len(a) - pa - fwd, len(b) - pb - fwd)
         if hi <= 0:
             break
-        diff = np.flatnonzero(a[pa + fwd : pa + fwd + hi] != b[pb + fwd : pb + fwd + hi])
-        if len(diff):
-            fwd += int(diff[0])
+        differ = a[pa + fwd : pa + fwd + hi] != b[pb + fwd : pb + fwd + hi]
+        if differ.any():
+            fwd += int(differ.argmax())
             break
         fwd += hi
     return pa - back, pb - back, back + fwd
@@ -367,8 +366,13 @@ def _holds_call(norm: U32) -> bool:
 
 def _true_runs(flags: npt.NDArray[np.bool_], least: int) -> list[tuple[int, int]]:
     """The maximal stretches ``[lo, hi)`` of ``flags`` that are all true, of at least ``least`` items."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], flags, [False])).astype(np.int8)))
-    return [(lo, hi) for lo, hi in edges.reshape(-1, 2).tolist() if hi - lo >= least]
+    if not len(flags):
+        return []
+    # the stretches of equal flags lie between the changes; every other one, from the first true one, is true
+    bounds = [0, *(np.flatnonzero(flags[1:] != flags[:-1]) + 1).tolist(), len(flags)]
+    first = 0 if flags[0] else 1
+    starts, stops = bounds[first::2], bounds[first + 1 :: 2]  # one start more when it ends false
+    return [(lo, hi) for lo, hi in zip(starts, stops, strict=False) if hi - lo >= least]
 
 
 def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, start_b: int, length: int,

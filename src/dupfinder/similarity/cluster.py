@@ -144,7 +144,7 @@ class _Near:
             return True
         if self.measure is None:
             return False  # a pair neither verified nor measurable counts 0
-        self.measure_pairs(todo)
+        self._measured(todo)  # distinct pairs (c < m) of two disjoint groups, neither verified nor measured
         return all(known[k] >= floor for k in todo)
 
     def measure_pairs(self, pairs: Iterable[tuple[int, int]]) -> None:
@@ -155,13 +155,20 @@ class _Near:
             (min(c, m), max(c, m)) for c, m in pairs
             if c != m and m not in self.adjacency.get(c, {}) and (min(c, m), max(c, m)) not in self.known
         })  # fmt: skip
-        if not todo:
+        self._measured(todo)
+
+    def _measured(self, todo: Sequence[tuple[int, int]]) -> None:
+        """Measure, in one batch, distinct pairs ``(c, m)``, ``c < m``, that are neither verified nor measured."""
+        if not todo or self.measure is None:
             return
         pairs_array = np.array(todo, dtype=np.int64)
-        sims = self.measure(pairs_array[:, 0], pairs_array[:, 1])
-        for (c, m), sim in zip(todo, sims.tolist(), strict=True):
+        sims = self.measure(pairs_array[:, 0], pairs_array[:, 1]).tolist()
+        nodes = self.nodes
+        for k, (c, m) in enumerate(todo):
             # a closure and its enclosing function are never copies of each other
-            self.known[(c, m)] = 0.0 if _nested_only(self.nodes[c], self.nodes[m]) else sim
+            if nodes[c][0].path == nodes[m][0].path and _nested_only(nodes[c], nodes[m]):
+                sims[k] = 0.0
+        self.known.update(zip(todo, sims, strict=True))
 
 
 def _groups(
