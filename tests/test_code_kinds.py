@@ -329,7 +329,7 @@ def test_ward_groups_keep_their_members_when_a_few_units_leave(max_sample: int) 
                     b"", identifiers=tuple(rng.sample(topics[topic], 20)), calls=(), imports=())  # fmt: skip
 
     units = [unit(n, n % 4) for n in range(180)]  # 4 groups of 40 before and after 9 leave
-    settings = MapSettings(units_per_group=40, max_sample=max_sample)
+    settings = MapSettings(units_per_group=40, max_sample=max_sample, min_groups=0)  # groups of 40, no floor
 
     def partition(chosen: list[Unit]) -> set[frozenset[str]]:
         caps = capability_map(chosen, lambda path: path.split("/")[0], settings)
@@ -367,7 +367,7 @@ def test_soft_membership_lets_a_unit_close_to_two_groups_evidence_both() -> None
         return sorted(len(bridges & {u.path for u, _, _ in c.units}) for c in caps)
 
     # each topic is one team's here (topic n % 6, team n % 3): keep every word and each team's own direction
-    base = MapSettings(units_per_group=20, min_term_teams=1, team_centre=0.0)
+    base = MapSettings(units_per_group=20, min_term_teams=1, team_centre=0.0, min_groups=0)
     hard, soft = holding(base), holding(replace(base, soft_confidence=0.6))
     assert sum(hard) <= 4 and soft.count(4) == 2, (hard, soft)
 
@@ -396,11 +396,11 @@ def test_words_only_one_team_uses_make_no_capability() -> None:
         caps = capability_map(units, lambda path: path.split("/")[0], settings)
         return [(c.label, sorted(c.teams())) for c in caps]
 
-    kept = labels(MapSettings(team_centre=0.0, owner_weight=0))
+    kept = labels(MapSettings(team_centre=0.0, owner_weight=0, min_groups=0))
     assert not any(set(label.split(", ")) & set(ledger) for label, _ in kept), kept
     assert any("retry" in label.split(", ") and len(teams) >= 2 for label, teams in kept), kept
     # with every word kept, team0's own words make a group of their own
-    every = labels(MapSettings(min_term_teams=1, team_centre=0.0, owner_weight=0))
+    every = labels(MapSettings(min_term_teams=1, team_centre=0.0, owner_weight=0, min_groups=0))
     assert any("ledger" in label.split(", ") for label, _ in every), every
 
 
