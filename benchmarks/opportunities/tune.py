@@ -44,6 +44,21 @@ from dupfinder.rules.loading import load_ruleset
 #: name -> settings; anything not named is MapSettings' default (Ward over at most 3000 units, SVD 4 iterations)
 SETTINGS = {
     "ward": MapSettings(),
+    "ward-min0": MapSettings(min_groups=0),  # one group per units_per_group units, however few (before)
+    "ward+centre0.4": MapSettings(team_centre=0.4),
+    "ward+centre0.5": MapSettings(team_centre=0.5),
+    "ward+centre0.6": MapSettings(team_centre=0.6),
+    "ward+centre0.5+strong0.6": MapSettings(team_centre=0.5, strong_confidence=0.6),
+    "ward+strong0.6": MapSettings(strong_confidence=0.6),
+    "ward-team0.75": MapSettings(units_per_team=0.75),
+    "ward-min50": MapSettings(min_groups=50),
+    "ward-min60": MapSettings(min_groups=60),
+    "ward-min70": MapSettings(min_groups=70),
+    "ward-d1.0": MapSettings(cut_distance=1.0),
+    "ward-d1.5": MapSettings(cut_distance=1.5),
+    "ward-d2.0": MapSettings(cut_distance=2.0),
+    "ward+literals1": MapSettings(literal_weight=1),
+    "ward+literals2": MapSettings(literal_weight=2),
     "ward+teams2": MapSettings(min_term_teams=2),
     "default+conf0.5": MapSettings(min_confidence=0.5),
     "default+strong0.65": MapSettings(strong_confidence=0.65),

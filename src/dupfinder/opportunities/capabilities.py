@@ -11,13 +11,14 @@ imports -- and groups them:
    class's words, twice (``RedisBackend.get_result``: redis, backend); terms only one team uses
    are dropped, since they cannot say what teams share (a package's own name, its house words);
 2. LSI: ``TruncatedSVD`` to :data:`COMPONENTS` dimensions (latent semantic indexing, as in
-   Kuhn et al.'s semantic clustering), rows normalised, in float64; 0.3 of its team's mean
+   Kuhn et al.'s semantic clustering), rows normalised, in float64; 0.5 of its team's mean
    vector is taken from each unit's, so that a team's style weighs less than what the unit does;
 3. Ward's agglomerative clustering (:func:`_ward_groups`) cut into one group per
-   :data:`UNITS_PER_GROUP` units: deterministic, and steadier than k-means when a few units
-   enter or leave (``benchmarks/opportunities/tune.py`` measures both on task-queues: the
-   adjusted Rand index of the grouping with every 20th unit left out against the grouping of
-   all units was 0.42-0.47 for mini-batch k-means with 3 seeded restarts, 0.50-0.59 for Ward).
+   :data:`UNITS_PER_GROUP` units, but at least :data:`MIN_GROUPS` groups in a small org
+   (:func:`_group_count`): deterministic, and steadier than k-means when a few units enter or
+   leave (``benchmarks/opportunities/tune.py`` measures both on task-queues: the adjusted Rand
+   index of the grouping with every 20th unit left out against the grouping of all units was
+   0.42-0.47 for mini-batch k-means with 3 seeded restarts, 0.50-0.59 for Ward).
    Above :data:`MAX_SAMPLE` units the tree is built over a hashed sample and every unit joins
    the closest group; ``MapSettings(grouping="kmeans")`` keeps the mini-batch k-means;
 4. each group is named by its most distinctive terms by class-based TF-IDF (BERTopic's
@@ -53,6 +54,10 @@ MAX_TERMS: Final = 20000
 COMPONENTS: Final = 80
 UNITS_PER_GROUP: Final = 40
 MAX_GROUPS: Final = 400
+#: at least this many groups, however few the units (while a group holds a unit per team on average): how
+#: many capabilities an org's teams share follows its domain more than its size (config-loaders' 400 units in
+#: 10 groups hid every capability of a function or two per team)
+MIN_GROUPS: Final = 60
 MIN_CONFIDENCE: Final = 0.55
 MIN_TEAM_UNITS: Final = 2
 LABEL_TERMS: Final = 4
@@ -157,7 +162,7 @@ _STOP: Final = frozenset(
 )
 
 
-def terms_of(unit: Unit, owner_weight: int = 0) -> list[str]:
+def terms_of(unit: Unit, owner_weight: int = 0, literal_weight: int = 0) -> list[str]:
     """The bag of terms of a unit: split name (thrice), split identifiers and calls, imports;
     ``owner_weight`` times the split names of the classes (or functions) it is defined in."""
     out: list[str] = []
@@ -175,6 +180,8 @@ def terms_of(unit: Unit, owner_weight: int = 0) -> list[str]:
     for call in unit.calls:
         out.extend(split(call.rsplit(".", 1)[-1]))
     out.extend("import:" + imp.split(".", 1)[0] for imp in unit.imports)
+    for _ in range(literal_weight):
+        out.extend("literal:" + lit for lit in unit.literals)
     return out
 
 
@@ -213,20 +220,33 @@ class MapSettings:
     svd_iter: int = 4  #: power iterations of the randomized SVD
     init: str = "k-means++"  #: k-means seeding: "k-means++" or "random" (cheaper: k-means++ is most of the cost)
     min_team_units: int = MIN_TEAM_UNITS  #: units of its own evidence a team needs ...
-    strong_confidence: float = 0.65  #: ... unless one unit is at least this close to the centre (or a clone)
+    strong_confidence: float = 0.6  #: ... unless one unit is at least this close to the centre (or a clone)
     grouping: str = "ward"  #: "ward" (agglomerative, see :func:`_ward_groups`) or "kmeans" (:func:`_groups`)
     max_sample: int = MAX_SAMPLE  #: Ward's tree is built over at most this many units (a hashed sample)
     soft_confidence: float | None = None  #: a unit this close to another group's centre evidences it too
     min_term_teams: int = 2  #: terms used by fewer teams than this are left out: they cannot say what teams share
     owner_weight: int = 2  #: times the words of a method's class name count among its terms
-    team_centre: float = 0.3  #: this share of its team's mean vector is taken from each unit's vector
+    team_centre: float = 0.5  #: this share of its team's mean vector is taken from each unit's vector
+    min_groups: int = MIN_GROUPS  #: at least this many groups, however few the units ...
+    units_per_team: float = 1.0  #: ... while a group holds this many units per team on average
+    literal_weight: int = 0  #: times each string literal (its digest) counts among a unit's terms
+    leave_one_out: bool = False  #: a unit's confidence is its cosine to the centre of the group's other units
+    cut_distance: float | None = None  #: Ward's tree is cut at this merge distance (instead of a group count)
 
 
-def _groups(lsi: np.ndarray, settings: MapSettings) -> np.ndarray:
+def _group_count(n: int, teams: int, settings: MapSettings) -> int:
+    """How many groups ``n`` units of ``teams`` teams are cut into: one per ``units_per_group`` units, but at
+    least ``min_groups`` while a group still holds ``units_per_team`` units per team on average (a capability
+    that most teams implement in a function or two each is a group of about that many units)."""
+    floor = min(settings.min_groups, int(n / (settings.units_per_team * max(1, teams))))
+    return max(2, min(MAX_GROUPS, max(n // settings.units_per_group, floor)))
+
+
+def _groups(lsi: np.ndarray, teams: int, settings: MapSettings) -> np.ndarray:
     """A group per row of ``lsi`` (unit-length rows), by k-means."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    k = max(2, min(MAX_GROUPS, len(lsi) // settings.units_per_group))
+    k = _group_count(len(lsi), teams, settings)
     if settings.full_kmeans:
         labels = KMeans(k, init=settings.init, random_state=0, n_init=settings.n_init).fit(lsi).labels_
     else:
@@ -241,24 +261,27 @@ def _sample_key(unit: Unit) -> bytes:
     return hashlib.blake2b(f"{unit.path}\0{unit.start_line}\0{unit.end_line}".encode(), digest_size=8).digest()
 
 
-def _ward_groups(lsi: np.ndarray, ordered: Sequence[Unit], settings: MapSettings) -> np.ndarray:
+def _ward_groups(lsi: np.ndarray, ordered: Sequence[Unit], teams: int, settings: MapSettings) -> np.ndarray:
     """A group per row of ``lsi`` by Ward's agglomerative clustering: deterministic, and a few
     units entering or leaving move only the merges near them (k-means' seeding moves every group).
 
     The tree is built over the units (over a hashed sample of ``max_sample`` of them when there are
-    more: :func:`_sample_key`), cut into one group per ``units_per_group`` units; every unit then
+    more: :func:`_sample_key`), cut into :func:`_group_count` groups; every unit then
     joins the group whose centre (mean of the tree's members, normalised) is closest by cosine.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    k = max(2, min(MAX_GROUPS, len(lsi) // settings.units_per_group))
+    k = _group_count(len(lsi), teams, settings)
     if len(lsi) > settings.max_sample:
         keys = [_sample_key(u) for u in ordered]
         rows = np.array(sorted(sorted(range(len(keys)), key=keys.__getitem__)[: settings.max_sample]))
     else:
         rows = np.arange(len(lsi))
     tree = linkage(lsi[rows], method="ward")
-    cut = fcluster(tree, t=k, criterion="maxclust") - 1
+    if settings.cut_distance is not None:
+        cut = fcluster(tree, t=settings.cut_distance, criterion="distance") - 1
+    else:
+        cut = fcluster(tree, t=k, criterion="maxclust") - 1
     sums = np.zeros((int(cut.max()) + 1, lsi.shape[1]))
     np.add.at(sums, cut, lsi[rows])
     centres = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
@@ -274,7 +297,11 @@ def _label_terms(scores: np.ndarray, vocab: np.ndarray, present: Any, teams: Seq
 
     ``present``: the group's units x terms (non-zero where a unit has the term), ``teams`` their teams.
     """
-    candidates = [int(t) for t in np.argsort(-scores, kind="stable")[:LABEL_CANDIDATES] if scores[t] > 0]
+    candidates = [
+        int(t)
+        for t in np.argsort(-scores, kind="stable")[:LABEL_CANDIDATES]
+        if scores[t] > 0 and not str(vocab[t]).startswith("literal:")
+    ]
     if not candidates:
         return ()
     used = present[:, candidates]
@@ -305,7 +332,7 @@ def capability_map(
     from sklearn.preprocessing import normalize
 
     ordered = sorted(units, key=lambda u: (u.path, u.start_line, u.end_line, u.name or ""))
-    docs = [terms_of(u, settings.owner_weight) for u in ordered]
+    docs = [terms_of(u, settings.owner_weight, settings.literal_weight) for u in ordered]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, min_df=2, max_df=0.2, max_features=MAX_TERMS,
                                  sublinear_tf=True, dtype=np.float32)  # fmt: skip
     try:
@@ -334,14 +361,23 @@ def capability_map(
         np.add.at(means, team_ids, lsi)
         means /= np.bincount(team_ids)[:, None]
         lsi = normalize(lsi - settings.team_centre * means[team_ids])
-    labels = _ward_groups(lsi, ordered, settings) if settings.grouping == "ward" else _groups(lsi, settings)
+    n_teams = len({team_of(u.path) for u in ordered})
+    if settings.grouping == "ward":
+        labels = _ward_groups(lsi, ordered, n_teams, settings)
+    else:
+        labels = _groups(lsi, n_teams, settings)
     labels = np.unique(labels, return_inverse=True)[1]  # groups numbered 0..k-1, none empty
     k = int(labels.max()) + 1
     member = sp.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
                            shape=(k, len(labels)))  # fmt: skip
     sums = np.asarray(member @ lsi)
     centres = normalize(sums)
-    cosine = np.einsum("ij,ij->i", lsi, centres[labels])
+    if settings.leave_one_out:
+        # a unit's confidence is its cosine to the centre of the group's other units: in a small group a
+        # unit is much of its own centre (a 3-unit group's members are >= 0.58 close to it by construction)
+        cosine = np.einsum("ij,ij->i", lsi, normalize(sums[labels] - lsi))
+    else:
+        cosine = np.einsum("ij,ij->i", lsi, centres[labels])
     also: dict[int, list[tuple[int, float]]] = {}  # group -> (row, cosine) of units of other groups close to it
     if settings.soft_confidence is not None:
         for lo in range(0, len(lsi), 8192):

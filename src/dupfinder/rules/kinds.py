@@ -33,9 +33,11 @@ BUILD: Final = "build"
 LEGACY: Final = "legacy"
 KINDS: Final = (PRODUCTION, TESTS, EXAMPLES, BENCHMARKS, GENERATED, BUILD, LEGACY)
 
-#: folders and files of examples and documentation, by the usual conventions
+#: folders and files of examples and documentation, by the usual conventions; a Sphinx extension shipped in a
+#: package (``everett/sphinxext.py``, ``celery/contrib/sphinx.py``) renders its docs: documentation tooling
 EXAMPLE_PATHS: Final = ("examples/", "example/", "docs/", "doc/", "samples/", "sample/", "docs_src/", "tutorial/",
-                        "demo/", "demos/", "conf.py")  # fmt: skip
+                        "demo/", "demos/", "conf.py", "sphinx.py", "sphinxext.py", "sphinxext/",
+                        "sphinx_ext.py", "sphinx_ext/")  # fmt: skip
 #: folders of benchmarks and performance scripts
 BENCHMARK_PATHS: Final = ("benchmarks/", "benchmark/", "bench/", "perf/", "asv_bench/")
 #: tests the ignore rule may not name: fixtures folders and helper modules of test suites
