@@ -122,6 +122,14 @@ def emit_text(text: str, output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
+    if os.path.exists(output) and not os.path.isfile(output) and not os.path.isdir(output):
+        # a device or a pipe (-o /dev/null, -o /dev/stdout, a FIFO): written to, never replaced
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise DupfinderError(f"cannot write {output}: {exc.strerror or exc}") from None
+        return
     directory = os.path.dirname(os.path.abspath(output)) or "."
     if not os.path.isdir(directory):
         raise DupfinderError(f"cannot write {output}: folder {directory} does not exist")
