@@ -89,12 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     comp_files = {p for k in component for p in paths_of.get(keys[k], ())}
     print(f"changed files: {len(seen['focus'])}; scan: {len(all_files)} files with units, {len(units)} units, "
           f"{len(keys)} nodes (distinct contents)")  # fmt: skip
-    print(f"unit graph: {len(seen['focused'])} nodes in the changed files; their components: {len(component)} "
-          f"nodes, {comp_units} units, in {len(comp_files)} files ({100 * len(comp_files) / len(all_files):.1f} %)")
+    print(
+        f"unit graph: {len(seen['focused'])} nodes in the changed files; their components: {len(component)} "
+        f"nodes, {comp_units} units, in {len(comp_files)} files ({100 * len(comp_files) / len(all_files):.1f} %)"
+    )
     if "streams" in seen:
         reached = seen["reached"]
-        print(f"block search: the closure reaches {len(reached)} of {seen['streams']} streams "
-              f"({100 * len(reached) / max(1, seen['streams']):.1f} %)")
+        print(
+            f"block search: the closure reaches {len(reached)} of {seen['streams']} streams "
+            f"({100 * len(reached) / max(1, seen['streams']):.1f} %)"
+        )
     shutil.rmtree(cache, ignore_errors=True)
     return 0
 
