@@ -38,7 +38,7 @@ from dupfinder.opportunities.graph import team_label
 from dupfinder.ownership.resolver import build_resolver
 from dupfinder.pipeline import scan, with_rules
 from dupfinder.reporters.json import opportunity_dict
-from dupfinder.rules.kinds import PRODUCTION, KindMatcher
+from dupfinder.rules.kinds import PRODUCTION, KindMatcher, copied_folders
 from dupfinder.rules.loading import load_ruleset
 
 #: name -> settings; anything not named is MapSettings' default (Ward over at most 3000 units, SVD 4 iterations)
@@ -122,7 +122,8 @@ def main() -> None:
                 if (n + offset) % a.drop or any((u.path, line) in held for line in range(u.start_line, u.end_line + 1))
             ]
             variants.append((f"drop{offset}", kept))
-    matcher = KindMatcher(rules)
+    copied = copied_folders(result.base, {u.path for u in units} | set(result.file_imports), rules)
+    matcher = KindMatcher(rules, copied)
     team_of = {u.path: team_label(t) for u in units for t in [resolver.resolve(u.path).team]}
     for name in a.settings:
         groupings: dict[int, dict[tuple[str, int, int], int]] = {}
@@ -133,7 +134,7 @@ def main() -> None:
             for size in a.sizes:
                 settings = replace(SETTINGS[name], units_per_group=size)
                 start = time.perf_counter()
-                enriched = enrich(result, resolver, rules, units=chosen, map_settings=settings)
+                enriched = enrich(result, resolver, rules, units=chosen, map_settings=settings, copied=copied)
                 spent += time.perf_counter() - start
                 top = [opportunity_dict(o) for o in enriched.opportunities[:TOP]]
                 got.append(labelled_found(truth, top)[0])
