@@ -180,6 +180,15 @@ def test_capability_map_of_the_acme_fixture_is_deterministic_and_covers_teams() 
     assert labels[:3] == ["data-access", "auth", "http-retry"] and not any(x.startswith("capability") for x in labels)
 
 
+def test_a_unit_that_imports_the_platform_of_its_capability_adopts_it() -> None:
+    acme = Path(__file__).resolve().parents[1] / "fixtures" / "acme-monorepo"
+    data = opportunities(acme)
+    # identity's login_handler calls acme_auth (the declared auth platform): an adopter, not a re-implementation
+    evidence = {(e["path"], e["name"]) for o in data["opportunities"] for e in o["evidence"]}
+    assert ("services/identity/identity/api.py", "login_handler") not in evidence
+    assert ("services/billing/billing/auth.py", "authenticate_user") in evidence
+
+
 def test_terms_split_names_and_skip_generic_words() -> None:
     from dupfinder.model import Fingerprint, Unit
     from dupfinder.opportunities.capabilities import terms_of

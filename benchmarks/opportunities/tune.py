@@ -44,6 +44,21 @@ from dupfinder.rules.loading import load_ruleset
 #: name -> settings; anything not named is MapSettings' default (Ward over at most 3000 units, SVD 4 iterations)
 SETTINGS = {
     "ward": MapSettings(),
+    "before": MapSettings(import_weight=1, extra_cuts=(), novel_cuts=False),  # the model of 5ed68f6
+    "ward+used-imports": MapSettings(used_imports=True),
+    "ward+no-imports": MapSettings(import_weight=0),
+    "ward+cut0.5": MapSettings(extra_cuts=(0.5,)),
+    "ward+cut2": MapSettings(extra_cuts=(2.0,)),
+    "ward+cut2novel": MapSettings(extra_cuts=(2.0,), novel_cuts=True),
+    "ward+cut1.5novel": MapSettings(extra_cuts=(1.5,), novel_cuts=True),
+    "ward+cut2novel+no-imports": MapSettings(extra_cuts=(2.0,), novel_cuts=True, import_weight=0),
+    "ward+cut-teams3": MapSettings(extra_cut_teams=3, extra_cut_confidence="own"),
+    "ward+cut-first": MapSettings(extra_cut_teams=3, extra_cut_confidence="first"),
+    "ward+cut-first-teams0": MapSettings(extra_cut_teams=0, extra_cut_confidence="first"),
+    "ward+cut2novel+used-imports": MapSettings(extra_cuts=(2.0,), novel_cuts=True, used_imports=True),
+    "ward+cut0.5+2": MapSettings(extra_cuts=(0.5, 2.0)),
+    "ward+used-imports+owner1": MapSettings(used_imports=True, owner_weight=1),
+    "ward+used-imports+centre0.3": MapSettings(used_imports=True, team_centre=0.3),
     "ward-min0": MapSettings(min_groups=0),  # one group per units_per_group units, however few (before)
     "ward+centre0.4": MapSettings(team_centre=0.4),
     "ward+centre0.5": MapSettings(team_centre=0.5),

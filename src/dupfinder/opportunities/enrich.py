@@ -38,6 +38,7 @@ from dupfinder.opportunities.capabilities import (
     capability_rows,
     team_capabilities,
     titled,
+    without_adopters,
 )
 from dupfinder.opportunities.graph import build_graph, team_label
 from dupfinder.opportunities.rank import compute_adoption, merge_ranked, rank_opportunities
@@ -222,7 +223,7 @@ def enrich(
     languages = {i.path: i.language for c in clusters for i in c.instances}
     production = [c for c in clusters if c.code_kind == PRODUCTION or (include_tests and c.code_kind != VENDORED)]
     with stage(progress, "capabilities"):
-        mapped = titled(
+        mapped = without_adopters(titled(
             capability_map(
                 [u for u in units
                  if (include_tests and matcher.kind(u.path) != VENDORED)
@@ -231,7 +232,7 @@ def enrich(
                 map_settings,
             ),
             rules,
-        )  # fmt: skip
+        ), rules)  # fmt: skip
     implementers: dict[str, set[str]] = {}
     for cap in mapped:
         if cap.category is not None:
