@@ -53,6 +53,7 @@ SETTINGS = {
     "ward+cut1.5novel": MapSettings(extra_cuts=(1.5,), novel_cuts=True),
     "ward+cut2novel+no-imports": MapSettings(extra_cuts=(2.0,), novel_cuts=True, import_weight=0),
     "ward+cut-teams3": MapSettings(extra_cut_teams=3, extra_cut_confidence="own"),
+    "ward+cut-subsets": MapSettings(novel_subsets=True),
     "ward+cut-first": MapSettings(extra_cut_teams=3, extra_cut_confidence="first"),
     "ward+cut-first-teams0": MapSettings(extra_cut_teams=0, extra_cut_confidence="first"),
     "ward+cut2novel+used-imports": MapSettings(extra_cuts=(2.0,), novel_cuts=True, used_imports=True),

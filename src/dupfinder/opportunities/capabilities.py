@@ -258,6 +258,7 @@ class MapSettings:
     extra_cuts: tuple[float, ...] = (2.0,)
     novel_cuts: bool = True  #: ... unless its teams are those of a first-cut capability holding one of its units
     extra_cut_teams: int = 3  #: ... or it holds units of fewer teams than this
+    novel_subsets: bool = True  #: ... or its teams are among those of such a first-cut capability
     #: a finer cut's units are as confident as in the first cut ("first": cosine to its group's centre), or to their
     #: own group's centre ("own": a small group's members are close to it by construction)
     extra_cut_confidence: str = "own"
@@ -422,7 +423,9 @@ def capability_map(
             teams = frozenset(cap.teams())
             if n == 0:
                 first.update((k, teams) for k in key)
-            elif settings.novel_cuts and any(first.get(k) == teams for k in key):
+            elif settings.novel_cuts and any(
+                first.get(k) == teams or (settings.novel_subsets and teams <= first.get(k, frozenset())) for k in key
+            ):
                 continue  # the same teams as a capability of the first cut that holds one of its units
             elif len(teams) < settings.extra_cut_teams:
                 continue
