@@ -45,21 +45,28 @@ from dupfinder.rules.loading import load_ruleset
 SETTINGS = {
     "ward": MapSettings(),
     "before": MapSettings(import_weight=1, extra_cuts=(), novel_cuts=False),  # the model of 5ed68f6
-    "ward+used-imports": MapSettings(used_imports=True),
-    "ward+no-imports": MapSettings(import_weight=0),
-    "ward+cut0.5": MapSettings(extra_cuts=(0.5,)),
-    "ward+cut2": MapSettings(extra_cuts=(2.0,)),
-    "ward+cut2novel": MapSettings(extra_cuts=(2.0,), novel_cuts=True),
-    "ward+cut1.5novel": MapSettings(extra_cuts=(1.5,), novel_cuts=True),
-    "ward+cut2novel+no-imports": MapSettings(extra_cuts=(2.0,), novel_cuts=True, import_weight=0),
-    "ward+cut-teams3": MapSettings(extra_cut_teams=3, extra_cut_confidence="own"),
-    "ward+cut-subsets": MapSettings(novel_subsets=True),
-    "ward+cut-first": MapSettings(extra_cut_teams=3, extra_cut_confidence="first"),
-    "ward+cut-first-teams0": MapSettings(extra_cut_teams=0, extra_cut_confidence="first"),
-    "ward+cut2novel+used-imports": MapSettings(extra_cuts=(2.0,), novel_cuts=True, used_imports=True),
-    "ward+cut0.5+2": MapSettings(extra_cuts=(0.5, 2.0)),
-    "ward+used-imports+owner1": MapSettings(used_imports=True, owner_weight=1),
-    "ward+used-imports+centre0.3": MapSettings(used_imports=True, team_centre=0.3),
+    # this round's, each as measured (the model of 5ed68f6 is import_weight=1, no extra cut)
+    "ward+used-imports": MapSettings(import_weight=1, used_imports=True, extra_cuts=(), novel_cuts=False),
+    "ward+no-imports": MapSettings(import_weight=0, extra_cuts=(), novel_cuts=False),
+    "ward+cut0.5": MapSettings(
+        import_weight=1, extra_cuts=(0.5,), novel_cuts=False, extra_cut_teams=0, novel_subsets=False
+    ),
+    "ward+cut2": MapSettings(
+        import_weight=1, extra_cuts=(2.0,), novel_cuts=False, extra_cut_teams=0, novel_subsets=False
+    ),
+    "ward+cut0.5+2": MapSettings(
+        import_weight=1, extra_cuts=(0.5, 2.0), novel_cuts=False, extra_cut_teams=0, novel_subsets=False
+    ),
+    "ward+cut2novel": MapSettings(import_weight=1, extra_cut_teams=0, novel_subsets=False),
+    "ward+cut1.5novel": MapSettings(import_weight=1, extra_cuts=(1.5,), extra_cut_teams=0, novel_subsets=False),
+    "ward+cut2novel+no-imports": MapSettings(extra_cut_teams=0, novel_subsets=False),
+    "ward+cut2novel+used-imports": MapSettings(
+        import_weight=1, used_imports=True, extra_cut_teams=0, novel_subsets=False
+    ),
+    "ward+cut-teams3": MapSettings(extra_cut_confidence="own", novel_subsets=False),  # eb488ee
+    "ward+cut-subsets": MapSettings(),  # 85b7e6b, frozen
+    "ward+cut-first": MapSettings(extra_cut_confidence="first", novel_subsets=False),
+    "ward+cut-first-teams0": MapSettings(extra_cut_teams=0, extra_cut_confidence="first", novel_subsets=False),
     "ward-min0": MapSettings(min_groups=0),  # one group per units_per_group units, however few (before)
     "ward+centre0.4": MapSettings(team_centre=0.4),
     "ward+centre0.5": MapSettings(team_centre=0.5),
