@@ -20,7 +20,9 @@ from dupfinder.rules.kinds import (
     LEGACY,
     PRODUCTION,
     TESTS,
+    VENDORED,
     KindMatcher,
+    copied_folders,
     majority_kind,
 )
 from dupfinder.rules.loading import load_ruleset
@@ -52,6 +54,14 @@ from dupfinder.rules.loading import load_ruleset
         ("httplib2/python2/httplib2/__init__.py", LEGACY),
         ("httplib2/python3/httplib2/__init__.py", PRODUCTION),
         ("billing/src/billing/setup_logging.py", PRODUCTION),
+        ("pip/src/pip/_vendor/rich/console.py", VENDORED),
+        ("setuptools/setuptools/_vendor/packaging/version.py", VENDORED),
+        ("pkg_resources/_vendor/jaraco/text/__init__.py", VENDORED),
+        ("billing/third_party/retry/retry.py", VENDORED),
+        ("billing/src/billing/vendored/six.py", VENDORED),
+        ("billing/src/billing/_vendor/tests/test_six.py", VENDORED),  # a vendored package's tests are not ours
+        ("billing/src/billing/vendors.py", PRODUCTION),
+        ("billing/src/billing/vendor_api.py", PRODUCTION),
     ],
 )
 def test_kind_of_a_path(path: str, kind: str) -> None:
@@ -168,6 +178,15 @@ def test_capability_map_of_the_acme_fixture_is_deterministic_and_covers_teams() 
     # the Java data-access clones already make an opportunity: the capability holding them does not repeat it
     labels = [o["label"] for o in first["opportunities"]]
     assert labels[:3] == ["data-access", "auth", "http-retry"] and not any(x.startswith("capability") for x in labels)
+
+
+def test_a_unit_that_imports_the_platform_of_its_capability_adopts_it() -> None:
+    acme = Path(__file__).resolve().parents[1] / "fixtures" / "acme-monorepo"
+    data = opportunities(acme)
+    # identity's login_handler calls acme_auth (the declared auth platform): an adopter, not a re-implementation
+    evidence = {(e["path"], e["name"]) for o in data["opportunities"] for e in o["evidence"]}
+    assert ("services/identity/identity/api.py", "login_handler") not in evidence
+    assert ("services/billing/billing/auth.py", "authenticate_user") in evidence
 
 
 def test_terms_split_names_and_skip_generic_words() -> None:
@@ -411,3 +430,52 @@ def test_a_method_s_terms_hold_its_class_name_when_asked() -> None:
     unit = Unit("a.py", ".", "python", "RetryPolicy.next_delay", "function", 1, 5, Fingerprint("f"), b"")
     assert terms_of(unit) == ["next", "delay"] * 3
     assert terms_of(unit, owner_weight=2) == ["next", "delay"] * 3 + ["retry", "policy"] * 2
+
+
+def licensed_tree(root: Path) -> None:
+    """An org of three projects side by side, each with its licence: billing ships a copy of another
+    project's package inside its own (cement's ``cli/contrib/jinja2``), shipping keeps a plugin
+    template (a project of its own: ``setup.py``), and a monorepo folder ``libs/`` holds two libraries."""
+    for team in ("billing", "shipping", "libs/alpha", "libs/beta"):
+        write(root / team / "LICENSE", "MIT License\n")
+        write(root / team / "src" / "__init__.py", "")
+    write(root / "billing" / "src" / "contrib" / "__init__.py", "")
+    write(root / "billing" / "src" / "contrib" / "iniparse" / "LICENSE.rst", "BSD License\n")
+    write(root / "billing" / "src" / "contrib" / "iniparse" / "__init__.py", PARSE.format(name="parse"))
+    write(root / "billing" / "src" / "contrib" / "iniparse" / "sub" / "more.py", PARSE.format(name="parse_more"))
+    write(root / "shipping" / "plugins" / "tasks.py", "def build():\n    pass\n")
+    write(root / "shipping" / "plugins" / "template" / "LICENSE", "MIT License\n")
+    write(root / "shipping" / "plugins" / "template" / "setup.py", "from setuptools import setup\nsetup()\n")
+    write(root / "shipping" / "plugins" / "template" / "plugin" / "__init__.py", PARSE.format(name="parse"))
+
+
+def py_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
+
+
+def test_a_licensed_package_inside_another_projects_code_is_vendored(tmp_path: Path) -> None:
+    licensed_tree(tmp_path)
+    rules = load_ruleset(())
+    copied = copied_folders(str(tmp_path), py_files(tmp_path), rules)
+    assert copied == {"billing/src/contrib/iniparse"}
+    matcher = KindMatcher(rules, copied)
+    assert matcher.kind("billing/src/contrib/iniparse/sub/more.py") == VENDORED
+    assert matcher.kind("billing/src/contrib/__init__.py") == PRODUCTION
+    assert matcher.kind("shipping/plugins/template/plugin/__init__.py") == PRODUCTION
+    assert matcher.kind("libs/alpha/src/__init__.py") == PRODUCTION
+    # without the licence above it, a licensed folder is the project itself
+    (tmp_path / "billing" / "LICENSE").unlink()
+    assert copied_folders(str(tmp_path), py_files(tmp_path), rules) == frozenset()
+
+
+def test_vendored_clusters_are_listed_apart_even_with_tests_ranked(tmp_path: Path) -> None:
+    licensed_tree(tmp_path)
+    # shipping vendors the same parser under a path convention
+    write(tmp_path / "shipping" / "src" / "_vendor" / "iniparse.py", PARSE.format(name="parse_vendored"))
+    for extra in ((), ("--include-tests",)):
+        data = opportunities(tmp_path, *extra)
+        vendored = {i["path"] for c in data["clusters"] if c["code_kind"] == VENDORED for i in c["instances"]}
+        assert "shipping/src/_vendor/iniparse.py" in vendored
+        assert "billing/src/contrib/iniparse/__init__.py" in vendored
+        assert not {e["path"] for o in data["opportunities"] for e in o["evidence"]} & vendored
+        assert any(s["code_kind"] == VENDORED and s["teams"] == ["billing", "shipping"] for s in data["test_support"])

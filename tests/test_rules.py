@@ -113,8 +113,8 @@ def test_shipped_platform_and_ignores(rules: RuleSet) -> None:
     assert acme.category == "auth"
     assert acme.packages == {"npm": ("@acme/auth",), "python": ("acme_auth",)}
     enabled = {i.id: i.enabled for i in rules.ignores}
-    assert enabled == {"generated": True, "migrations": True, "vendored": True, "tests": False,
-                       "build-scripts": False, "legacy-copies": False}  # fmt: skip
+    assert enabled == {"generated": True, "migrations": True, "vendored": True, "vendored-packages": False,
+                       "tests": False, "build-scripts": False, "legacy-copies": False}  # fmt: skip
 
 
 def test_rule_values_are_frozen(rules: RuleSet) -> None:
@@ -195,7 +195,7 @@ def test_invalid_marker_regex(tmp_path: Path) -> None:
 
 def test_new_ignore_rule_needs_paths_or_markers(tmp_path: Path) -> None:
     msg = load_error(write_rules(tmp_path, "ignores:\n  - id: brand-new\n    enabled: true\n"))
-    assert "extra.yaml:2: ignore rule 'brand-new' needs paths or markers" in msg
+    assert "extra.yaml:2: ignore rule 'brand-new' needs paths, markers or folder_files" in msg
 
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:

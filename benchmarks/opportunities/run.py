@@ -39,7 +39,7 @@ from dupfinder.opportunities.capabilities import capability_map
 from dupfinder.pipeline import scan as scan_paths
 from dupfinder.pipeline import with_rules
 from dupfinder.rules import platform_owning_path
-from dupfinder.rules.kinds import PRODUCTION, TESTS, KindMatcher
+from dupfinder.rules.kinds import PRODUCTION, TESTS, VENDORED, KindMatcher, copied_folders
 from dupfinder.rules.loading import load_ruleset
 
 HERE = Path(__file__).resolve().parent
@@ -66,7 +66,7 @@ def map_cost(org: str) -> str:
     start = time.perf_counter()
     scan_paths([str(work)], with_rules(ScanConfig(), rules), units_out=units)
     scanned = time.perf_counter() - start
-    matcher = KindMatcher(rules)
+    matcher = KindMatcher(rules, copied_folders(str(work), {u.path for u in units}, rules))
     production = [
         u for u in units if matcher.kind(u.path) == PRODUCTION and platform_owning_path(u.path, rules) is None
     ]
@@ -138,10 +138,15 @@ def evaluate(org: str) -> list[str]:
         found[labelled] += ok
         lines.append(f"| {cap['id']} | {'yes' if labelled else 'no'} | {opp['rank']} | {opp['label']} | "
                      f"{precision:.2f} | {recall:.2f} | {'yes' if ok else 'no'} |")  # fmt: skip
-    matcher = KindMatcher(load_ruleset(()))
+    rules = load_ruleset(())
+    work = ORGS / "work" / org
+    copied = copied_folders(str(work), [p.relative_to(work).as_posix() for p in work.rglob("*.py")], rules)
+    matcher = KindMatcher(rules, copied)
     ten = opps[:10]
     ev_lines = [(matcher.kind(e["path"]), e["end_line"] - e["start_line"] + 1) for o in ten for e in o["evidence"]]
     test_share = sum(n for k, n in ev_lines if k == TESTS) / max(1, sum(n for _, n in ev_lines))
+    vendored_share = sum(n for k, n in ev_lines if k == VENDORED) / max(1, sum(n for _, n in ev_lines))
+    vendored = sum(s["lines"] for s in data["test_support"] if s.get("code_kind") == VENDORED)
 
     def own(o: dict[str, Any]) -> int:
         return len({e["team"] for e in o["evidence"]})
@@ -150,7 +155,10 @@ def evaluate(org: str) -> list[str]:
         "",
         f"- labelled capabilities found in the top {TOP}: {found[True]} of {totals[True]}"
         f" (unlabelled: {found[False]} of {totals[False]})",
-        f"- test code in the top 10's evidence: {100 * test_share:.1f} % of lines",
+        f"- test code in the top 10's evidence: {100 * test_share:.1f} % of lines; vendored code:"
+        f" {100 * vendored_share:.1f} %",
+        f"- vendored folders: {', '.join(sorted(copied)) or 'none by licence'}; {vendored:,} lines of vendored"
+        " clusters listed apart",
         f"- top 10 with >= 2 teams' own evidence: {sum(own(o) >= 2 for o in ten)} of {len(ten)};"
         f" top {TOP}: {sum(own(o) >= 2 for o in top)} of {len(top)}",
         map_cost(org),

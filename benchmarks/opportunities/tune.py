@@ -38,12 +38,35 @@ from dupfinder.opportunities.graph import team_label
 from dupfinder.ownership.resolver import build_resolver
 from dupfinder.pipeline import scan, with_rules
 from dupfinder.reporters.json import opportunity_dict
-from dupfinder.rules.kinds import PRODUCTION, KindMatcher
+from dupfinder.rules.kinds import PRODUCTION, KindMatcher, copied_folders
 from dupfinder.rules.loading import load_ruleset
 
 #: name -> settings; anything not named is MapSettings' default (Ward over at most 3000 units, SVD 4 iterations)
 SETTINGS = {
     "ward": MapSettings(),
+    "before": MapSettings(import_weight=1, extra_cuts=(), novel_cuts=False),  # the model of 5ed68f6
+    # this round's, each as measured (the model of 5ed68f6 is import_weight=1, no extra cut)
+    "ward+used-imports": MapSettings(import_weight=1, used_imports=True, extra_cuts=(), novel_cuts=False),
+    "ward+no-imports": MapSettings(import_weight=0, extra_cuts=(), novel_cuts=False),
+    "ward+cut0.5": MapSettings(
+        import_weight=1, extra_cuts=(0.5,), novel_cuts=False, extra_cut_teams=0, novel_subsets=False
+    ),
+    "ward+cut2": MapSettings(
+        import_weight=1, extra_cuts=(2.0,), novel_cuts=False, extra_cut_teams=0, novel_subsets=False
+    ),
+    "ward+cut0.5+2": MapSettings(
+        import_weight=1, extra_cuts=(0.5, 2.0), novel_cuts=False, extra_cut_teams=0, novel_subsets=False
+    ),
+    "ward+cut2novel": MapSettings(import_weight=1, extra_cut_teams=0, novel_subsets=False),
+    "ward+cut1.5novel": MapSettings(import_weight=1, extra_cuts=(1.5,), extra_cut_teams=0, novel_subsets=False),
+    "ward+cut2novel+no-imports": MapSettings(extra_cut_teams=0, novel_subsets=False),
+    "ward+cut2novel+used-imports": MapSettings(
+        import_weight=1, used_imports=True, extra_cut_teams=0, novel_subsets=False
+    ),
+    "ward+cut-teams3": MapSettings(extra_cut_confidence="own", novel_subsets=False),  # eb488ee
+    "ward+cut-subsets": MapSettings(),  # 85b7e6b, frozen
+    "ward+cut-first": MapSettings(extra_cut_confidence="first", novel_subsets=False),
+    "ward+cut-first-teams0": MapSettings(extra_cut_teams=0, extra_cut_confidence="first", novel_subsets=False),
     "ward-min0": MapSettings(min_groups=0),  # one group per units_per_group units, however few (before)
     "ward+centre0.4": MapSettings(team_centre=0.4),
     "ward+centre0.5": MapSettings(team_centre=0.5),
@@ -122,7 +145,8 @@ def main() -> None:
                 if (n + offset) % a.drop or any((u.path, line) in held for line in range(u.start_line, u.end_line + 1))
             ]
             variants.append((f"drop{offset}", kept))
-    matcher = KindMatcher(rules)
+    copied = copied_folders(result.base, {u.path for u in units} | set(result.file_imports), rules)
+    matcher = KindMatcher(rules, copied)
     team_of = {u.path: team_label(t) for u in units for t in [resolver.resolve(u.path).team]}
     for name in a.settings:
         groupings: dict[int, dict[tuple[str, int, int], int]] = {}
@@ -133,7 +157,7 @@ def main() -> None:
             for size in a.sizes:
                 settings = replace(SETTINGS[name], units_per_group=size)
                 start = time.perf_counter()
-                enriched = enrich(result, resolver, rules, units=chosen, map_settings=settings)
+                enriched = enrich(result, resolver, rules, units=chosen, map_settings=settings, copied=copied)
                 spent += time.perf_counter() - start
                 top = [opportunity_dict(o) for o in enriched.opportunities[:TOP]]
                 got.append(labelled_found(truth, top)[0])

@@ -241,6 +241,7 @@ def enrich_result(
     from dupfinder.opportunities.enrich import enrich
     from dupfinder.ownership.churn import git_churn
     from dupfinder.ownership.resolver import build_resolver
+    from dupfinder.rules.kinds import copied_folders
 
     with stage(progress, "owners"):
         resolver = build_resolver(result.base, result.roots, teams.teams_file, teams.fallback)
@@ -248,13 +249,15 @@ def enrich_result(
         if teams.churn:
             paths = {i.path for c in result.clusters for i in c.instances}
             churn = git_churn(result.base, paths) or None
+        seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
+        copied = copied_folders(result.base, seen | {u.path for u in units}, rules) if result.base else frozenset()
     warnings = list(resolver.warnings)
     if teams.teams_file:
         from dupfinder.ownership.teamsfile import unmatched_teams
 
-        seen = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances}
         warnings += unmatched_teams(teams.teams_file, resolver.teams, sorted(seen))
-    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units, progress=progress)
+    enriched = enrich(result, resolver, rules, churn, cache_dir, jobs, teams.include_tests, units, progress=progress,
+                      copied=copied)  # fmt: skip
     return enriched, tuple(warnings)
 
 

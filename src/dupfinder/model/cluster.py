@@ -46,9 +46,8 @@ class Cluster:
     evidence: tuple[str, ...] = ()  #: what the category was matched on, e.g. "calls bcrypt.checkpw"
     weakest: float = 1.0  #: lowest similarity of any two members: a cluster is as good as its weakest pair
     kind: str = "unit"  #: "unit": whole functions; "block": regions inside functions or module-level code
-    code_kind: str = (
-        "production"  #: production | tests | examples | benchmarks | generated | build | legacy (of most of its lines)
-    )
+    #: production | tests | examples | benchmarks | generated | build | legacy | vendored (of most of its lines)
+    code_kind: str = "production"
 
     @property
     def lines(self) -> int:

@@ -57,6 +57,9 @@ class IgnoreRule:
     paths: tuple[str, ...] = ()  #: gitignore-style globs on the path relative to the base
     markers: tuple[str, ...] = ()  #: regexes searched in the first HEADER_LINES lines
     description: str = ""
+    #: file names (globs) that mark a folder as another project's copy when it lies inside code of a project
+    #: that carries one too (:func:`dupfinder.rules.kinds.copied_folders`); read for the code kind only
+    folder_files: tuple[str, ...] = ()
     source: str = field(default="", compare=False)
 
 

@@ -3,8 +3,8 @@
 Clone clusters are only part of the evidence that teams implement the same thing: teams
 re-implement a capability in their own words. :func:`capability_map` reads every
 production unit (not only clones) as a bag of terms -- its name and identifiers split at
-``snake_case`` and ``camelCase`` boundaries, its called names, its file's top-level
-imports -- and groups them:
+``snake_case`` and ``camelCase`` boundaries, its called names (its file's top-level imports
+only with ``MapSettings(import_weight=1)``) -- and groups them:
 
 1. ``TfidfVectorizer`` (sublinear tf, terms in at least 2 units and at most 20 % of them,
    at most :data:`MAX_TERMS` terms: a bounded sparse matrix); a method's terms also hold its
@@ -21,6 +21,10 @@ imports -- and groups them:
    0.42-0.47 for mini-batch k-means with 3 seeded restarts, 0.50-0.59 for Ward).
    Above :data:`MAX_SAMPLE` units the tree is built over a hashed sample and every unit joins
    the closest group; ``MapSettings(grouping="kmeans")`` keeps the mini-batch k-means;
+   The tree is cut a second time into twice the groups (:data:`MapSettings.extra_cuts`): a
+   capability of a function or two per team falls in one group at one cut or the other when a
+   few neighbours come or go, and a finer group whose teams are those of the coarser group
+   holding one of its units says nothing new and is left out;
 4. each group is named by its most distinctive terms by class-based TF-IDF (BERTopic's
    c-TF-IDF: a term's frequency in the group times ``log(1 + A / f)``, ``A`` the mean
    number of terms per group, ``f`` the term's frequency over all groups).
@@ -162,9 +166,14 @@ _STOP: Final = frozenset(
 )
 
 
-def terms_of(unit: Unit, owner_weight: int = 0, literal_weight: int = 0) -> list[str]:
+def terms_of(
+    unit: Unit, owner_weight: int = 0, literal_weight: int = 0, used_imports: bool = False, import_weight: int = 1
+) -> list[str]:
     """The bag of terms of a unit: split name (thrice), split identifiers and calls, imports;
-    ``owner_weight`` times the split names of the classes (or functions) it is defined in."""
+    ``owner_weight`` times the split names of the classes (or functions) it is defined in;
+    ``used_imports``: only the file's imports the unit names (the module or the imported name
+    among its identifiers), by their top-level package (relative imports left out); each import
+    term ``import_weight`` times."""
     out: list[str] = []
 
     def split(word: str) -> list[str]:
@@ -179,7 +188,16 @@ def terms_of(unit: Unit, owner_weight: int = 0, literal_weight: int = 0) -> list
         out.extend(split(ident))
     for call in unit.calls:
         out.extend(split(call.rsplit(".", 1)[-1]))
-    out.extend("import:" + imp.split(".", 1)[0] for imp in unit.imports)
+    if used_imports:
+        named = set(unit.identifiers)
+        imports = [
+            imp
+            for imp in unit.imports
+            if not imp.startswith(".") and (imp.split(".", 1)[0] in named or imp.rsplit(".", 1)[-1] in named)
+        ]
+    else:
+        imports = list(unit.imports)
+    out.extend("import:" + imp.split(".", 1)[0] for imp in imports for _ in range(import_weight))
     for _ in range(literal_weight):
         out.extend("literal:" + lit for lit in unit.literals)
     return out
@@ -232,6 +250,18 @@ class MapSettings:
     literal_weight: int = 0  #: times each string literal (its digest) counts among a unit's terms
     leave_one_out: bool = False  #: a unit's confidence is its cosine to the centre of the group's other units
     cut_distance: float | None = None  #: Ward's tree is cut at this merge distance (instead of a group count)
+    used_imports: bool = False  #: a unit's import terms are only the file's imports it names (:func:`terms_of`)
+    #: times each of its file's imports counts among a unit's terms: 0, since every unit of a file has them all,
+    #: they group units by file and package rather than by what each does (the rule categories still read them)
+    import_weight: int = 0
+    #: Ward's tree is also cut into this many times the groups; each cut's groups are capabilities (once) ...
+    extra_cuts: tuple[float, ...] = (2.0,)
+    novel_cuts: bool = True  #: ... unless its teams are those of a first-cut capability holding one of its units
+    extra_cut_teams: int = 3  #: ... or it holds units of fewer teams than this
+    novel_subsets: bool = True  #: ... or its teams are among those of such a first-cut capability
+    #: a finer cut's units are as confident as in the first cut ("first": cosine to its group's centre), or to their
+    #: own group's centre ("own": a small group's members are close to it by construction)
+    extra_cut_confidence: str = "own"
 
 
 def _group_count(n: int, teams: int, settings: MapSettings) -> int:
@@ -261,33 +291,40 @@ def _sample_key(unit: Unit) -> bytes:
     return hashlib.blake2b(f"{unit.path}\0{unit.start_line}\0{unit.end_line}".encode(), digest_size=8).digest()
 
 
-def _ward_groups(lsi: np.ndarray, ordered: Sequence[Unit], teams: int, settings: MapSettings) -> np.ndarray:
-    """A group per row of ``lsi`` by Ward's agglomerative clustering: deterministic, and a few
-    units entering or leaving move only the merges near them (k-means' seeding moves every group).
+def _ward_groups(
+    lsi: np.ndarray, ordered: Sequence[Unit], teams: int, settings: MapSettings, factors: Sequence[float] = (1.0,)
+) -> list[np.ndarray]:
+    """A group per row of ``lsi`` by Ward's agglomerative clustering, one grouping per cut of the tree:
+    deterministic, and a few units entering or leaving move only the merges near them (k-means'
+    seeding moves every group).
 
     The tree is built over the units (over a hashed sample of ``max_sample`` of them when there are
-    more: :func:`_sample_key`), cut into :func:`_group_count` groups; every unit then
-    joins the group whose centre (mean of the tree's members, normalised) is closest by cosine.
+    more: :func:`_sample_key`), cut into :func:`_group_count` groups times each of ``factors``; every
+    unit then joins the group whose centre (mean of the tree's members, normalised) is closest by cosine.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    k = _group_count(len(lsi), teams, settings)
     if len(lsi) > settings.max_sample:
         keys = [_sample_key(u) for u in ordered]
         rows = np.array(sorted(sorted(range(len(keys)), key=keys.__getitem__)[: settings.max_sample]))
     else:
         rows = np.arange(len(lsi))
     tree = linkage(lsi[rows], method="ward")
-    if settings.cut_distance is not None:
-        cut = fcluster(tree, t=settings.cut_distance, criterion="distance") - 1
-    else:
-        cut = fcluster(tree, t=k, criterion="maxclust") - 1
-    sums = np.zeros((int(cut.max()) + 1, lsi.shape[1]))
-    np.add.at(sums, cut, lsi[rows])
-    centres = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-    if len(rows) == len(lsi):
-        return np.asarray(cut)
-    return np.asarray(np.argmax(lsi @ centres.T, axis=1))
+    out = []
+    for factor in factors:
+        if settings.cut_distance is not None:
+            cut = fcluster(tree, t=settings.cut_distance * factor, criterion="distance") - 1
+        else:
+            k = max(2, round(_group_count(len(lsi), teams, settings) * factor))
+            cut = fcluster(tree, t=k, criterion="maxclust") - 1
+        if len(rows) == len(lsi):
+            out.append(np.asarray(cut))
+            continue
+        sums = np.zeros((int(cut.max()) + 1, lsi.shape[1]))
+        np.add.at(sums, cut, lsi[rows])
+        centres = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        out.append(np.asarray(np.argmax(lsi @ centres.T, axis=1)))
+    return out
 
 
 def _label_terms(scores: np.ndarray, vocab: np.ndarray, present: Any, teams: Sequence[str]) -> tuple[str, ...]:
@@ -332,7 +369,10 @@ def capability_map(
     from sklearn.preprocessing import normalize
 
     ordered = sorted(units, key=lambda u: (u.path, u.start_line, u.end_line, u.name or ""))
-    docs = [terms_of(u, settings.owner_weight, settings.literal_weight) for u in ordered]
+    docs = [
+        terms_of(u, settings.owner_weight, settings.literal_weight, settings.used_imports, settings.import_weight)
+        for u in ordered
+    ]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, min_df=2, max_df=0.2, max_features=MAX_TERMS,
                                  sublinear_tf=True, dtype=np.float32)  # fmt: skip
     try:
@@ -363,10 +403,54 @@ def capability_map(
         lsi = normalize(lsi - settings.team_centre * means[team_ids])
     n_teams = len({team_of(u.path) for u in ordered})
     if settings.grouping == "ward":
-        labels = _ward_groups(lsi, ordered, n_teams, settings)
+        cuts = _ward_groups(lsi, ordered, n_teams, settings, (1.0, *settings.extra_cuts))
     else:
-        labels = _groups(lsi, n_teams, settings)
-    labels = np.unique(labels, return_inverse=True)[1]  # groups numbered 0..k-1, none empty
+        cuts = [_groups(lsi, n_teams, settings)]
+    counts = (x > 0).astype(np.float32)
+    out: list[Capability] = []
+    seen: set[tuple[tuple[str, int], ...]] = set()
+    first: dict[tuple[str, int], frozenset[str]] = {}  # unit -> teams of its capability in the first cut
+    first_cosine = None
+    if settings.extra_cut_confidence == "first":
+        first_labels = np.unique(cuts[0], return_inverse=True)[1]
+        sums = np.zeros((int(first_labels.max()) + 1, lsi.shape[1]))
+        np.add.at(sums, first_labels, lsi)
+        first_cosine = np.einsum("ij,ij->i", lsi, normalize(sums)[first_labels])
+    for n, labels in enumerate(cuts):
+        for cap in _capabilities(np.unique(labels, return_inverse=True)[1], lsi, counts, vocab, ordered, team_of,
+                                 settings, first_cosine if n else None):  # fmt: skip
+            key = tuple((u.path, u.start_line) for u, _, _ in cap.units)
+            teams = frozenset(cap.teams())
+            if n == 0:
+                first.update((k, teams) for k in key)
+            elif settings.novel_cuts and any(
+                first.get(k) == teams or (settings.novel_subsets and teams <= first.get(k, frozenset())) for k in key
+            ):
+                continue  # the same teams as a capability of the first cut that holds one of its units
+            elif len(teams) < settings.extra_cut_teams:
+                continue
+            if key not in seen:
+                seen.add(key)
+                out.append(cap)
+    out.sort(key=lambda c: (c.units[0][0].path, c.units[0][0].start_line, c.label))
+    return tuple(Capability(f"cap-{n:03d}", c.label, c.terms, c.units) for n, c in enumerate(out, start=1))
+
+
+def _capabilities(
+    labels: np.ndarray,
+    lsi: np.ndarray,
+    counts: Any,
+    vocab: np.ndarray,
+    ordered: Sequence[Unit],
+    team_of: Callable[[str], str],
+    settings: MapSettings,
+    cosine_of: np.ndarray | None = None,
+) -> list[Capability]:
+    """The capabilities of one grouping (``labels``: groups numbered 0..k-1, none empty), unnumbered;
+    ``cosine_of``: each unit's confidence, when not its cosine to its own group's centre."""
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
     k = int(labels.max()) + 1
     member = sp.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
                            shape=(k, len(labels)))  # fmt: skip
@@ -378,6 +462,8 @@ def capability_map(
         cosine = np.einsum("ij,ij->i", lsi, normalize(sums[labels] - lsi))
     else:
         cosine = np.einsum("ij,ij->i", lsi, centres[labels])
+    if cosine_of is not None:
+        cosine = cosine_of
     also: dict[int, list[tuple[int, float]]] = {}  # group -> (row, cosine) of units of other groups close to it
     if settings.soft_confidence is not None:
         for lo in range(0, len(lsi), 8192):
@@ -386,7 +472,6 @@ def capability_map(
                 if labels[lo + r] != g:
                     also.setdefault(int(g), []).append((lo + int(r), float(near[r, g])))
     # class-based TF-IDF over the term counts (presence) of each group
-    counts = (x > 0).astype(np.float32)
     per_group = np.asarray((member @ counts).todense())
     size = per_group.sum(axis=1, keepdims=True)
     tf = per_group / np.maximum(size, 1.0)
@@ -405,8 +490,7 @@ def capability_map(
             key=lambda m: (m[1], m[0].path, m[0].start_line),
         )
         out.append(Capability("", ", ".join(terms), terms, tuple(members)))
-    out.sort(key=lambda c: (c.units[0][0].path, c.units[0][0].start_line, c.label))
-    return tuple(Capability(f"cap-{n:03d}", c.label, c.terms, c.units) for n, c in enumerate(out, start=1))
+    return out
 
 
 def titled(caps: Sequence[Capability], rules: RuleSet) -> tuple[Capability, ...]:
@@ -415,6 +499,24 @@ def titled(caps: Sequence[Capability], rules: RuleSet) -> tuple[Capability, ...]
     from dupfinder.rules import categorize_copies
 
     return tuple(replace(c, category=categorize_copies([u for u, _, _ in c.units], rules)[0]) for c in caps)
+
+
+def without_adopters(caps: Sequence[Capability], rules: RuleSet) -> tuple[Capability, ...]:
+    """``caps`` without the units whose file imports a declared platform of the capability's
+    category: such a unit uses the platform (an adopter), it does not implement the capability."""
+    from dupfinder.rules.platforms import platform_for_import
+
+    def adopts(unit: Unit, category: str) -> bool:
+        return any(
+            (p := platform_for_import(imp, unit.language, rules)) is not None and p.category == category
+            for imp in unit.imports
+        )
+
+    if not rules.platforms:
+        return tuple(caps)
+    return tuple(
+        replace(c, units=tuple(m for m in c.units if not adopts(m[0], c.category))) if c.category else c for c in caps
+    )
 
 
 def team_capabilities(
@@ -529,4 +631,5 @@ __all__ = [
     "team_capabilities",
     "terms_of",
     "titled",
+    "without_adopters",
 ]

@@ -9,7 +9,8 @@ mutated) in which
 * every cluster has its ``category`` (or ``None``) from :func:`~dupfinder.rules.categorize`;
 * every cluster has its ``code_kind`` (:mod:`dupfinder.rules.kinds`): clusters of test,
   example, benchmark or generated code go to ``test_support`` (grouped by their teams) and
-  are never ranked, unless ``include_tests``; of the rest, clusters whose copies all belong
+  are never ranked, unless ``include_tests``; vendored code (another project's copy) goes there
+  even then, and is never in the capability map; of the rest, clusters whose copies all belong
   to one team go to ``team_cleanups`` (by team): consolidating them is that team's job, not
   a platform's;
 * ``opportunities`` are ranked from the teams x clusters graph of the remaining cross-team clusters
@@ -37,12 +38,13 @@ from dupfinder.opportunities.capabilities import (
     capability_rows,
     team_capabilities,
     titled,
+    without_adopters,
 )
 from dupfinder.opportunities.graph import build_graph, team_label
 from dupfinder.opportunities.rank import compute_adoption, merge_ranked, rank_opportunities
 from dupfinder.ownership.resolver import TeamResolver
 from dupfinder.rules import Evidence, RuleSet, categorize, categorize_copies, platform_owning_path
-from dupfinder.rules.kinds import PRODUCTION, KindMatcher
+from dupfinder.rules.kinds import PRODUCTION, VENDORED, KindMatcher
 from dupfinder.support.progress import Progress, stage
 
 
@@ -142,9 +144,8 @@ def categorised(
     ]
 
 
-def kinded(clusters: Sequence[Cluster], rules: RuleSet) -> list[Cluster]:
+def kinded(clusters: Sequence[Cluster], matcher: KindMatcher) -> list[Cluster]:
     """``clusters`` with their ``code_kind``."""
-    matcher = KindMatcher(rules)
     return [replace(c, code_kind=matcher.cluster_kind(c)) for c in clusters]
 
 
@@ -157,7 +158,7 @@ def split(
     support: dict[tuple[str, tuple[str, ...]], list[Cluster]] = {}
     for c in sorted(clusters, key=lambda c: c.id):
         teams = tuple(sorted({team_label(i.team) for i in c.instances}))
-        if c.code_kind != PRODUCTION and not include_tests:
+        if c.code_kind == VENDORED or (c.code_kind != PRODUCTION and not include_tests):
             support.setdefault((c.code_kind, teams), []).append(c)
         elif len(teams) == 1:
             cleanups.setdefault(teams[0], []).append(c)
@@ -196,6 +197,7 @@ def enrich(
     units: Sequence[Unit] = (),
     map_settings: MapSettings | None = None,
     progress: Progress | None = None,
+    copied: frozenset[str] = frozenset(),
 ) -> ScanResult:
     """A copy of ``result`` with teams, categories, opportunities and adoption filled in.
 
@@ -203,13 +205,15 @@ def enrich(
     copies' names, identifiers, calls and imports (so a rescan categorises only changed clusters);
     ``jobs``: local processes for categorising many clusters; ``map_settings``: how the
     capability map groups ``units`` (default :class:`~dupfinder.opportunities.capabilities.MapSettings`);
-    ``progress``: told of each stage.
+    ``progress``: told of each stage; ``copied``: folders of vendored code found on disk
+    (:func:`~dupfinder.rules.kinds.copied_folders`).
     """
     paths = set(result.file_imports) | {i.path for c in result.clusters for i in c.instances} | {u.path for u in units}
     with stage(progress, "teams"):
         file_teams = {path: att.team for path, att in resolver.resolve_all(paths).items()}
     with stage(progress, "categories"):
-        clusters = kinded(categorised(owned(result.clusters, file_teams), rules, cache_dir, jobs), rules)
+        matcher = KindMatcher(rules, copied)
+        clusters = kinded(categorised(owned(result.clusters, file_teams), rules, cache_dir, jobs), matcher)
     ranked, team_cleanups, test_support = split(clusters, include_tests)
     graph = build_graph(ranked)
 
@@ -217,18 +221,18 @@ def enrich(
         return platform_owning_path(path, rules) is not None
 
     languages = {i.path: i.language for c in clusters for i in c.instances}
-    production = [c for c in clusters if c.code_kind == PRODUCTION or include_tests]
-    matcher = KindMatcher(rules)
+    production = [c for c in clusters if c.code_kind == PRODUCTION or (include_tests and c.code_kind != VENDORED)]
     with stage(progress, "capabilities"):
-        mapped = titled(
+        mapped = without_adopters(titled(
             capability_map(
                 [u for u in units
-                 if include_tests or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
+                 if (include_tests and matcher.kind(u.path) != VENDORED)
+                 or (matcher.kind(u.path) == PRODUCTION and not platform_code(u.path))],
                 lambda path: team_label(file_teams.get(path)),
                 map_settings,
             ),
             rules,
-        )  # fmt: skip
+        ), rules)  # fmt: skip
     implementers: dict[str, set[str]] = {}
     for cap in mapped:
         if cap.category is not None:

@@ -178,6 +178,7 @@ class _Loader:
 
     def _add_ignore(self, file: str, doc: Document, where: list[str | int], rec: dict[str, object], src: str) -> None:
         paths, markers = _strs(rec.get("paths")), _strs(rec.get("markers"))
+        folder_files = _strs(rec.get("folder_files"))
         _check_globs(file, doc, [*where, "paths"], paths)
         for i, m in enumerate(markers):
             try:
@@ -188,12 +189,15 @@ class _Loader:
                 ) from None
         rid = str(rec["id"])
         prev = self.ignores.get(rid)
-        if prev is not None and not paths and not markers and "description" not in rec:
+        if prev is not None and not paths and not markers and not folder_files and "description" not in rec:
             self.ignores[rid] = replace(prev, enabled=bool(rec["enabled"]), source=src)
             return
-        if not paths and not markers:
-            raise config_error(file, line_of(doc.node, where), f"ignore rule {rid!r} needs paths or markers")
-        self.ignores[rid] = IgnoreRule(rid, bool(rec["enabled"]), paths, markers, str(rec.get("description", "")), src)
+        if not paths and not markers and not folder_files:
+            raise config_error(
+                file, line_of(doc.node, where), f"ignore rule {rid!r} needs paths, markers or folder_files"
+            )
+        self.ignores[rid] = IgnoreRule(rid, bool(rec["enabled"]), paths, markers, str(rec.get("description", "")),
+                                       source=src, folder_files=folder_files)  # fmt: skip
 
     def build(self, directories: Sequence[str]) -> RuleSet:
         cats: list[Category] = []
