@@ -82,11 +82,13 @@ from dupfinder.cache.records import (
     decode_category,
     decode_groups,
     decode_snapshot,
+    decode_tokens,
     encode,
     encode_category,
     encode_groups,
     encode_snapshot,
     snapshot_of,
+    stream_head,
 )
 from dupfinder.cache.store import DB_NAME, KEEP_DAYS, KEEP_SNAPSHOTS, LOCK_NAME, SCHEMA, Cache
 
@@ -112,6 +114,7 @@ __all__ = [
     "decode_groups",
     "decode_result",
     "decode_snapshot",
+    "decode_tokens",
     "default_dir",
     "encode",
     "encode_category",
@@ -125,5 +128,6 @@ __all__ = [
     "result_key",
     "snapshot_key",
     "snapshot_of",
+    "stream_head",
     "unit_content",
 ]
