@@ -165,7 +165,10 @@ def test_focused_gate_leaves_the_cache_as_a_full_scan_reads_it(primed: tuple[Pat
     untouched = tmp_path / "untouched"
     shutil.copytree(cache, after_gate)
     shutil.copytree(cache, untouched)
+    kept = _rows(after_gate, "SELECT key, value FROM snapshots ORDER BY key")
     against_revision(_options(repo, after_gate), "main")
+    # the graph snapshot and identity counts of main's scan stay as they were: the next run starts from them
+    assert kept and _rows(after_gate, "SELECT key, value FROM snapshots ORDER BY key") == kept
     expected = _scan_json(repo, None, tmp_path / "no-cache.json")
     assert _scan_json(repo, untouched, tmp_path / "untouched.json") == expected
     assert _scan_json(repo, after_gate, tmp_path / "after-gate.json") == expected
@@ -315,6 +318,8 @@ def test_a_gate_run_interrupted_before_it_stored_its_counts_leaves_a_cache_the_n
     repo, cache = primed
     write(repo, "services/identity/profile.py", PROFILE_EDITED)
     commit(repo, "profile retries")
+    # no stored counts: the gate counts every node, and stores the counts after the graph snapshot
+    _rows(cache, "DELETE FROM snapshots WHERE substr(value, 1, 3) = CAST('DFW' AS BLOB)")
 
     def interrupted(self: object, key: bytes, counts: object) -> None:
         raise KeyboardInterrupt  # after the graph snapshot of this run was stored, before its counts
@@ -324,8 +329,10 @@ def test_a_gate_run_interrupted_before_it_stored_its_counts_leaves_a_cache_the_n
         with pytest.raises(KeyboardInterrupt):
             against_revision(_options(repo, cache), "main")
     updated = _spy_counts(monkeypatch)
-    focused, full = _gate_twice(repo, cache, tmp_path)
-    assert len(updated) == 1 and updated[0] and focused == full and (focused.findings or focused.inconsistent)
+    focused, full = _gate_twice(repo, cache, tmp_path)  # counts every node again, and stores the counts
+    assert updated == [] and focused == full and (focused.findings or focused.inconsistent)
+    focused, _ = _gate_twice(repo, cache, tmp_path)  # brings them up to date
+    assert len(updated) == 1 and updated[0] and focused == full
 
 
 def _spy_tokens(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
