@@ -287,6 +287,12 @@ def test_a_scan_killed_midway_leaves_a_cache_the_next_scan_uses(tmp_path: Path, 
     proc.communicate(timeout=60)
     assert proc.returncode == (-signal.SIGKILL if how == signal.SIGKILL else 130)
     assert committed < 960 and not (tmp_path / "killed.json").exists()
+    with sqlite3.connect(db_path(cache_dir)) as conn:  # each entry went in with its tokens, or neither did
+        entries = dict(conn.execute("SELECT key, value FROM files").fetchall())
+        decoded = {k: cache_mod.decode(v, "f.py", ScanConfig().num_perm) for k, v in entries.items()}
+        assert None not in decoded.values()
+        with_stream = {k for k, e in decoded.items() if e is not None and e.head is not None}
+        assert with_stream and {k for (k,) in conn.execute("SELECT key FROM tokens")} == with_stream
     out = tmp_path / "after.json"
     again = _cli_scan(root, cache_dir, out, "--jobs", "1")
     _, err = again.communicate(timeout=300)
