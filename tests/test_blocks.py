@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import write
+from dupfinder import cache as cache_mod
 from dupfinder.cli.app import cli
+from dupfinder.model import TokenStream
+from dupfinder.similarity.block_clusters import FileStream, find_block_clusters
 from dupfinder.similarity.blocks import (
     ALL_PAIRS,
     MAX_PLACES,
@@ -324,3 +328,56 @@ def test_a_short_verbatim_paste_is_a_block_and_an_import_list_is_not(tmp_path: P
     assert [sorted((i["path"], i["start_line"], i["end_line"], i["name"]) for i in c["instances"]) for c in blocks] == [
         [("billing/sync.py", 15, 20, "refresh_invoices"), ("search/index.py", 15, 20, "rebuild")]
     ]
+
+
+def _file(s: Stream, whole: bool) -> FileStream:
+    """``s`` as the pipeline hands it to the block search: whole, or as the head a cached file gives."""
+    tokens = TokenStream(s.norm.astype("<u4").tobytes(), s.raw.astype("<u4").tobytes(),
+                         s.lines.astype("<u4").tobytes(), pack_marks(stream_marks(s.norm, s.raw)))  # fmt: skip
+    if whole:
+        return FileStream(s.path, ".", s.language, tokens)
+    return FileStream(s.path, ".", s.language, None, head=cache_mod.stream_head(tokens))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 5), st.booleans()), min_size=1, max_size=4), min_size=2, max_size=7),
+       st.data())  # fmt: skip
+def test_the_focused_search_over_stream_heads_loads_the_linked_streams_and_finds_what_whole_streams_give(
+    layouts: list[list[tuple[int, bool]]], data: st.DataObject
+) -> None:
+    # each stream: pieces of six shared blocks (renamed or not) between noise of its own
+    blocks = [noise(100 + b, 60, 1000 * b) for b in range(6)]
+    streams = []
+    for k, layout in enumerate(layouts):
+        tokens: list[int] = noise(k, 40, 100_000 + 1000 * k)
+        names: dict[int, int] = {}
+        for b, renamed in layout:
+            if not renamed:
+                names.update({len(tokens) + at: 500 + b for at in (5, 25)})
+            tokens += blocks[b] + noise(50 + k, 30, 200_000 + 1000 * k)
+        streams.append(stream(f"f{k}.py", tokens, names=names))
+    focus = {f"f{k}.py" for k in data.draw(st.sets(st.integers(0, len(streams) - 1), min_size=1))}
+    fresh = data.draw(st.sets(st.integers(0, len(streams) - 1)))  # analysed now: whole
+    whole = [_file(s, True) for s in streams]
+    heads = [_file(s, k in fresh) for k, s in enumerate(streams)]
+    loaded: list[int] = []
+
+    def load(wanted: Sequence[int]) -> list[TokenStream]:
+        assert all(heads[k].stream is None for k in wanted)
+        loaded.extend(wanted)
+        return [t for k in wanted if (t := whole[k].stream) is not None]
+
+    expected = find_block_clusters(whole, [], [], 50, 0.5, focus)
+    assert find_block_clusters(heads, [], [], 50, 0.5, focus, load) == expected
+    assert len(loaded) == len(set(loaded))  # each stream's tokens read once
+    # the streams read are those a seed links to the search's streams: none that shares no fingerprint
+    marks = [set(winnow(window_hashes(s.norm))[0].tolist()) for s in streams]
+    around = {k for k, s in enumerate(streams) if s.path in focus}
+    reached = around | {k for c in expected for k, s in enumerate(streams) for i in c.instances if i.path == s.path}
+    assert all(any(marks[k] & marks[j] for j in reached) or k in around for k in loaded)
+    unfocused = find_block_clusters(whole, [], [], 50, 0.5)
+    assert [c for c in unfocused if any(i.path in focus for i in c.instances)] == [
+        c for c in expected if any(i.path in focus for i in c.instances)
+    ]
+    with pytest.raises(ValueError):  # without a focus, every stream must be whole
+        find_block_clusters([_file(streams[0], False), *whole[1:]], [], [], 50, 0.5)

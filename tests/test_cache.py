@@ -159,31 +159,49 @@ def test_records_survive_a_round_trip_and_refuse_garbage(tmp_path: Path) -> None
     original = analyse_file(source, CONFIG)
     sigs = bytes(range(256)) * (2 * len(original.units))  # 128 uint32 = 512 bytes per unit
     contents = b"".join(cache_mod.unit_content(u) for u in original.units)
-    blob = cache_mod.encode(original, sigs, contents)
-    entry = cache_mod.decode(blob, source.path, 128)
+    blob, tokens = cache_mod.encode(original, sigs, contents)
+    assert tokens is not None and original.stream is not None
+    entry = cache_mod.decode(blob, source.path, 128, tokens)
     assert entry is not None and entry.result == original and entry.signatures == sigs
     assert entry.contents == contents
+    # without the tokens' record: the same result but its stream, which the head stands for
+    alone = cache_mod.decode(blob, source.path, 128)
+    assert alone is not None and alone.result == replace(original, stream=None) and alone.signatures == sigs
+    assert alone.head == cache_mod.stream_head(original.stream) and alone.head.length == len(original.stream)
     rng = random.Random(11)
-    for _ in range(300):
-        damaged = bytearray(blob)
-        how = rng.randrange(3)
-        if how == 0:
-            damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
-        elif how == 1:
-            del damaged[rng.randrange(len(damaged)) :]
-        else:
-            damaged = bytearray(rng.randbytes(rng.randrange(64)))
-        assert cache_mod.decode(bytes(damaged), source.path, 128) is None
+    for record in (blob, tokens):
+        for _ in range(300):
+            damaged = bytearray(record)
+            how = rng.randrange(3)
+            if how == 0:
+                damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+            elif how == 1:
+                del damaged[rng.randrange(len(damaged)) :]
+            else:
+                damaged = bytearray(rng.randbytes(rng.randrange(64)))
+            if record is blob:
+                assert cache_mod.decode(bytes(damaged), source.path, 128, tokens) is None
+                assert cache_mod.decode(bytes(damaged), source.path, 128) is None
+            else:
+                assert cache_mod.decode(blob, source.path, 128, bytes(damaged)) is None
     assert cache_mod.decode(blob, source.path, 64) is None  # signatures of another length
+    # the tokens of another file's stream (another length) are refused
+    other = analyse_file(discover([str(root)], CONFIG).files[1], CONFIG)
+    assert other.stream is not None and len(other.stream) != len(original.stream)
+    _, other_tokens = cache_mod.encode(other, bytes(512 * len(other.units)),
+                                       b"".join(cache_mod.unit_content(u) for u in other.units))  # fmt: skip
+    assert other_tokens is not None and cache_mod.decode(blob, source.path, 128, other_tokens) is None
     # with the stream's block fingerprints, as the per-file stage stores it
     marked = batch.with_marks(original)
     assert marked.stream is not None and marked.stream.marks
-    entry = cache_mod.decode(cache_mod.encode(marked, sigs, contents), source.path, 128)
+    marked_blob, marked_tokens = cache_mod.encode(marked, sigs, contents)
+    entry = cache_mod.decode(marked_blob, source.path, 128, marked_tokens)
     assert entry is not None and entry.result == marked
     # an undecodable name (a lone surrogate), which the fast JSON parser refuses: the record still reads
     odd_unit = replace(original.units[0], name="f\udcfe", identifiers=("caf\u00e9", "x\udcff"))
     odd = replace(original, units=(odd_unit, *original.units[1:]))
-    entry = cache_mod.decode(cache_mod.encode(odd, sigs, contents), source.path, 128)
+    odd_blob, odd_tokens = cache_mod.encode(odd, sigs, contents)
+    entry = cache_mod.decode(odd_blob, source.path, 128, odd_tokens)
     assert entry is not None and entry.result == odd
 
 
@@ -269,6 +287,12 @@ def test_a_scan_killed_midway_leaves_a_cache_the_next_scan_uses(tmp_path: Path, 
     proc.communicate(timeout=60)
     assert proc.returncode == (-signal.SIGKILL if how == signal.SIGKILL else 130)
     assert committed < 960 and not (tmp_path / "killed.json").exists()
+    with sqlite3.connect(db_path(cache_dir)) as conn:  # each entry went in with its tokens, or neither did
+        entries = dict(conn.execute("SELECT key, value FROM files").fetchall())
+        decoded = {k: cache_mod.decode(v, "f.py", ScanConfig().num_perm) for k, v in entries.items()}
+        assert None not in decoded.values()
+        with_stream = {k for k, e in decoded.items() if e is not None and e.head is not None}
+        assert with_stream and {k for (k,) in conn.execute("SELECT key FROM tokens")} == with_stream
     out = tmp_path / "after.json"
     again = _cli_scan(root, cache_dir, out, "--jobs", "1")
     _, err = again.communicate(timeout=300)

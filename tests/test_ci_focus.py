@@ -31,6 +31,7 @@ from scipy.sparse import csgraph
 from conftest import write
 from dupfinder import cache as cache_mod
 from dupfinder import reporters
+from dupfinder.analyse.batch import file_keys
 from dupfinder.cache import records
 from dupfinder.cli.app import cli
 from dupfinder.cli.ci import FORMATS
@@ -164,7 +165,10 @@ def test_focused_gate_leaves_the_cache_as_a_full_scan_reads_it(primed: tuple[Pat
     untouched = tmp_path / "untouched"
     shutil.copytree(cache, after_gate)
     shutil.copytree(cache, untouched)
+    kept = _rows(after_gate, "SELECT key, value FROM snapshots ORDER BY key")
     against_revision(_options(repo, after_gate), "main")
+    # the graph snapshot and identity counts of main's scan stay as they were: the next run starts from them
+    assert kept and _rows(after_gate, "SELECT key, value FROM snapshots ORDER BY key") == kept
     expected = _scan_json(repo, None, tmp_path / "no-cache.json")
     assert _scan_json(repo, untouched, tmp_path / "untouched.json") == expected
     assert _scan_json(repo, after_gate, tmp_path / "after-gate.json") == expected
@@ -314,6 +318,8 @@ def test_a_gate_run_interrupted_before_it_stored_its_counts_leaves_a_cache_the_n
     repo, cache = primed
     write(repo, "services/identity/profile.py", PROFILE_EDITED)
     commit(repo, "profile retries")
+    # no stored counts: the gate counts every node, and stores the counts after the graph snapshot
+    _rows(cache, "DELETE FROM snapshots WHERE substr(value, 1, 3) = CAST('DFW' AS BLOB)")
 
     def interrupted(self: object, key: bytes, counts: object) -> None:
         raise KeyboardInterrupt  # after the graph snapshot of this run was stored, before its counts
@@ -323,8 +329,89 @@ def test_a_gate_run_interrupted_before_it_stored_its_counts_leaves_a_cache_the_n
         with pytest.raises(KeyboardInterrupt):
             against_revision(_options(repo, cache), "main")
     updated = _spy_counts(monkeypatch)
+    focused, full = _gate_twice(repo, cache, tmp_path)  # counts every node again, and stores the counts
+    assert updated == [] and focused == full and (focused.findings or focused.inconsistent)
+    focused, _ = _gate_twice(repo, cache, tmp_path)  # brings them up to date
+    assert len(updated) == 1 and updated[0] and focused == full
+
+
+def _spy_tokens(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The keys of every file whose tokens' record a run asked the cache for."""
+    asked: list[bytes] = []
+    get_tokens = cache_mod.Cache.get_tokens
+
+    def spy(self: cache_mod.Cache, keys: Any) -> dict[bytes, bytes]:
+        asked.extend(keys)
+        return get_tokens(self, keys)
+
+    monkeypatch.setattr(cache_mod.Cache, "get_tokens", spy)
+    return asked
+
+
+def _pasted(primed: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The primed repository with the retry loop pasted into the profile module (a block copy), committed."""
+    repo, _ = primed
+    write(repo, "services/identity/profile.py", PROFILE_EDITED)
+    commit(repo, "profile retries")
+    return primed
+
+
+def _file_keys(repo: Path) -> set[bytes]:
+    """The cache keys of the repository's files as they are now."""
+    config = _options(repo, repo / "unused").config
+    keys, _ = file_keys(discover([str(repo)], config).files, config)
+    return {k for k in keys if k is not None}
+
+
+def _rows(cache: Path, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+    conn = sqlite3.connect(cache / cache_mod.DB_NAME)
+    try:
+        with conn:
+            return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+@needs_git
+def test_the_focused_gate_reads_the_tokens_of_the_streams_it_extends_seeds_into_only(
+    primed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, cache = _pasted(primed)
+    stored = {k for (k,) in _rows(cache, "SELECT key FROM tokens")}
+    # every entry of a file with a stream has its tokens, and no tokens are without their entry
+    assert stored and stored <= {k for (k,) in _rows(cache, "SELECT key FROM files")}
+    full_copy = tmp_path / "full"
+    shutil.copytree(cache, full_copy)
+    asked = _spy_tokens(monkeypatch)
+    focused = against_revision(_options(repo, cache), "main")
+    read = set(asked)
+    asked.clear()
+    full = against_revision(_options(repo, full_copy), "main", focused=False)
+    assert focused == full and any(c.kind == "block" for f in focused.findings for c in [f.cluster])
+    # the full analysis reads the tokens of every file that did not change, the focused gate a few of them
+    assert set(asked) == stored - {k for k in stored if k not in _file_keys(repo)}
+    assert read and read < set(asked) and len(read) <= len(asked) // 2, (len(read), len(asked))
+
+
+@needs_git
+def test_tokens_missing_from_the_cache_or_not_the_entrys_are_read_from_the_files_again(
+    primed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, cache = _pasted(primed)
+    ((shortest,),) = _rows(cache, "SELECT value FROM tokens ORDER BY length(value), key LIMIT 1")
+    # entries whose tokens went (pruned apart from them, lost): the focused search analyses those files
+    # again, the full analysis counts the entries as misses
+    _rows(cache, "DELETE FROM tokens")
     focused, full = _gate_twice(repo, cache, tmp_path)
-    assert len(updated) == 1 and updated[0] and focused == full and (focused.findings or focused.inconsistent)
+    assert focused == full and focused.findings
+    assert _rendered(focused) == _rendered(full)
+    # tokens that are not those of the entry's stream (one file's under every key) are refused the same way
+    _rows(cache, "DELETE FROM tokens")
+    entries = _rows(cache, "SELECT key FROM files")
+    _rows(cache, "INSERT INTO tokens SELECT key, ?, 0 FROM files", (shortest,))
+    assert len(_rows(cache, "SELECT key FROM tokens")) == len(entries)
+    focused, full = _gate_twice(repo, cache, tmp_path)
+    assert focused == full and focused.findings
 
 
 @needs_git

@@ -6,6 +6,8 @@ import ast
 import dataclasses
 import json
 import re
+import subprocess
+import sys
 from dataclasses import FrozenInstanceError
 from pathlib import Path
 
@@ -93,10 +95,39 @@ def test_schema_is_a_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(rules_schema())
 
 
-@pytest.mark.parametrize("name", ["categories.yaml", "platforms.yaml", "ignores.yaml"])
+#: every file the built-in folder gives a run: a run reads them without the schema, this test validates them
+SHIPPED = sorted(p.name for p in RULES.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def test_shipped_rule_files_are_the_three_known() -> None:
+    assert SHIPPED == ["categories.yaml", "ignores.yaml", "platforms.yaml"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_rule_files_validate_against_the_schema(name: str) -> None:
     data = yaml.safe_load((RULES / name).read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(rules_schema()).validate(data)
+
+
+def test_builtin_rules_load_without_jsonschema_and_an_extra_folder_is_validated(tmp_path: Path) -> None:
+    # a fresh interpreter: this one has imported jsonschema already
+    extra = write_rules(tmp_path, "categories:\n  - id: x\n    title: X\n    names: [x]\n    vocabulary: [a]\n")
+    script = (
+        "import sys\n"
+        "from dupfinder.errors import ConfigError\n"
+        "from dupfinder.rules.loading import load_ruleset\n"
+        "rules = load_ruleset(paths=[sys.argv[1]])\n"
+        "print(len(rules.categories), 'jsonschema' in sys.modules)\n"
+        "try:\n"
+        "    load_ruleset([sys.argv[2]])\n"
+        "except ConfigError as exc:\n"
+        "    print(exc, 'jsonschema' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(extra)], capture_output=True, text=True,
+                         check=True).stdout.splitlines()  # fmt: skip
+    assert out[0] == f"{len(load_rules().categories)} False"
+    assert out[1].startswith(f"{extra / 'extra.yaml'}:5: categories[0]: unknown key 'vocabulary'")
+    assert out[1].endswith(" True")
 
 
 def test_shipped_rules_load_with_every_category_of_the_issue(rules: RuleSet) -> None:

@@ -54,9 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         seen["component"] = set(focused) | {e[0] for e in out} | {e[1] for e in out}
         return out
 
-    def record_groups(streams: Any, min_tokens: int, min_identity: float, focus: set[int]) -> Any:
-        out = focused_groups(streams, min_tokens, min_identity, focus)
-        seen.update(streams=len(streams), reached={r.stream for g in out for r, _ in g} | focus)
+    def record_groups(files: Any, min_tokens: int, min_identity: float, focus: set[int], load: Any) -> Any:
+        loaded: list[int] = []
+
+        def counted(wanted: Any) -> Any:
+            loaded.extend(wanted)
+            return load(wanted)
+
+        out = focused_groups(files, min_tokens, min_identity, focus, counted)
+        seen.update(streams=len(files), reached={r.stream for g in out[0] for r, _ in g} | focus, loaded=loaded)
         return out
 
     find._focused_nodes = record_nodes  # type: ignore[assignment]
@@ -97,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         reached = seen["reached"]
         print(
             f"block search: the closure reaches {len(reached)} of {seen['streams']} streams "
-            f"({100 * len(reached) / max(1, seen['streams']):.1f} %)"
+            f"({100 * len(reached) / max(1, seen['streams']):.1f} %); it read the tokens of "
+            f"{len(seen['loaded'])} streams (those its seeds link to them, less the changed files analysed now)"
         )
     shutil.rmtree(cache, ignore_errors=True)
     return 0

@@ -20,14 +20,14 @@ cache look-ups, plus the stages' own (see each package).
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from dupfinder import cache as cache_mod
-from dupfinder.analyse.batch import Keyed, analysed, file_keys
+from dupfinder.analyse.batch import Keyed, analysed, file_keys, stored_streams
 from dupfinder.analyse.read import attach_code
 from dupfinder.config import ScanConfig
 from dupfinder.discover.distributed import discover_distributed
@@ -86,10 +86,12 @@ class _Gathered:
 
 
 def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runners: Runners,
-            cache: cache_mod.Cache | None, memo: _Memo, units: list[Unit]) -> _Gathered:  # fmt: skip
+            cache: cache_mod.Cache | None, memo: _Memo, units: list[Unit],
+            tokens: bool = True) -> _Gathered:  # fmt: skip
+    """``tokens=False``: the streams of cached files come as their heads (see :func:`analysed`)."""
     got = _Gathered(units, [], [], list(disc.skipped), {}, [])
     languages = {f.path: (f.root, f.language) for f in disc.files}
-    for done in analysed(disc.files, config, progress, runners, cache, memo.keyed):
+    for done in analysed(disc.files, config, progress, runners, cache, memo.keyed, tokens=tokens):
         res = done.result
         got.reusable = got.reusable and done.reusable
         if res.skip is not None:
@@ -105,7 +107,37 @@ def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runn
         if res.stream is not None and len(res.stream):
             root, language = languages[res.path]
             got.streams.append(FileStream(res.path, root, language, res.stream, res.imports))
+        elif done.head is not None and done.head.length:
+            root, language = languages[res.path]
+            got.streams.append(FileStream(res.path, root, language, None, res.imports, done.head))
     return got
+
+
+def _loader(disc: Discovery, config: ScanConfig, cache: cache_mod.Cache | None, memo: _Memo,
+            streams: Sequence[FileStream]) -> Callable[[Sequence[int]], list[TokenStream]]:  # fmt: skip
+    """The token streams of some of ``streams`` (by their numbers there) that came as heads."""
+    at = {f.path: n for n, f in enumerate(disc.files)}
+    keys = memo.keyed[0] if memo.keyed is not None else [None] * len(disc.files)
+
+    def load(wanted: Sequence[int]) -> list[TokenStream]:
+        asked = []
+        for k in wanted:
+            f = streams[k]
+            if f.head is None:
+                raise ValueError(f"{f.path}: no stream head to load the tokens of")
+            n = at[f.path]
+            asked.append((disc.files[n], keys[n], f.head))
+        return stored_streams(asked, config, cache)
+
+    return load
+
+
+def _whole(streams: list[FileStream], wanted: Collection[str], load: Callable[[Sequence[int]], list[TokenStream]]
+           ) -> None:  # fmt: skip
+    """The ``wanted`` paths' streams in ``streams`` made whole (their tokens loaded), in place."""
+    numbers = [k for k, f in enumerate(streams) if f.stream is None and f.path in wanted]
+    for k, stream in zip(numbers, load(numbers) if numbers else [], strict=True):
+        streams[k] = replace(streams[k], stream=stream, head=None)
 
 
 def _read_files(disc: Discovery, memo: _Memo) -> list[tuple[str, bytes]] | None:
@@ -135,8 +167,10 @@ def scan_discovered(
 
     ``units_out``: a list that receives every unit of the scan (the baseline records them all);
     ``streams_out``: a dict that receives every file's token stream, by path (the gate reads them);
+    with a focus and a cache, those of the focus and of the files not read from the cache only;
     ``focus``: paths -- the result holds only the clusters that may have a copy in one of them (every
-    such cluster, as a full scan finds it; the CI gate's need) and is never stored as the scan's.
+    such cluster, as a full scan finds it; the CI gate's need) and is never stored as the scan's; the
+    token streams of cached files are then read only where the block search extends seeds into them.
     The files' records, the similarity graph and the groups of components are cached as always:
     they do not depend on the focus.
     """
@@ -152,16 +186,23 @@ def scan_discovered(
     if cache is not None and not cache.disabled and memo.keyed is None:
         memo = _Memo(keyed=file_keys(disc.files, config))
     try:
-        got = _gather(disc, config, progress, runners, cache, memo, units_out if units_out is not None else [])
+        # around a focus the block search reads the tokens of a few streams only: the rest come as heads
+        heads = focus is not None and cache is not None and not cache.disabled
+        got = _gather(disc, config, progress, runners, cache, memo, units_out if units_out is not None else [],
+                      tokens=not heads)  # fmt: skip
+        load = _loader(disc, config, cache, memo, got.streams)
+        if focus is not None:
+            _whole(got.streams, set(focus), load)  # the focus's own streams, for streams_out
         unit_sigs = np.frombuffer(b"".join(got.signatures), dtype="<u4").reshape(-1, config.num_perm)
         files = _read_files(disc, memo) if got.reusable else None
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,
                               snapshot_name=(disc.base, *disc.roots), runners=runners, focus=focus,
                               files=files, unit_contents=b"".join(got.contents), progress=progress)  # fmt: skip
         with stage(progress, "blocks"):
-            blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus)
+            blocks = find_block_clusters(got.streams, got.units, found, config.min_tokens, config.threshold, focus,
+                                         load)  # fmt: skip
         if streams_out is not None:
-            streams_out.update((f.path, f.stream) for f in got.streams)
+            streams_out.update((f.path, f.stream) for f in got.streams if f.stream is not None)
         found = tuple(sorted((*found, *blocks), key=lambda c: (-len(c.instances), -c.lines, c.id)))
         stats = ScanStats(files=got.files, units=len(got.units), lines=got.lines,
                           skipped=tuple(sorted(got.skipped, key=lambda s: (s.path, s.reason))))  # fmt: skip

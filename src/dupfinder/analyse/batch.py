@@ -22,8 +22,9 @@ import numpy as np
 from dupfinder import cache as cache_mod
 from dupfinder.analyse.file import analyse_file
 from dupfinder.config import ScanConfig
+from dupfinder.errors import InputError
 from dupfinder.executors import Runners, SerialExecutor
-from dupfinder.model import FileResult, SourceFile
+from dupfinder.model import FileResult, SourceFile, StreamHead, TokenStream
 from dupfinder.similarity import blocks, signatures
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.support.progress import Progress
@@ -53,7 +54,7 @@ class _Done:
     result: FileResult
     signatures: bytes  #: little-endian uint32, num_perm per unit
     contents: bytes  #: each unit's content digest (:func:`dupfinder.cache.unit_content`)
-    record: bytes | None  #: the cache record, when it may be stored
+    record: tuple[bytes, bytes | None] | None  #: the cache records (entry, tokens), when they may be stored
 
 
 def _stat(path: str) -> tuple[int, int, int] | None:
@@ -151,6 +152,8 @@ class Analysed:
     signatures: bytes  #: little-endian uint32, num_perm per unit
     contents: bytes  #: each unit's content digest (:func:`dupfinder.cache.unit_content`), 16 bytes each
     reusable: bool  #: the result came from the cache or may be stored in it (not a skip of the moment)
+    #: the stream's head when ``result`` came from the cache without its stream (``analysed(tokens=False)``)
+    head: StreamHead | None = None
 
 
 def analysed(
@@ -160,21 +163,30 @@ def analysed(
     runners: Runners,
     cache: cache_mod.Cache | None,
     keyed: Keyed | None = None,
+    tokens: bool = True,
 ) -> Iterator[Analysed]:
     """Every file's :class:`Analysed`, in the order of ``files``.
 
-    ``keyed``: the files' keys from :func:`file_keys`, when the caller has read them already.
+    ``keyed``: the files' keys from :func:`file_keys`, when the caller has read them already;
+    ``tokens=False``: a file's stream that comes from the cache comes without its tokens (its head only:
+    the caller fetches the tokens it needs with :func:`stored_streams`).
     """
     cached: dict[int, cache_mod.CachedFile] = {}
     keys: list[bytes | None] = [None] * len(files)
     seen: list[tuple[int, int, int] | None] = [None] * len(files)
     if cache is not None:
         keys, seen = keyed if keyed is not None else file_keys(files, config)
-        stored = cache.get_files([k for k in keys if k is not None])
+        present = [k for k in keys if k is not None]
+        stored = cache.get_files(present)
+        token_records = cache.get_tokens([k for k in present if k in stored]) if tokens else {}
         for n, key in enumerate(keys):
             blob = stored.get(key) if key is not None else None
             if blob is not None:
                 entry = cache_mod.decode(blob, files[n].path, config.num_perm)
+                if entry is not None and tokens and entry.head is not None:
+                    # a stream is part of the result: without a sound record of its tokens, the file is a miss
+                    record = token_records.get(key) if key is not None else None
+                    entry = cache_mod.decode(blob, files[n].path, config.num_perm, record) if record else None
                 if entry is not None:
                     cached[n] = entry
     misses = [(files[n], seen[n]) for n in range(len(files)) if n not in cached]
@@ -184,29 +196,53 @@ def analysed(
         done for batch in runner.map(_analyse_batch, _batches(misses, config, runner.workers, encode))
         for done in batch
     )  # fmt: skip
-    pending: list[tuple[bytes, bytes]] = []
+    pending: list[tuple[bytes, bytes, bytes | None]] = []
     try:
         for n in range(len(files)):
             entry = cached.get(n)
+            head = None
             if entry is not None:
                 result, sigs, contents, reusable = entry.result, entry.signatures, entry.contents, True
+                head = entry.head if result.stream is None else None
             else:
                 done = next(work)
                 result, sigs, contents = done.result, done.signatures, done.contents
                 reusable = cache_mod.cacheable(result)
                 key = keys[n]
                 if cache is not None and done.record is not None and key is not None:
-                    pending.append((key, done.record))
+                    pending.append((key, *done.record))
                     if len(pending) >= _WRITE_EVERY:
                         cache.put_files(pending)
                         pending = []
             if progress:
                 progress("parse", n + 1, len(files))
-            yield Analysed(result, sigs, contents, reusable)
+            yield Analysed(result, sigs, contents, reusable, head)
     finally:
         runners.idle()
         if cache is not None and pending:
             cache.put_files(pending)
+
+
+def stored_streams(wanted: Sequence[tuple[SourceFile, bytes | None, StreamHead]], config: ScanConfig,
+                   cache: cache_mod.Cache | None) -> list[TokenStream]:  # fmt: skip
+    """The token streams of files whose results :func:`analysed` gave without them (``tokens=False``):
+    ``(file, its cache key, the head it gave)`` -> each stream, from the cache's record of its tokens,
+    or from analysing the file again where that record is missing or damaged (the same stream, as the
+    file's key says its bytes are those of the record's; a file that changed since is an
+    :class:`~dupfinder.errors.InputError`)."""
+    keys = [key for _, key, _ in wanted if key is not None]
+    stored = cache.get_tokens(keys) if cache is not None and keys else {}
+    out: list[TokenStream] = []
+    for source, key, head in wanted:
+        record = stored.get(key) if key is not None else None
+        stream = cache_mod.decode_tokens(record, head) if record is not None else None
+        if stream is None:
+            again = with_marks(analyse_file(source, config)).stream
+            if again is None or cache_mod.stream_head(again) != head:
+                raise InputError(f"{source.path} changed while it was scanned; run the scan again")
+            stream = again
+        out.append(stream)
+    return out
 
 
 def analyse_all(

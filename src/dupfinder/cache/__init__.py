@@ -8,7 +8,11 @@ the *code version* -- dupfinder's version plus a digest of its own source
 files, so a new release, a local edit or a third-party language plug-in never
 reuses an entry made by other code.  The stored value is the file's
 :class:`FileResult` (units with their token hashes, the token stream with its
-block fingerprints), the units' MinHash signatures and their content digests.
+block fingerprints), the units' MinHash signatures and their content digests;
+the stream's tokens are a record of their own under the same key, so that the
+CI gate, whose block search extends seeds into a few streams only, reads every
+entry with its stream's head (:class:`~dupfinder.model.StreamHead`) and the
+tokens of those few streams.
 A warm scan reads and hashes each file (about 0.1 ms per file) and parses only
 the files whose key is missing.
 
@@ -82,11 +86,13 @@ from dupfinder.cache.records import (
     decode_category,
     decode_groups,
     decode_snapshot,
+    decode_tokens,
     encode,
     encode_category,
     encode_groups,
     encode_snapshot,
     snapshot_of,
+    stream_head,
 )
 from dupfinder.cache.store import DB_NAME, KEEP_DAYS, KEEP_SNAPSHOTS, LOCK_NAME, SCHEMA, Cache
 
@@ -112,6 +118,7 @@ __all__ = [
     "decode_groups",
     "decode_result",
     "decode_snapshot",
+    "decode_tokens",
     "default_dir",
     "encode",
     "encode_category",
@@ -125,5 +132,6 @@ __all__ = [
     "result_key",
     "snapshot_key",
     "snapshot_of",
+    "stream_head",
     "unit_content",
 ]

@@ -54,16 +54,29 @@ def frame(kind: Kind, payload: bytes, head: bytes = b"") -> bytes:
     return kind.magic + head + _check(payload) + payload
 
 
-def read(kind: Kind, blob: bytes, decode: Callable[[memoryview], V], head: bytes = b"") -> V | None:
-    """``decode(payload)`` of the record in ``blob``, or None if it is not a sound ``kind`` record with ``head``."""
+def check_of(*parts: bytes) -> int:
+    """The check :func:`frame` writes for the payload that is ``parts`` joined."""
+    value = 0
+    for part in parts:
+        value = zlib.crc32(part, value)
+    return value
+
+
+def read(kind: Kind, blob: bytes, decode: Callable[[memoryview], V], head: bytes = b"",
+         check: int | None = None) -> V | None:  # fmt: skip
+    """``decode(payload)`` of the record in ``blob``, or None if it is not a sound ``kind`` record with ``head``
+    (and, with ``check``, the payload whose :func:`check_of` that is)."""
     if not isinstance(blob, bytes):
         return None
     magic = kind.magic
     start = len(magic) + len(head)
     if len(blob) < start + _CHECK or blob[: len(magic)] != magic or blob[len(magic) : start] != head:
         return None
+    stored = blob[start : start + _CHECK]
+    if check is not None and stored != struct.pack("<I", check & 0xFFFFFFFF):
+        return None
     payload = memoryview(blob)[start + _CHECK :]
-    if _check(payload) != blob[start : start + _CHECK]:
+    if _check(payload) != stored:
         return None
     try:
         return decode(payload)

@@ -1,8 +1,10 @@
 """The records of the cache's values, each in the frame of :mod:`dupfinder.cache.codec`.
 
-* a file's entry (``DFC4``): a JSON header (lines, skip, imports, units' fields, the stream's length),
-  then the units' token hashes, MinHash signatures, content digests and the file's token stream (normalised hashes, raw
-  hashes, lines) as raw little-endian uint32 arrays, and the stream's block fingerprints as packed;
+* a file's entry (``DFC5``): a JSON header (lines, skip, imports, units' fields, the stream's length),
+  then the units' token hashes, MinHash signatures and content digests as raw little-endian uint32 arrays, the
+  stream's block fingerprints as packed and its rarity terms (:class:`~dupfinder.model.StreamHead`) as uint32;
+* a file's tokens (``DFT1``), kept apart from its entry (a search around a few files reads them for the
+  files it extends seeds into only): the stream's normalised hashes, raw hashes and lines as uint32;
 * a similarity graph (``DFS1``): node and edge counts, the 16-byte node digests, the edges' ends as
   uint32 and their similarities as float64;
 * a component's groups (``DFG1``) and a cluster's category (``DFK1``): JSON;
@@ -18,16 +20,17 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
-from dupfinder.cache.codec import Bad, Kind, fraction, frame, int_, read, str_, strs
-from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, TokenStream, Unit
+from dupfinder.cache.codec import Bad, Kind, check_of, fraction, frame, int_, read, str_, strs
+from dupfinder.model import Evidence, FileResult, Fingerprint, Skip, StreamHead, TokenStream, Unit
 
-FILE = Kind(b"C", 4)
+FILE = Kind(b"C", 5)
+TOKENS = Kind(b"T", 1)
 SNAPSHOT = Kind(b"S", 1)
 GROUPS = Kind(b"G", 2)
 CATEGORY = Kind(b"K", 1)
@@ -58,9 +61,10 @@ def _loads(raw: bytes) -> object:
 class CachedFile:
     """What a file's entry holds."""
 
-    result: FileResult
+    result: FileResult  #: its ``stream`` only when the tokens' record was given and sound
     signatures: bytes  #: one little-endian uint32 row of ``num_perm`` values per unit
     contents: bytes  #: each unit's :func:`~dupfinder.cache.keys.unit_content`, 16 bytes each
+    head: StreamHead | None = None  #: the file's stream before its tokens (None: the file has no stream)
 
 
 def cacheable(result: FileResult) -> bool:
@@ -68,39 +72,69 @@ def cacheable(result: FileResult) -> bool:
     return result.skip is None or not result.skip.reason.startswith(_TRANSIENT)
 
 
-def encode(result: FileResult, signatures: bytes, contents: bytes) -> bytes:
+def stream_head(stream: TokenStream) -> StreamHead:
+    """What :class:`~dupfinder.model.StreamHead` keeps of ``stream``."""
+    norm, raw = np.frombuffer(stream.norm, dtype="<u4"), np.frombuffer(stream.raw, dtype="<u4")
+    terms = np.unique(raw[raw != norm]).astype("<u4", copy=False)
+    return StreamHead(len(stream), stream.marks, terms.tobytes(), check_of(stream.norm, stream.raw, stream.lines))
+
+
+def encode(result: FileResult, signatures: bytes, contents: bytes) -> tuple[bytes, bytes | None]:
+    """The file's entry, and the record of its stream's tokens (None when it has no stream)."""
     units = [
         [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, u.fingerprint, u.n_tokens,
          list(u.identifiers), list(u.calls), None if u.imports == result.imports else list(u.imports),
          list(u.literals), list(u.forwarded)]
         for u in result.units
     ]  # fmt: skip
+    head = None if result.stream is None else stream_head(result.stream)
     header = json.dumps(
         {
             "lines": result.lines,
             "skip": None if result.skip is None else result.skip.reason,
             "imports": list(result.imports),
             "units": units,
-            "stream": None if result.stream is None else len(result.stream),
-            "marks": 0 if result.stream is None else len(result.stream.marks),
+            "stream": None if head is None else head.length,
+            "marks": 0 if head is None else len(head.marks),
+            "terms": 0 if head is None else len(head.terms) // 4,
+            "check": 0 if head is None else head.check,
         },
         separators=(",", ":"),
         ensure_ascii=False,
     ).encode("utf-8", "surrogatepass")
-    stream = b"" if result.stream is None else result.stream.norm + result.stream.raw + result.stream.lines
-    stream += b"" if result.stream is None else result.stream.marks
     if len(contents) != 16 * len(result.units):
         raise ValueError("a 16-byte content digest per unit")
     body = (
         struct.pack("<I", len(header)) + header + b"".join(u.token_hashes for u in result.units) + signatures
-        + contents + stream
+        + contents + (b"" if head is None else head.marks + head.terms)
     )  # fmt: skip
-    return frame(FILE, body)
+    stream = result.stream
+    tokens = None if stream is None else frame(TOKENS, stream.norm + stream.raw + stream.lines)
+    return frame(FILE, body), tokens
 
 
-def decode(blob: bytes, path: str, num_perm: int) -> CachedFile | None:
-    """The entry in ``blob`` for the file at ``path``, or None if the record is damaged in any way."""
-    return read(FILE, blob, lambda body: _file_of(body, path, num_perm))
+def decode(blob: bytes, path: str, num_perm: int, tokens: bytes | None = None) -> CachedFile | None:
+    """The entry in ``blob`` for the file at ``path``, or None if the record is damaged in any way;
+    with ``tokens`` (the record of its stream's tokens) its result holds the stream, or None is returned
+    when that record is damaged or not the stream's."""
+    entry = read(FILE, blob, lambda body: _file_of(body, path, num_perm))
+    if entry is None or tokens is None or entry.head is None:
+        return entry
+    stream = decode_tokens(tokens, entry.head)
+    return None if stream is None else replace(entry, result=replace(entry.result, stream=stream))
+
+
+def decode_tokens(blob: bytes, head: StreamHead) -> TokenStream | None:
+    """The stream whose tokens the record ``blob`` keeps, with ``head``'s fingerprints, or None if it is
+    damaged or not the tokens ``head`` was made from."""
+    return read(TOKENS, blob, lambda body: _tokens_of(body, head), check=head.check)
+
+
+def _tokens_of(body: memoryview, head: StreamHead) -> TokenStream:
+    n = head.length
+    if len(body) != 12 * n:
+        raise Bad
+    return TokenStream(bytes(body[: 4 * n]), bytes(body[4 * n : 8 * n]), bytes(body[8 * n :]), head.marks)
 
 
 def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
@@ -132,28 +166,26 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
     if len(contents) != 16 * len(units):
         raise Bad
     offset += len(contents)
-    stream = _stream_of(body[offset:], header["stream"], int_(header["marks"]))
+    head = _head_of(body[offset:], header["stream"], int_(header["marks"]), int_(header["terms"]), header["check"])
     if skip_reason is not None:
         if units:
             raise Bad
         skip: Skip | None = Skip(path, str_(skip_reason))
     else:
         skip = None
-    result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports,
-                        stream=stream)  # fmt: skip
-    return CachedFile(result, signatures, contents)
+    result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports)
+    return CachedFile(result, signatures, contents, head)
 
 
-def _stream_of(rest: memoryview, count: object, marks: int) -> TokenStream | None:
+def _head_of(rest: memoryview, count: object, marks: int, terms: int, check: object) -> StreamHead | None:
     if count is None:
-        if len(rest) or marks:
+        if len(rest) or marks or terms:
             raise Bad
         return None
     n = int_(count)
-    if len(rest) != 12 * n + marks or marks % 20:
+    if len(rest) != marks + 4 * terms or marks % 20 or int_(check) > 0xFFFFFFFF:
         raise Bad
-    return TokenStream(bytes(rest[: 4 * n]), bytes(rest[4 * n : 8 * n]), bytes(rest[8 * n : 12 * n]),
-                       bytes(rest[12 * n :]))  # fmt: skip
+    return StreamHead(n, bytes(rest[:marks]), bytes(rest[marks:]), int_(check))
 
 
 def _unit_of(raw: list[object], path: str, imports: tuple[str, ...], token_hashes: bytes) -> Unit:

@@ -1,10 +1,12 @@
 """The cache's store: one SQLite database in the cache folder, and its upkeep.
 
-``dupfinder-cache.sqlite`` holds three tables of ``(key, value, used)`` rows: ``files`` (each file's
-entry), ``snapshots`` (the similarity graphs, identity counts and results of the last :data:`KEEP_SNAPSHOTS` scans of
-different roots) and ``derived`` (components' groups, clusters' categories); the values are the
-records of :mod:`dupfinder.cache.records` and :mod:`dupfinder.cache.memo`, stored and returned as
-bytes.  WAL mode, so concurrent scans read while one writes, and a scan killed at any point leaves
+``dupfinder-cache.sqlite`` holds four tables of ``(key, value, used)`` rows: ``files`` (each file's
+entry), ``tokens`` (each file's token stream, under the key of its entry, written in the same
+transaction), ``snapshots`` (the similarity graphs, identity counts and results of the last
+:data:`KEEP_SNAPSHOTS` scans of different roots) and ``derived`` (components' groups, clusters'
+categories); the values are the records of :mod:`dupfinder.cache.records` and
+:mod:`dupfinder.cache.memo`, stored and returned as bytes.  WAL mode, so concurrent scans read while
+one writes, and a scan killed at any point leaves
 the last committed state; writes go in short transactions of at most :data:`_CHUNK` rows, reads in
 queries of as many keys.  A database SQLite reports as damaged is moved aside and rebuilt empty
 under a lock file, once; any other storage error disables the cache for the scan with a warning.
@@ -36,7 +38,7 @@ log = logging.getLogger("dupfinder.cache")
 T = TypeVar("T")
 
 #: bump when the tables or the record format change
-SCHEMA = 5
+SCHEMA = 6
 DB_NAME = "dupfinder-cache.sqlite"
 LOCK_NAME = "dupfinder-cache.lock"
 KEEP_DAYS = 30
@@ -86,11 +88,14 @@ class Cache:
             if row is None or row[0] != str(SCHEMA):
                 with _transaction(conn):
                     conn.execute("DROP TABLE IF EXISTS files")
+                    conn.execute("DROP TABLE IF EXISTS tokens")
                     conn.execute("DROP TABLE IF EXISTS snapshots")
                     conn.execute("DROP TABLE IF EXISTS groups")
                     conn.execute("DROP TABLE IF EXISTS derived")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
             conn.execute("CREATE TABLE IF NOT EXISTS files (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
+                         " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
+            conn.execute("CREATE TABLE IF NOT EXISTS tokens (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
                          " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
             conn.execute("CREATE TABLE IF NOT EXISTS snapshots (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
                          " used INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
@@ -176,10 +181,30 @@ class Cache:
         self._touched.extend(k for k, (_, used) in rows.items() if used < today)  # marked once a day
         return {k: value for k, (value, _) in rows.items()}
 
-    def put_files(self, items: Iterable[tuple[bytes, bytes]]) -> None:
-        rows = [(k, v, _today()) for k, v in items]
-        if rows:
-            self._call(lambda conn: _write(conn, "INSERT OR REPLACE INTO files VALUES (?, ?, ?)", rows))
+    def get_tokens(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored token records by the key of their file's entry, for the keys present (marked used with
+        the entries, in :meth:`finish`)."""
+        return self._call(lambda conn: _select_in(conn, "tokens", keys)) or {}
+
+    def put_files(self, items: Iterable[tuple[bytes, bytes, bytes | None]]) -> None:
+        """Store ``(key, entry, tokens)`` rows: each entry with its tokens' record (None: no stream), in
+        one transaction, so that an entry is never stored without its tokens."""
+        today = _today()
+        rows = list(items)
+        if not rows:
+            return
+
+        def op(conn: sqlite3.Connection) -> None:
+            for lo in range(0, len(rows), _CHUNK):
+                chunk = rows[lo : lo + _CHUNK]
+                with _transaction(conn):
+                    conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)",
+                                     [(k, v, today) for k, v, _ in chunk])  # fmt: skip
+                    conn.executemany("DELETE FROM tokens WHERE key=?", [(k,) for k, _, t in chunk if t is None])
+                    conn.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)",
+                                     [(k, t, today) for k, _, t in chunk if t is not None])  # fmt: skip
+
+        self._call(op)
 
     # -- similarity graphs ------------------------------------------------------------
 
@@ -247,10 +272,12 @@ class Cache:
 
         def op(conn: sqlite3.Connection) -> None:
             _touch(conn, "files", self._touched, today)
+            _touch(conn, "tokens", self._touched, today)
             row = conn.execute("SELECT value FROM meta WHERE key='pruned'").fetchone()
             if row is None or int(row[0]) < today:
                 with _transaction(conn):
                     conn.execute("DELETE FROM files WHERE used<?", (today - KEEP_DAYS,))
+                    conn.execute("DELETE FROM tokens WHERE used<?", (today - KEEP_DAYS,))
                     conn.execute("DELETE FROM snapshots WHERE used<?", (today - KEEP_DAYS,))
                     conn.execute("DELETE FROM derived WHERE used<?", (today - KEEP_DAYS,))
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (str(today),))

@@ -201,7 +201,7 @@ class _Analyser:
     def __init__(self, config: ScanConfig, cache: cache_mod.Cache | None) -> None:
         self._config, self._cache = config, cache if cache is not None and not cache.disabled else None
         self._scope = cache_mod.file_scope(config)
-        self._pending: list[tuple[bytes, bytes]] = []
+        self._pending: list[tuple[bytes, bytes, bytes | None]] = []
         self._seen: dict[tuple[str, str], tuple[Unit, ...]] = {}  # (blob id, path) -> units
         self.parsed = 0  #: versions parsed here
         self.reused = 0  #: versions read from the cache
@@ -227,7 +227,7 @@ class _Analyser:
         if key is not None and result.skip is None:
             result = with_marks(result)  # the same record a scan writes for these bytes
             ((sigs, contents),) = signed([result], config)
-            self._pending.append((key, cache_mod.encode(result, sigs, contents)))
+            self._pending.append((key, *cache_mod.encode(result, sigs, contents)))
             if len(self._pending) >= _WRITE_EVERY:
                 self.flush()
         return result.units

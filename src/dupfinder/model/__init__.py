@@ -39,7 +39,7 @@ from dupfinder.model.result import ScanResult, ScanStats
 from dupfinder.model.rules import Category, IgnoreRule, Platform, RuleSet, Weights
 from dupfinder.model.source import KEYWORD, LITERAL, NAME, PUNCT, ParsedFile, RawUnit, Skip, SourceFile, Token
 from dupfinder.model.trend import PlatformPoint, Revision, TeamPoint, TrendPoint, TrendSeries
-from dupfinder.model.unit import FileResult, Fingerprint, TokenStream, Unit
+from dupfinder.model.unit import FileResult, Fingerprint, StreamHead, TokenStream, Unit
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -85,6 +85,7 @@ __all__ = [
     "Sibling",
     "Skip",
     "SourceFile",
+    "StreamHead",
     "TeamCleanup",
     "TeamEvidence",
     "TeamOptions",

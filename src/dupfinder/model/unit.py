@@ -55,6 +55,21 @@ class TokenStream:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamHead:
+    """What the block search needs of a file's token stream before its tokens: their number, the
+    stream's block fingerprints and the raw hashes its rarity weights count.  A cached file's tokens
+    are kept apart from the rest of its record, so that a search around a few files reads this for
+    every file and the tokens of the files it extends seeds into only."""
+
+    length: int  #: tokens in the stream
+    marks: bytes  #: :attr:`TokenStream.marks`
+    #: the distinct raw hashes that differ from their token's normalised hash (identifiers, literals), as
+    #: sorted little-endian uint32
+    terms: bytes
+    check: int = 0  #: CRC-32 of the tokens (normalised hashes, raw hashes, lines): which tokens are these
+
+
+@dataclass(frozen=True, slots=True)
 class FileResult:
     """Everything the per-file stages produce for one file: the unit of caching."""
 

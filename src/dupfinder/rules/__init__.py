@@ -8,8 +8,9 @@ Loading
     Rule files are the ``*.yaml``/``*.yml`` files directly inside the built-in
     rules folder (``dupfinder/_rules`` in a wheel, the repository's top-level
     ``rules/`` in a checkout) and then inside each extra folder (``--rules DIR``),
-    each folder's files in name order. Every file is validated against
-    ``schema.json``; a malformed file raises :class:`~dupfinder.errors.ConfigError`
+    each folder's files in name order. Every file of an extra folder is validated
+    against ``schema.json`` (the built-in files, by the test suite, not on each
+    run); a malformed file raises :class:`~dupfinder.errors.ConfigError`
     ``<file>:<line>: <what>``, the line found by walking the JSON Schema error's
     path down PyYAML's node tree. Records are keyed by ``id``: a later folder
     replaces an earlier record with the same id (an ignore rule that gives only

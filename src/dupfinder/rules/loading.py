@@ -2,10 +2,13 @@
 
 Rule files are the ``*.yaml``/``*.yml`` files directly inside the built-in rules folder
 (``dupfinder/_rules`` in a wheel, the repository's top-level ``rules/`` in a checkout) and then
-inside each extra folder (``--rules DIR``), each folder's files in name order. Every file is
-validated against ``schema.json``; a malformed file raises :class:`~dupfinder.errors.ConfigError`
-``<file>:<line>: <what>``, the line found by walking the JSON Schema error's path down PyYAML's node
-tree. Records are keyed by ``id``: a later folder replaces an earlier record with the same id (an
+inside each extra folder (``--rules DIR``, a scanned tree's ``.dupfinder/rules``), each folder's
+files in name order. Every file of an extra folder is validated against ``schema.json``; a malformed
+file raises :class:`~dupfinder.errors.ConfigError` ``<file>:<line>: <what>``, the line found by
+walking the JSON Schema error's path down PyYAML's node tree. The built-in folder's files ship with
+the package, as its code does, and the test suite validates every one of them; a run reads them
+without the schema, so that one that has no folder of its own does not import jsonschema. Records
+are keyed by ``id``: a later folder replaces an earlier record with the same id (an
 ignore rule that gives only ``id`` and ``enabled`` switches the earlier rule on or off and keeps its
 paths and markers); the same id twice in one folder is an error.
 """
@@ -21,14 +24,16 @@ from functools import cache, lru_cache
 from importlib import resources
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jsonschema
 import pathspec
-from jsonschema.exceptions import ValidationError, best_match
 
 from dupfinder.errors import ConfigError
 from dupfinder.model import Category, IgnoreRule, Platform, RuleSet, Weights
 from dupfinder.support.yamlfile import Document, config_error, format_path, key_node, line_of, read_single
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "schema.json"
 
@@ -67,11 +72,15 @@ def _schema_error(file: str, doc: Document, err: ValidationError) -> ConfigError
 
 
 @lru_cache(maxsize=64)
-def _read_valid(file: str, mtime_ns: int, size: int) -> Document | None:
-    """A rule file parsed and validated against the schema (cached while the file is unchanged)."""
+def _read_valid(file: str, mtime_ns: int, size: int, validate: bool = True) -> Document | None:
+    """A rule file parsed and, with ``validate``, validated against the schema (cached while the file is
+    unchanged)."""
     doc = read_single(Path(file), file)
-    if doc is None:
-        return None
+    if doc is None or not validate:
+        return doc
+    import jsonschema  # here: the built-in rules, all a run without --rules reads, are not validated
+    from jsonschema.exceptions import best_match
+
     validator = jsonschema.Draft202012Validator(rules_schema())
     err = best_match(validator.iter_errors(doc.data), key=jsonschema.exceptions.relevance)
     if err is not None:
@@ -119,7 +128,7 @@ class _Loader:
     platform_lines: dict[str, tuple[str, int]] = field(default_factory=dict)
     ignores: dict[str, IgnoreRule] = field(default_factory=dict)
 
-    def load_dir(self, folder: Path) -> None:
+    def load_dir(self, folder: Path, validate: bool = True) -> None:
         if not folder.is_dir():
             raise ConfigError(f"{folder}: rules folder not found")
         seen: dict[tuple[str, str], str] = {}
@@ -128,7 +137,7 @@ class _Loader:
         for path in files:
             file = str(path)
             stat = path.stat()
-            doc = _read_valid(file, stat.st_mtime_ns, stat.st_size)
+            doc = _read_valid(file, stat.st_mtime_ns, stat.st_size, validate)
             if doc is None:
                 continue
             data = doc.data
@@ -235,7 +244,8 @@ def load_rules(extra_dirs: Sequence[str | PathLike[str]] = ()) -> RuleSet:
     """The built-in rules, then each of ``extra_dirs`` (later ones override by id)."""
     folders = [builtin_rules_dir(), *(Path(d) for d in extra_dirs)]
     loader = _Loader()
-    for folder in folders:
+    loader.load_dir(folders[0], validate=False)  # the built-in files: the test suite validates them
+    for folder in folders[1:]:
         loader.load_dir(folder)
     return loader.build([str(f) for f in folders])
 

@@ -18,14 +18,25 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from dupfinder.model import Cluster, Fingerprint, Instance, TokenStream, Unit
-from dupfinder.similarity.blocks import Region, Seeded, Stream, block_groups, matches, unpack_marks
+from dupfinder.model import Cluster, Fingerprint, Instance, StreamHead, TokenStream, Unit
+from dupfinder.similarity.blocks import (
+    Region,
+    Seeded,
+    Stream,
+    Streams,
+    block_groups,
+    matches,
+    partners,
+    stream_marks,
+    terms,
+    unpack_marks,
+)
 from dupfinder.similarity.cluster import cluster_id
 from dupfinder.similarity.normalize import token_hash
 
@@ -40,16 +51,28 @@ class FileStream:
     path: str
     root: str
     language: str
-    stream: TokenStream
+    stream: TokenStream | None  #: None: not at hand (``head`` says what the search needs before the tokens)
     imports: tuple[str, ...] = ()
+    head: StreamHead | None = None  #: when ``stream`` is None
+
+
+#: the token streams of some files, by their numbers in the search's files (see :func:`find_block_clusters`)
+Load = Callable[[Sequence[int]], Sequence[TokenStream]]
+
+
+def _stream(f: FileStream, stream: TokenStream) -> Stream:
+    norm, raw = np.frombuffer(stream.norm, dtype="<u4"), np.frombuffer(stream.raw, dtype="<u4")
+    marks = unpack_marks(stream.marks) if stream.marks else None
+    return Stream(f.path, f.language, norm, raw, np.frombuffer(stream.lines, dtype="<u4"), marks)
 
 
 def _streams(files: Sequence[FileStream]) -> list[Stream]:
-    return [
-        Stream(f.path, f.language, np.frombuffer(f.stream.norm, dtype="<u4"), np.frombuffer(f.stream.raw, dtype="<u4"),
-               np.frombuffer(f.stream.lines, dtype="<u4"), unpack_marks(f.stream.marks) if f.stream.marks else None)
-        for f in files
-    ]  # fmt: skip
+    out = []
+    for f in files:
+        if f.stream is None:
+            raise ValueError(f"the search over every stream needs {f.path}'s tokens")
+        out.append(_stream(f, f.stream))
+    return out
 
 
 class _Enclosing:
@@ -106,7 +129,7 @@ class _ImportLines:
     """Per stream, running counts of the lines begun so far and of those begun by an import keyword, so
     that whether a region is an import list is two subtractions (computed once per stream with a match)."""
 
-    def __init__(self, streams: Sequence[Stream]) -> None:
+    def __init__(self, streams: Streams) -> None:
         self.streams = streams
         self.counts: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
 
@@ -145,45 +168,74 @@ def _instance(f: FileStream, s: Stream, r: Region, similarity: float, enclosing:
     )
 
 
-def _focused_groups(streams: Sequence[Stream], min_tokens: int, min_identity: float,
-                    focus: set[int]) -> list[list[tuple[Region, float]]]:  # fmt: skip
+def _seeded(files: Sequence[FileStream]) -> tuple[Seeded, dict[int, Stream]]:
+    """The seeds of every file's stream from what each holds before its tokens, and the streams at hand."""
+    marks, per_stream, whole = [], [], {}
+    for k, f in enumerate(files):
+        if f.stream is not None:
+            s = whole[k] = _stream(f, f.stream)
+            marks.append(s.marks if s.marks is not None else stream_marks(s.norm, s.raw))
+            per_stream.append(terms(s.norm, s.raw))
+        elif f.head is not None:
+            marks.append(unpack_marks(f.head.marks) if f.head.marks else stream_marks(_NONE, _NONE))
+            per_stream.append(np.frombuffer(f.head.terms, dtype="<u4"))
+        else:
+            raise ValueError(f"{f.path}: neither a stream nor its head")
+    return Seeded.of_marks(marks, per_stream, whole), whole
+
+
+_NONE = np.zeros(0, dtype=np.uint32)
+
+
+def _focused_groups(files: Sequence[FileStream], min_tokens: int, min_identity: float, focus: set[int],
+                    load: Load | None) -> tuple[list[list[tuple[Region, float]]], Streams]:  # fmt: skip
     """The groups of :func:`block_groups` that hold a region of a ``focus`` stream, as without a focus (and
-    maybe some others).  The matches of every pair of streams with one in a set are found, starting
-    from the focus; the streams of the focused groups join the set, until they are all in it.  Then
-    each stream of a focused group had all its matches, so its regions form the nodes they form with
-    all matches, and every match of a focused group's region was found."""
-    seeded = Seeded.of(streams)
-    imports = _ImportLines(streams)
+    maybe some others), and the streams they are in.  The matches of every pair of streams with one in a
+    set are found, starting from the focus; the streams of the focused groups join the set, until they
+    are all in it.  Then each stream of a focused group had all its matches, so its regions form the
+    nodes they form with all matches, and every match of a focused group's region was found.  The
+    tokens of a stream are needed only where a seed links it to the set (``load`` brings them)."""
+    seeded, whole = _seeded(files)
+    imports = _ImportLines(whole)
     among = set(focus)
     while True:
+        missing = sorted((partners(seeded, among) | among) - whole.keys())
+        if missing:
+            if load is None:
+                raise ValueError("the search needs the tokens of streams that are not at hand")
+            whole.update((k, _stream(files[k], t)) for k, t in zip(missing, load(missing), strict=True))
         found = [m for m in matches(seeded, min_tokens, min_identity, among) if not imports.only(m.a)]
         groups = block_groups(found)
         reached = {r.stream for g in groups if any(r.stream in focus for r, _ in g) for r, _ in g}
         if reached <= among:
-            return groups
+            return groups, whole
         among |= reached
 
 
 def find_block_clusters(files: Sequence[FileStream], units: Sequence[Unit], unit_clusters: Sequence[Cluster],
-                        min_tokens: int, min_identity: float,
-                        focus: Collection[str] | None = None) -> tuple[Cluster, ...]:  # fmt: skip
+                        min_tokens: int, min_identity: float, focus: Collection[str] | None = None,
+                        load: Load | None = None) -> tuple[Cluster, ...]:  # fmt: skip
     """The block clusters of ``files`` that the unit-level ``unit_clusters`` do not already report.
 
     ``focus``: paths -- the block clusters with a region in one of them come out as without a focus
     (some others may too), provided ``unit_clusters`` holds every unit-level cluster with a copy in
     one of them: whether such a group is reported there is decided by the clusters around its
-    focused region, which all have that copy.
+    focused region, which all have that copy.  With a focus a file may come with its stream's head
+    only; ``load`` then gives the streams of the files whose tokens the search reads (those linked
+    by a seed to the files it grows from the focus).  Without a focus every stream must be whole.
     """
-    streams = _streams(files)
     reported = _reported(unit_clusters)
     paths = [f.path for f in files]
+    streams: Streams
     if focus is None:
+        streams = _streams(files)
         imports = _ImportLines(streams)
         found = [m for m in matches(streams, min_tokens, min_identity) if not imports.only(m.a)]
         groups = block_groups(found)
     else:
         chosen = set(focus)
-        groups = _focused_groups(streams, min_tokens, min_identity, {k for k, p in enumerate(paths) if p in chosen})
+        groups, streams = _focused_groups(files, min_tokens, min_identity,
+                                          {k for k, p in enumerate(paths) if p in chosen}, load)  # fmt: skip
     enclosing = _Enclosing(units)
     out: list[Cluster] = []
     seen: set[str] = set()

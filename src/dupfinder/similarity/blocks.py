@@ -51,7 +51,7 @@ fingerprints, then one extension per distinct diagonal, each O(region).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,6 +94,10 @@ class Stream:
 
     def __len__(self) -> int:
         return len(self.norm)
+
+
+#: every stream in order, or some of them by their numbers
+Streams = Sequence[Stream] | Mapping[int, Stream]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +190,18 @@ def fingerprints(streams: Sequence[Stream]) -> tuple[U64, U64, Ints, Ints]:
     """Every stream's fingerprints: (hashes, hashes of the raw windows there, stream index, token
     position), sorted by hash, then by raw hash (places with the same text next to each other: chained
     seeds pair verbatim copies first), stream, position."""
+    return fingerprints_of(
+        [stream.marks if stream.marks is not None else stream_marks(stream.norm, stream.raw) for stream in streams]
+    )
+
+
+def fingerprints_of(marks: Sequence[tuple[U64, U64, Ints]]) -> tuple[U64, U64, Ints, Ints]:
+    """:func:`fingerprints` from each stream's :func:`stream_marks`, in the streams' order."""
     hashes: list[U64] = []
     raws: list[U64] = []
     owners: list[Ints] = []
     positions: list[Ints] = []
-    for s, stream in enumerate(streams):
-        h, r, p = stream.marks if stream.marks is not None else stream_marks(stream.norm, stream.raw)
+    for s, (h, r, p) in enumerate(marks):
         hashes.append(h)
         raws.append(r)
         positions.append(p)
@@ -278,11 +288,22 @@ def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None
 
 def rarity(streams: Sequence[Stream]) -> dict[int, float]:
     """Weight of each raw identifier or literal hash: ``ln(1 + (F + 1) / (df + 1))`` over the F streams."""
-    if not streams:
+    return rarity_of([terms(s.norm, s.raw) for s in streams])
+
+
+def terms(norm: U32, raw: U32) -> U32:
+    """The distinct raw hashes of a stream that differ from their token's normalised hash (its identifiers
+    and literals), sorted: what :func:`rarity` counts of it."""
+    return np.unique(raw[raw != norm])
+
+
+def rarity_of(per_stream: Sequence[U32]) -> dict[int, float]:
+    """:func:`rarity` from each stream's :func:`terms`."""
+    if not per_stream:
         return {}
-    distinct = np.concatenate([np.unique(s.raw[s.raw != s.norm]) for s in streams])
+    distinct = np.concatenate(per_stream)
     hashes, counts = np.unique(distinct, return_counts=True)
-    f = len(streams)
+    f = len(per_stream)
     weights = {df: math.log1p((f + 1) / (df + 1)) for df in set(counts.tolist())}  # one per count: few
     return dict(zip(hashes.tolist(), [weights[df] for df in counts.tolist()], strict=True))
 
@@ -298,9 +319,13 @@ def identity(a: Stream, ra: tuple[int, int], b: Stream, rb: tuple[int, int], wei
 
 @dataclass(frozen=True, slots=True)
 class Seeded:
-    """The streams' fingerprints, seeds and rarity weights: what :func:`matches` extends."""
+    """The streams' fingerprints, seeds and rarity weights: what :func:`matches` extends.
 
-    streams: Sequence[Stream]
+    ``streams``: every stream, or (from :meth:`of_marks`) the streams at hand by number: :func:`matches`
+    with ``among`` reads those of :func:`partners` only.
+    """
+
+    streams: Streams
     owner: Ints  #: stream of each fingerprint row
     position: Ints  #: token position of each fingerprint row
     pairs: Ints  #: the seeds (pairs of fingerprint rows), in order
@@ -310,6 +335,30 @@ class Seeded:
     def of(cls, streams: Sequence[Stream]) -> Seeded:
         hashes, raws, owner, position = fingerprints(streams)
         return cls(streams, owner, position, seeds(hashes, owner, position, raws=raws), rarity(streams))
+
+    @classmethod
+    def of_marks(cls, marks: Sequence[tuple[U64, U64, Ints]], per_stream: Sequence[U32],
+                 streams: Mapping[int, Stream]) -> Seeded:  # fmt: skip
+        """The seeds of streams from their :func:`stream_marks` and :func:`terms` alone (the same as
+        :meth:`of` over the whole streams), with the ``streams`` at hand."""
+        hashes, raws, owner, position = fingerprints_of(marks)
+        return cls(streams, owner, position, seeds(hashes, owner, position, raws=raws), rarity_of(per_stream))
+
+
+def _seeds_among(seeded: Seeded, among: Collection[int]) -> Ints:
+    """The seeds of ``seeded`` with a place in one of the ``among`` streams."""
+    owner = seeded.owner
+    size = max(int(owner.max()) + 1 if len(owner) else 0, max(among, default=-1) + 1)
+    chosen = np.zeros(size, dtype=bool)
+    chosen[np.fromiter(among, dtype=np.int64, count=len(among))] = True
+    pairs = seeded.pairs
+    return pairs[chosen[owner[pairs[:, 0]]] | chosen[owner[pairs[:, 1]]]]
+
+
+def partners(seeded: Seeded, among: Collection[int]) -> set[int]:
+    """The streams :func:`matches` with ``among`` reads: those that share a seed with one of ``among``."""
+    pairs = _seeds_among(seeded, among)
+    return set(np.unique(seeded.owner[pairs]).tolist()) if len(pairs) else set()
 
 
 def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: float,
@@ -321,25 +370,23 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
     ordered as without ``among`` (a seed's extension depends only on the runs of its own pair of streams).
     """
     seeded = streams if isinstance(streams, Seeded) else Seeded.of(streams)
-    streams, owner, position, pairs, weight = seeded.streams, seeded.owner, seeded.position, seeded.pairs, seeded.weight
+    at_hand, owner, position, pairs, weight = seeded.streams, seeded.owner, seeded.position, seeded.pairs, seeded.weight
     done: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (stream a, stream b, diagonal) -> runs
     least = min(min_tokens, VERBATIM_TOKENS)  # the shortest run that may make a block (a verbatim one)
     out: list[Match] = []
     if among is not None:
-        chosen = np.zeros(len(streams), dtype=bool)
-        chosen[np.fromiter(among, dtype=np.int64, count=len(among))] = True
-        pairs = pairs[chosen[owner[pairs[:, 0]]] | chosen[owner[pairs[:, 1]]]]
+        pairs = _seeds_among(seeded, among)
     for x, y in pairs.tolist():
         sa, sb, pa, pb = int(owner[x]), int(owner[y]), int(position[x]), int(position[y])
         if (sa, pa) > (sb, pb):  # one order per pair of places, so that a diagonal is extended once
             sa, sb, pa, pb = sb, sa, pb, pa
-        if streams[sa].language != streams[sb].language:
+        if at_hand[sa].language != at_hand[sb].language:
             continue
         diagonal = (sa, sb, pa - pb)
         runs = done.setdefault(diagonal, [])
         if any(lo <= pa < hi for lo, hi in runs):
             continue  # on a run already extended
-        a, b = streams[sa], streams[sb]
+        a, b = at_hand[sa], at_hand[sb]
         start_a, start_b, length = extend(a.norm, b.norm, pa, pb)
         runs.append((start_a, start_a + length))
         if length < least:
@@ -356,7 +403,7 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
         same = a.raw[start_a : start_a + length] == b.raw[start_b : start_b + length]
         verbatim = bool(same.all())
         if length >= min_tokens or verbatim:
-            match = _region_match(streams, sa, sb, start_a, start_b, length, min_tokens, weight, verbatim)
+            match = _region_match(at_hand, sa, sb, start_a, start_b, length, min_tokens, weight, verbatim)
             if match is not None and match.identity >= min_identity:
                 out.append(match)
                 continue
@@ -364,7 +411,7 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
             continue
         # the run's identifiers differ too much as a whole: its verbatim stretches may still be copies
         for lo, hi in _true_runs(same, least):
-            match = _region_match(streams, sa, sb, start_a + lo, start_b + lo, hi - lo, min_tokens, weight, True)
+            match = _region_match(at_hand, sa, sb, start_a + lo, start_b + lo, hi - lo, min_tokens, weight, True)
             if match is not None and match.identity >= min_identity:
                 out.append(match)
     return out
@@ -386,7 +433,7 @@ def _true_runs(flags: npt.NDArray[np.bool_], least: int) -> list[tuple[int, int]
     return [(lo, hi) for lo, hi in zip(starts, stops, strict=False) if hi - lo >= least]
 
 
-def _region_match(streams: Sequence[Stream], sa: int, sb: int, start_a: int, start_b: int, length: int,
+def _region_match(streams: Streams, sa: int, sb: int, start_a: int, start_b: int, length: int,
                   min_tokens: int, weight: dict[int, float], verbatim: bool) -> Match | None:  # fmt: skip
     """The regions of a run, trimmed to whole lines on both sides alike, when big enough; ``verbatim``:
     the run's raw tokens are equal too (a copy with its identifiers and literals)."""

@@ -12,7 +12,10 @@ similarity depend on its two nodes only).  Nodes that are neither repeated nor
 linked to another node cannot join a cluster and are left out of that last
 step.  With a focus (paths: the CI gate's changed files), only the connected
 components of the verified graph that hold a unit of a focused path are judged
-and grouped; the graph itself is kept whole.  Cost: O(new units x bands) index
+and grouped; the graph itself is kept whole.  A focused scan that found the last graph (and the
+identity counts) stored leaves them as they are rather than storing its own: they are the last
+full scan's (a CI job of the main branch), from which the next focused run starts just as well, and
+writing a whole graph and the counts back cost each run more than its own search.  Cost: O(new units x bands) index
 queries on a rescan; a cold scan costs as many verifications as the index
 returns candidate pairs.
 """
@@ -82,6 +85,11 @@ class _LastGraph:
     digests: tuple[bytes, ...] = ()  #: each node's digest
     kept: tuple[Edge, ...] = ()  #: the last graph's edges between nodes that are still here
     only: npt.NDArray[np.int64] | None = None  #: the nodes the last graph did not have (None: no last graph)
+
+    @property
+    def found(self) -> bool:
+        """Whether the last graph was stored."""
+        return self.only is not None
 
 
 def _last_graph(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: cache_mod.Cache | None,
@@ -224,7 +232,7 @@ def find_clusters(
     with stage(progress, "verify"):  # the LSH candidates are found and checked together
         fresh, everyone = _fresh_edges(nodes, config, storage_config, runners, last.only)
         edges = sorted([*last.kept, *fresh])
-        if last.key:
+        if last.key and (focus is None or not last.found):  # a focused scan keeps the graph it started from
             assert cache is not None
             cache.put_snapshot(last.key, cache_mod.snapshot_of(last.digests, edges))
     with stage(progress, "cluster"):
@@ -246,7 +254,7 @@ def _identity(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: c
     """The identity features of the nodes weighted over every node, and the nodes it holds when not all:
     the nodes ``among`` only, when given and the last scan's counts can be brought up to date (see
     :mod:`dupfinder.similarity.weights`).  The counts are kept for the next scan when ``files`` says
-    what this one read."""
+    what this one read, unless they were brought up to date (then the stored ones stay: see the module)."""
     key = b""
     if cache is not None and not cache.disabled and snapshot_name and files is not None:
         key = cache_mod.counts_key(config, snapshot_name[0], snapshot_name[1:])
@@ -255,9 +263,7 @@ def _identity(units: Sequence[Unit], nodes: _Nodes, config: ScanConfig, cache: c
         last = cache.get_counts(key)
         counts = counts_now(last, files, units, nodes.groups, cache, config.num_perm) if last is not None else None
         if counts is not None:
-            identity = Identity([nodes.reps[k] for k in among.tolist()], counts, len(nodes.keys))
-            cache.put_counts(key, cache_mod.FeatureCounts(tuple(files), len(nodes.keys), counts))
-            return identity, among
+            return Identity([nodes.reps[k] for k in among.tolist()], counts, len(nodes.keys)), among
     identity = Identity(nodes.reps)
     if key:
         assert cache is not None and files is not None
