@@ -27,6 +27,7 @@ from dupfinder.similarity.blocks import (
     W,
     block_groups,
     extend,
+    extend_all,
     fingerprints,
     matches,
     pack_marks,
@@ -324,3 +325,33 @@ def test_a_short_verbatim_paste_is_a_block_and_an_import_list_is_not(tmp_path: P
     assert [sorted((i["path"], i["start_line"], i["end_line"], i["name"]) for i in c["instances"]) for c in blocks] == [
         [("billing/sync.py", 15, 20, "refresh_invoices"), ("search/index.py", 15, 20, "rebuild")]
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_extending_many_places_at_once_gives_each_place_its_maximal_run(data: st.DataObject) -> None:
+    """Places on one diagonal (many of them on one long run, some between runs) and on others: each
+    gets the run a walk from it alone finds."""
+    n = data.draw(st.integers(40, 300))
+    a = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), dtype=np.uint32)
+    b = a.copy()
+    for k in data.draw(st.lists(st.integers(0, n - 1), max_size=6)):  # a few edits break the run
+        b[k] = 9
+    shift = data.draw(st.integers(0, 5))
+    b = np.concatenate((np.full(shift, 7, dtype=np.uint32), b))
+    places = sorted(set(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=40))))
+    extra = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n + shift - 1)), max_size=5))
+    pairs = sorted([(p, p + shift) for p in places] + extra, key=lambda q: (q[0] - q[1], q[0]))
+    pa = np.array([p for p, _ in pairs], dtype=np.int64)
+    pb = np.array([q for _, q in pairs], dtype=np.int64)
+    diagonal = pa - pb
+    back, fwd = extend_all(np.concatenate((a, b)), pa, len(a) + pb, np.minimum(pa, pb),
+                           np.minimum(len(a) - pa, len(b) - pb), diagonal[1:] == diagonal[:-1])  # fmt: skip
+    for k, (p, q) in enumerate(pairs):
+        before = 0
+        while before < min(p, q) and a[p - before - 1] == b[q - before - 1]:
+            before += 1
+        after = 0
+        while p + after < len(a) and q + after < len(b) and a[p + after] == b[q + after]:
+            after += 1
+        assert (int(back[k]), int(fwd[k])) == (before, after)
