@@ -355,3 +355,12 @@ def test_extending_many_places_at_once_gives_each_place_its_maximal_run(data: st
         while p + after < len(a) and q + after < len(b) and a[p + after] == b[q + after]:
             after += 1
         assert (int(back[k]), int(fwd[k])) == (before, after)
+
+
+def test_copies_across_languages_are_no_blocks() -> None:
+    """The same tokens in a Python and a JavaScript file (a data table both hold): every seed pairs two
+    languages, so there is no match, in each language's files or together."""
+    block = noise(1, 90, 0)
+    py, js = stream("a.py", block), replace(stream("a.js", block), language="javascript")
+    assert len(matches([py, py], min_tokens=50, min_identity=0.0)) == 1
+    assert matches([py, js], min_tokens=50, min_identity=0.0) == []

@@ -433,6 +433,8 @@ def _runs(streams: Sequence[Stream], owner: Ints, position: Ints, pairs: Ints,
     names: dict[str, int] = {}
     language = np.array([names.setdefault(s.language, len(names)) for s in streams], dtype=np.int64)
     seed = np.flatnonzero(language[sa] == language[sb])  # each seed's place in the seeds' order
+    if not len(seed):
+        return []
     # by diagonal (two streams at one offset), along it
     seed = seed[np.lexsort((pa[seed], pa[seed] - pb[seed], sb[seed], sa[seed]))]
     sa, sb, pa, pb = sa[seed], sb[seed], pa[seed], pb[seed]
