@@ -31,6 +31,7 @@ from dupfinder.similarity.blocks import (
     W,
     block_groups,
     extend,
+    extend_all,
     fingerprints,
     matches,
     pack_marks,
@@ -381,3 +382,42 @@ def test_the_focused_search_over_stream_heads_loads_the_linked_streams_and_finds
     ]
     with pytest.raises(ValueError):  # without a focus, every stream must be whole
         find_block_clusters([_file(streams[0], False), *whole[1:]], [], [], 50, 0.5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_extending_many_places_at_once_gives_each_place_its_maximal_run(data: st.DataObject) -> None:
+    """Places on one diagonal (many of them on one long run, some between runs) and on others: each
+    gets the run a walk from it alone finds."""
+    n = data.draw(st.integers(40, 300))
+    a = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), dtype=np.uint32)
+    b = a.copy()
+    for k in data.draw(st.lists(st.integers(0, n - 1), max_size=6)):  # a few edits break the run
+        b[k] = 9
+    shift = data.draw(st.integers(0, 5))
+    b = np.concatenate((np.full(shift, 7, dtype=np.uint32), b))
+    places = sorted(set(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=40))))
+    extra = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n + shift - 1)), max_size=5))
+    pairs = sorted([(p, p + shift) for p in places] + extra, key=lambda q: (q[0] - q[1], q[0]))
+    pa = np.array([p for p, _ in pairs], dtype=np.int64)
+    pb = np.array([q for _, q in pairs], dtype=np.int64)
+    diagonal = pa - pb
+    back, fwd = extend_all(np.concatenate((a, b)), pa, len(a) + pb, np.minimum(pa, pb),
+                           np.minimum(len(a) - pa, len(b) - pb), diagonal[1:] == diagonal[:-1])  # fmt: skip
+    for k, (p, q) in enumerate(pairs):
+        before = 0
+        while before < min(p, q) and a[p - before - 1] == b[q - before - 1]:
+            before += 1
+        after = 0
+        while p + after < len(a) and q + after < len(b) and a[p + after] == b[q + after]:
+            after += 1
+        assert (int(back[k]), int(fwd[k])) == (before, after)
+
+
+def test_copies_across_languages_are_no_blocks() -> None:
+    """The same tokens in a Python and a JavaScript file (a data table both hold): every seed pairs two
+    languages, so there is no match, in each language's files or together."""
+    block = noise(1, 90, 0)
+    py, js = stream("a.py", block), replace(stream("a.js", block), language="javascript")
+    assert len(matches([py, py], min_tokens=50, min_identity=0.0)) == 1
+    assert matches([py, js], min_tokens=50, min_identity=0.0) == []

@@ -19,6 +19,7 @@ cache look-ups, plus the stages' own (see each package).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -140,6 +141,17 @@ def _whole(streams: list[FileStream], wanted: Collection[str], load: Callable[[S
         streams[k] = replace(streams[k], stream=stream, head=None)
 
 
+def _keep(got: _Gathered) -> None:
+    """The per-file stage's results live until the scan ends: they go to the garbage collector's
+    permanent generation (the young garbage collected first), so that the collections of the later
+    stages do not walk every unit again (on the 1M-line speed corpus 13 full collections over its
+    27,000 units and their names).  They stay freed by reference counting; cycles among them (there
+    are none) would not be collected."""
+    if got.units:
+        gc.collect(1)
+        gc.freeze()
+
+
 def _read_files(disc: Discovery, memo: _Memo) -> list[tuple[str, bytes]] | None:
     """Every file's path and cache key, when every file could be read and keyed."""
     if memo.keyed is None:
@@ -193,6 +205,7 @@ def scan_discovered(
         load = _loader(disc, config, cache, memo, got.streams)
         if focus is not None:
             _whole(got.streams, set(focus), load)  # the focus's own streams, for streams_out
+        _keep(got)
         unit_sigs = np.frombuffer(b"".join(got.signatures), dtype="<u4").reshape(-1, config.num_perm)
         files = _read_files(disc, memo) if got.reusable else None
         found = find_clusters(got.units, config, storage_config, unit_signatures=unit_sigs, cache=cache,

@@ -107,10 +107,11 @@ def _reported_group(group: Sequence[tuple[Region, float]], paths: Sequence[str],
     """Whether most of every region of a group lies in copies of one unit-level cluster (reported there)."""
 
     def holders(r: Region) -> set[int]:
-        size = r.last_line - r.first_line + 1
+        first, last = r.first_line, r.last_line
+        least = REPORTED * (last - first + 1)
         return {
             n for s, e, n in reported.get(paths[r.stream], ())
-            if min(e, r.last_line) - max(s, r.first_line) + 1 >= REPORTED * size
+            if s <= last and e >= first and (e if e < last else last) - (s if s > first else first) + 1 >= least
         }  # fmt: skip
 
     common = holders(group[0][0])

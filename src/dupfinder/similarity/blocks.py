@@ -23,9 +23,11 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    its places seed only among those with the same raw window (identifiers and
    literals equal too), by the same rules, so that a verbatim copy of a common
    shape (a colour table pasted into another module) is still found.
-3. **Regions**: each seed is extended, token by token, both ways, to the
-   maximal run where the two streams are equal (one extension per diagonal:
-   seeds on a run already found are skipped), then trimmed to whole lines (a
+3. **Regions**: each seed is extended both ways to the maximal run where the
+   two streams are equal (all seeds at once, vectorised; along one diagonal
+   each seed is compared only up to the next one, whose run it joins when
+   the tokens between them are equal, so each run is walked once and
+   reported once), then trimmed to whole lines (a
    last line the run covers at least half of stays: an edited line of the copy).
    A region must have at least ``min_tokens`` tokens and ``MIN_LINES`` lines, or be a verbatim
    copy (identifiers and literals equal too) of at least ``VERBATIM_LINES`` lines and
@@ -45,11 +47,13 @@ literals ``#``, keywords and punctuation kept, the same hashes units use):
    already reports.
 
 Cost: O(tokens) to hash and winnow (vectorised), O(F log F) to sort the F
-fingerprints, then one extension per distinct diagonal, each O(region).
+fingerprints and the seeds, O(tokens on the seeds' diagonals) to extend them
+(vectorised), then per distinct run O(region) to trim and weigh it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -246,28 +250,87 @@ def seeds(hashes: U64, owner: Ints, position: Ints, max_places: int = MAX_PLACES
 
 def extend(a: U32, b: U32, pa: int, pb: int) -> tuple[int, int, int]:
     """The maximal run of equal tokens around ``a[pa] == b[pb]``: (start in a, start in b, length)."""
-    back = 0
-    step = 64
-    while True:  # backwards, a block of tokens at a time
-        lo = min(step, pa - back, pb - back)
-        if lo <= 0:
-            break
-        differ = a[pa - back - lo : pa - back][::-1] != b[pb - back - lo : pb - back][::-1]
-        if differ.any():
-            back += int(differ.argmax())
-            break
-        back += lo
-    fwd = 0
-    while True:
-        hi = min(step, len(a) - pa - fwd, len(b) - pb - fwd)
-        if hi <= 0:
-            break
-        differ = a[pa + fwd : pa + fwd + hi] != b[pb + fwd : pb + fwd + hi]
-        if differ.any():
-            fwd += int(differ.argmax())
-            break
-        fwd += hi
-    return pa - back, pb - back, back + fwd
+    flat = np.concatenate((a, b))
+    one = np.zeros(1, dtype=np.int64)
+    back, fwd = extend_all(flat, one + pa, one + len(a) + pb, one + min(pa, pb),
+                           one + min(len(a) - pa, len(b) - pb), np.zeros(0, dtype=bool))  # fmt: skip
+    return pa - int(back[0]), pb - int(back[0]), int(back[0] + fwd[0])
+
+
+_SPAN = 32  #: tokens compared per pair in the first step of :func:`extend_all`; each step doubles it
+_BUDGET = 1 << 18  #: tokens compared per step at most (bounds the temporaries to a few MB)
+
+
+def _equal_span(flat: U32, pa: Ints, pb: Ints, limit: Ints, step: int) -> Ints:
+    """For each pair, how many tokens ``flat[pa + k] == flat[pb + k]`` for ``k = 0, 1, ...`` in a row, at
+    most ``limit``; ``step`` is +1 (forwards from ``pa``, ``pb``) or -1 (backwards from before them)."""
+    out = np.zeros(len(pa), dtype=np.int64)
+    last = len(flat) - 1
+    active = np.flatnonzero(limit > 0)
+    span = _SPAN
+    while len(active):
+        for lo in range(0, len(active), max(1, _BUDGET // span)):
+            part = active[lo : lo + max(1, _BUDGET // span)]
+            done = out[part]
+            ahead = np.arange(span, dtype=np.int64)
+            shift = (done[:, None] + ahead) if step > 0 else (-1 - done[:, None] - ahead)
+            # positions past a pair's limit are clipped into the array and count as a difference
+            xa = np.clip(pa[part, None] + shift, 0, last)
+            xb = np.clip(pb[part, None] + shift, 0, last)
+            differ = (flat[xa] != flat[xb]) | (done[:, None] + ahead >= limit[part, None])
+            stopped = differ.any(axis=1)
+            out[part] = done + np.where(stopped, differ.argmax(axis=1), span)
+        active = active[out[active] < limit[active]]
+        active = active[_still_equal(flat, pa[active], pb[active], out[active], step)]
+        span *= 2  # the pairs still equal hold long runs (copied files): longer steps, fewer of them
+    return out
+
+
+def _still_equal(flat: U32, pa: Ints, pb: Ints, done: Ints, step: int) -> npt.NDArray[np.bool_]:
+    """Whether the next token after ``done`` equal ones is equal too (the run goes on)."""
+    at = done if step > 0 else -1 - done
+    equal: npt.NDArray[np.bool_] = flat[pa + at] == flat[pb + at]
+    return equal
+
+
+def extend_all(flat: U32, ga: Ints, gb: Ints, back: Ints, fwd: Ints,
+               same_next: npt.NDArray[np.bool_]) -> tuple[Ints, Ints]:  # fmt: skip
+    """:func:`extend` of many pairs of places at once, on streams laid end to end in ``flat``: for each
+    pair ``ga[k]``, ``gb[k]`` (positions in ``flat``), the run's tokens before the places (at most
+    ``back[k]``) and from the places on (at most ``fwd[k]``).  The pairs come by diagonal (two streams
+    at one offset), in order along it; ``same_next[k]``: pair ``k + 1`` lies on the diagonal of ``k``.
+
+    The places of a diagonal are compared only up to the next one: when the tokens between two places
+    are all equal, the run of the first goes on as the run of the second.  So each token of a diagonal
+    is compared once each way, and a long run holding a thousand places (a file copied whole) is not
+    walked a thousand times."""
+    n = len(ga)
+    same_next = np.append(same_next, False) if len(same_next) < n else same_next
+    gap = np.zeros(n, dtype=np.int64)
+    gap[:-1] = ga[1:] - ga[:-1]
+    same_before = np.concatenate(([False], same_next[:-1]))
+    gap_before = np.concatenate(([0], gap[:-1]))
+    # forwards, up to the next place of the diagonal; backwards, down to the one before
+    f = _equal_span(flat, ga, gb, np.where(same_next, np.minimum(fwd, gap), fwd), 1)
+    b = _equal_span(flat, ga, gb, np.where(same_before, np.minimum(back, gap_before), back), -1)
+    # a place whose span reaches the next place carries on with that place's run (sums along chains)
+    before = _chained(b, same_before & (b == gap_before), forward=False)
+    return before, _chained(f, same_next & (f == gap), forward=True)
+
+
+def _chained(span: Ints, linked: npt.NDArray[np.bool_], forward: bool) -> Ints:
+    """Each item's ``span`` plus those of the items it is ``linked`` to, one after another: forwards,
+    item ``k`` links to ``k + 1``; backwards, to ``k - 1``."""
+    if not len(span):
+        return span
+    total = np.cumsum(span)
+    if forward:
+        ends = np.flatnonzero(~linked)  # the last item of each chain (the last item is never linked)
+        end = ends[np.searchsorted(ends, np.arange(len(span)))]
+        return total[end] - total + span
+    starts = np.flatnonzero(~linked)  # the first item of each chain (the first item is never linked)
+    start = starts[np.searchsorted(starts, np.arange(len(span)), side="right") - 1]
+    return total - total[start] + span[start]
 
 
 def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None:
@@ -276,11 +339,10 @@ def whole_lines(stream: Stream, start: int, stop: int) -> tuple[int, int] | None
     ``def f(x) -> int``), a first line it starts inside does not (the tail of another statement)."""
     lines = stream.lines
     if start > 0 and lines[start - 1] == lines[start]:  # starts mid-line: from the next line on
-        first = lines[start]
-        start = int(np.searchsorted(lines, first, side="right"))
+        start = int(lines.searchsorted(lines[start], side="right"))
     if stop < len(lines) and stop > 0 and lines[stop] == lines[stop - 1]:  # ends mid-line
-        line_start = int(np.searchsorted(lines, lines[stop - 1], side="left"))
-        line_stop = int(np.searchsorted(lines, lines[stop - 1], side="right"))
+        line_start = int(lines.searchsorted(lines[stop - 1], side="left"))
+        line_stop = int(lines.searchsorted(lines[stop - 1], side="right"))
         if 2 * (stop - line_start) < line_stop - line_start:  # less than half of it: up to the line before
             stop = line_start
     return (start, stop) if stop > start else None
@@ -313,8 +375,8 @@ def identity(a: Stream, ra: tuple[int, int], b: Stream, rb: tuple[int, int], wei
     xa = a.raw[ra[0] : ra[1]][a.raw[ra[0] : ra[1]] != a.norm[ra[0] : ra[1]]]
     xb = b.raw[rb[0] : rb[1]][b.raw[rb[0] : rb[1]] != b.norm[rb[0] : rb[1]]]
     sa, sb = set(xa.tolist()), set(xb.tolist())
-    union = sum(weight.get(h, 1.0) for h in sa | sb)
-    return 1.0 if union == 0 else sum(weight.get(h, 1.0) for h in sa & sb) / union
+    union = sum(map(weight.get, sa | sb, itertools.repeat(1.0)))  # the sums of a generator, without its frames
+    return 1.0 if union == 0 else sum(map(weight.get, sa & sb, itertools.repeat(1.0))) / union
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,26 +433,12 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
     """
     seeded = streams if isinstance(streams, Seeded) else Seeded.of(streams)
     at_hand, owner, position, pairs, weight = seeded.streams, seeded.owner, seeded.position, seeded.pairs, seeded.weight
-    done: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (stream a, stream b, diagonal) -> runs
     least = min(min_tokens, VERBATIM_TOKENS)  # the shortest run that may make a block (a verbatim one)
     out: list[Match] = []
     if among is not None:
         pairs = _seeds_among(seeded, among)
-    for x, y in pairs.tolist():
-        sa, sb, pa, pb = int(owner[x]), int(owner[y]), int(position[x]), int(position[y])
-        if (sa, pa) > (sb, pb):  # one order per pair of places, so that a diagonal is extended once
-            sa, sb, pa, pb = sb, sa, pb, pa
-        if at_hand[sa].language != at_hand[sb].language:
-            continue
-        diagonal = (sa, sb, pa - pb)
-        runs = done.setdefault(diagonal, [])
-        if any(lo <= pa < hi for lo, hi in runs):
-            continue  # on a run already extended
+    for sa, sb, start_a, start_b, length in _runs(at_hand, owner, position, pairs, least):
         a, b = at_hand[sa], at_hand[sb]
-        start_a, start_b, length = extend(a.norm, b.norm, pa, pb)
-        runs.append((start_a, start_a + length))
-        if length < least:
-            continue
         if sa == sb and start_a < start_b + length and start_b < start_a + length:
             # a stretch of one file that repeats itself (one class or block pasted after itself, again
             # and again): its copies are the consecutive periods; the first two are the pair
@@ -415,6 +463,53 @@ def matches(streams: Sequence[Stream] | Seeded, min_tokens: int, min_identity: f
             if match is not None and match.identity >= min_identity:
                 out.append(match)
     return out
+
+
+def _runs(streams: Streams, owner: Ints, position: Ints, pairs: Ints,
+          least: int) -> list[tuple[int, int, int, int, int]]:  # fmt: skip
+    """The maximal runs of equal tokens around the seeds ``pairs`` (pairs of fingerprint rows), in the
+    seeds' order: ``(stream a, stream b, start in a, start in b, length)`` with ``(a, start) < (b,
+    start)``, each run once (one extension per diagonal: the seeds on a run found before give that run
+    again), of at least ``least`` tokens; pairs of streams of different languages have none."""
+    if not len(pairs):
+        return []
+    sa, sb = owner[pairs[:, 0]], owner[pairs[:, 1]]
+    pa, pb = position[pairs[:, 0]], position[pairs[:, 1]]
+    swap = (sa > sb) | ((sa == sb) & (pa > pb))  # one order per pair of places
+    sa, sb, pa, pb = np.where(swap, sb, sa), np.where(swap, sa, sb), np.where(swap, pb, pa), np.where(swap, pa, pb)
+    # the streams the seeds touch (all of them, or those at hand), numbered as in ``streams``
+    used = np.unique(np.concatenate((sa, sb))).tolist()
+    names: dict[str, int] = {}
+    language = np.full(used[-1] + 1, -1, dtype=np.int64)
+    sizes = np.zeros(used[-1] + 1, dtype=np.int64)
+    for k in used:
+        language[k] = names.setdefault(streams[k].language, len(names))
+        sizes[k] = len(streams[k])
+    seed = np.flatnonzero(language[sa] == language[sb])  # each seed's place in the seeds' order
+    if not len(seed):
+        return []
+    # by diagonal (two streams at one offset), along it
+    seed = seed[np.lexsort((pa[seed], pa[seed] - pb[seed], sb[seed], sa[seed]))]
+    sa, sb, pa, pb = sa[seed], sb[seed], pa[seed], pb[seed]
+    diagonal = pa - pb
+    same_next = (sa[1:] == sa[:-1]) & (sb[1:] == sb[:-1]) & (diagonal[1:] == diagonal[:-1])
+    base = np.concatenate(([0], np.cumsum(sizes)))  # an unused stream takes no room
+    flat = np.concatenate([streams[k].norm for k in used])
+    back, fwd = extend_all(flat, base[sa] + pa, base[sb] + pb, np.minimum(pa, pb),
+                           np.minimum(sizes[sa] - pa, sizes[sb] - pb), same_next)  # fmt: skip
+    start_a, start_b, length = pa - back, pb - back, back + fwd
+    # A seed whose own token pair is equal lies on its run, which is the maximal run of equal tokens
+    # through it: a later seed on that run finds the same run and is passed over (the seeds of one run
+    # are next to each other along the diagonal).  A seed whose token pair differs (a hash collision)
+    # lies on no run and is never passed over.
+    on_run = fwd > 0
+    one_run = same_next & on_run[1:] & on_run[:-1] & (start_a[1:] == start_a[:-1])
+    firsts = np.flatnonzero(np.concatenate(([True], ~one_run)))
+    earliest = np.minimum.reduceat(seed, firsts) if len(firsts) else firsts
+    keep = firsts[length[firsts] >= least]
+    keep = keep[np.argsort(earliest[length[firsts] >= least], kind="stable")]  # in the seeds' order
+    return list(zip(sa[keep].tolist(), sb[keep].tolist(), start_a[keep].tolist(), start_b[keep].tolist(),
+                    length[keep].tolist(), strict=True))  # fmt: skip
 
 
 def _holds_call(norm: U32) -> bool:
@@ -468,17 +563,19 @@ def block_groups(found: Sequence[Match]) -> list[list[tuple[Region, float]]]:
     is a group, its regions in node order.
     """
     nodes: list[Region] = []
-    by_stream: dict[int, list[int]] = {}
+    by_stream: dict[int, list[tuple[int, int, int]]] = {}  #: stream -> (node, first line, last line)
 
     def node_of(r: Region) -> int:
-        size = r.last_line - r.first_line + 1
-        for n in by_stream.get(r.stream, []):  # the first node sharing most of the shorter one's lines
-            x = nodes[n]
-            common = min(x.last_line, r.last_line) - max(x.first_line, r.first_line) + 1
-            if common > 0 and common >= SAME_REGION * min(x.last_line - x.first_line + 1, size):
+        first, last = r.first_line, r.last_line
+        size = last - first + 1
+        for n, x_first, x_last in by_stream.get(r.stream, ()):  # the first node sharing most of the shorter one's lines
+            if x_first > last or x_last < first:
+                continue  # no line in common
+            common = (x_last if x_last < last else last) - (x_first if x_first > first else first) + 1
+            if common >= SAME_REGION * min(x_last - x_first + 1, size):
                 return n
         nodes.append(r)
-        by_stream.setdefault(r.stream, []).append(len(nodes) - 1)
+        by_stream.setdefault(r.stream, []).append((len(nodes) - 1, first, last))
         return len(nodes) - 1
 
     parent: list[int] = []

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
@@ -92,6 +93,7 @@ def _nested_only(a: Sequence[Unit], b: Sequence[Unit]) -> bool:
 
 
 _SHIFT = 32  # bits per node id in a heap key
+_FIRST_BATCH = 32  #: pairs measured in the first batch of a merge's check (each next batch is 4 times larger)
 _SCALE = 1 << 30  # average similarity is ordered to 1e-9
 
 Ints = npt.NDArray[np.int64]
@@ -125,7 +127,7 @@ class _Near:
     def alike(self, group_a: Iterable[int], group_b: Iterable[int]) -> bool:
         """Whether every node of one group is within the floor of every node of the other: verified
         edges are; pairs measured before are looked up (one below the floor ends it, unmeasured);
-        the rest are measured in one batch."""
+        the rest are measured in batches, up to the first pair below the floor."""
         adjacency, known, floor = self.adjacency, self.known, self.floor
         group_b = list(group_b)
         todo: list[tuple[int, int]] = []
@@ -144,8 +146,18 @@ class _Near:
             return True
         if self.measure is None:
             return False  # a pair neither verified nor measurable counts 0
-        self._measured(todo)  # distinct pairs (c < m) of two disjoint groups, neither verified nor measured
-        return all(known[k] >= floor for k in todo)
+        # distinct pairs (c < m) of two disjoint groups, neither verified nor measured: in batches that
+        # grow, so that two groups unlike each other (most of the pairs measured) stop at the first
+        # batch with a pair below the floor; a pair's similarity does not depend on its batch, and the
+        # pairs left unmeasured are measured when a later merge needs them
+        lo, size = 0, _FIRST_BATCH
+        while lo < len(todo):
+            part = todo[lo : lo + size]
+            self._measured(part)
+            if not all(known[k] >= floor for k in part):
+                return False
+            lo, size = lo + size, size * 4
+        return True
 
     def measure_pairs(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Measure, in one batch, the pairs that are neither verified edges nor measured yet."""
@@ -161,8 +173,8 @@ class _Near:
         """Measure, in one batch, distinct pairs ``(c, m)``, ``c < m``, that are neither verified nor measured."""
         if not todo or self.measure is None:
             return
-        pairs_array = np.array(todo, dtype=np.int64)
-        sims = self.measure(pairs_array[:, 0], pairs_array[:, 1]).tolist()
+        flat = np.fromiter(itertools.chain.from_iterable(todo), dtype=np.int64, count=2 * len(todo))
+        sims = self.measure(flat[0::2], flat[1::2]).tolist()
         nodes = self.nodes
         for k, (c, m) in enumerate(todo):
             # a closure and its enclosing function are never copies of each other
@@ -224,8 +236,22 @@ def _with_centres(nodes: Sequence[Sequence[Unit]], members: dict[int, set[int]],
     """Each group of more than one node with its centre (the node with the most copy-weighted
     similarity to the others, ties by fingerprint) and its weakest pair."""
 
+    adjacency, known = near.adjacency, near.known
+    none: dict[int, float] = {}
+
+    def similarity(c: int, m: int) -> float:  # near.similarity written out (O(group^2) calls per group)
+        edges = adjacency.get(c, none)
+        if m in edges:
+            return edges[m]
+        return 1.0 if c == m else known.get((c, m) if c < m else (m, c), 0.0)
+
     def centre_weight(c: int, group: set[int]) -> float:
-        return weight[c] + sum(near.similarity(c, m) * weight[m] for m in group if m != c)
+        edges = adjacency.get(c, none)
+        # the same terms in the same order as summing near.similarity(c, m) * weight[m]
+        return weight[c] + sum(
+            (edges[m] if m in edges else known.get((c, m) if c < m else (m, c), 0.0)) * weight[m]
+            for m in group if m != c
+        )  # fmt: skip
 
     out: Groups = []
     for group in members.values():
@@ -233,8 +259,8 @@ def _with_centres(nodes: Sequence[Sequence[Unit]], members: dict[int, set[int]],
             continue
         centre = min(group, key=lambda c: (-centre_weight(c, group), nodes[c][0].fingerprint))
         ordered = sorted(group)
-        weakest = min(near.similarity(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
-        out.append((centre, ordered, [near.similarity(centre, m) for m in ordered], weakest))
+        weakest = min(similarity(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
+        out.append((centre, ordered, [similarity(centre, m) for m in ordered], weakest))
     return out
 
 
