@@ -479,3 +479,16 @@ def test_vendored_clusters_are_listed_apart_even_with_tests_ranked(tmp_path: Pat
         assert "billing/src/contrib/iniparse/__init__.py" in vendored
         assert not {e["path"] for o in data["opportunities"] for e in o["evidence"]} & vendored
         assert any(s["code_kind"] == VENDORED and s["teams"] == ["billing", "shipping"] for s in data["test_support"])
+
+
+def test_the_history_s_production_paths_call_a_licensed_copy_vendored_as_the_scan_does(tmp_path: Path) -> None:
+    from dupfinder.history.clones import production_paths
+
+    licensed_tree(tmp_path)
+    rules = load_ruleset(())
+    vendored = "billing/src/contrib/iniparse/sub/more.py"
+    assert production_paths(rules)(vendored)  # by path alone: nothing says it is a copy
+    is_production = production_paths(rules, str(tmp_path), py_files(tmp_path))
+    assert not is_production(vendored)
+    assert is_production("billing/src/contrib/__init__.py")
+    assert is_production("shipping/plugins/template/plugin/__init__.py")

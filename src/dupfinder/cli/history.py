@@ -31,7 +31,7 @@ def scanned_history(path: str, chosen: Settings, tip: str, progress: Progress | 
     enriched, warnings = enrich_result(result, chosen.rules, chosen.teams, progress=progress)
     with history_cache(chosen.runtime.cache_dir) as cache:
         found = clone_history(path, enriched.clusters, units, chosen.config, tip, progress, cache,
-                              production_paths(chosen.rules))  # fmt: skip
+                              production_paths(chosen.rules, enriched.base, {u.path for u in units}))  # fmt: skip
     return enriched, found, warnings
 
 

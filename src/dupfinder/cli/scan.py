@@ -36,9 +36,10 @@ def with_history(result: ScanResult, units: list[Unit], chosen: Settings, progre
     working trees); a copy in no repository has none, and one line on stderr says so."""
     from dupfinder.history.clones import history_cache, production_paths, scan_history
 
+    is_production = production_paths(chosen.rules, result.base, {u.path for u in units})
     with history_cache(chosen.runtime.cache_dir) as cache:
         found = scan_history(result.base, result.clusters, units, chosen.config, progress=progress, cache=cache,
-                             is_production=production_paths(chosen.rules))  # fmt: skip
+                             is_production=is_production)  # fmt: skip
     for line in found.skipped:
         click.echo(f"dupfinder: --history: {line}", err=True)
     return replace(result, history=found)

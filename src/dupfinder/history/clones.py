@@ -71,7 +71,7 @@ import os
 import posixpath
 import re
 import subprocess
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -506,11 +506,13 @@ def scan_history(base: str, clusters: Sequence[Cluster], units: Sequence[Unit], 
     return CloneHistory(", ".join(names), ",".join(tips), walked, histories, skipped)
 
 
-def production_paths(rules: RuleSet) -> Callable[[str], bool]:
-    """Whether a path is production code by ``rules``' code kinds (tests, examples... are not)."""
-    from dupfinder.rules.kinds import PRODUCTION, KindMatcher
+def production_paths(rules: RuleSet, base: str = "", paths: Iterable[str] = ()) -> Callable[[str], bool]:
+    """Whether a path is production code by ``rules``' code kinds (tests, examples... are not); with
+    ``base`` and the scanned ``paths`` under it, the folders that hold another project's copy there
+    (:func:`~dupfinder.rules.kinds.copied_folders`) are vendored, as the scan's clusters call them."""
+    from dupfinder.rules.kinds import PRODUCTION, KindMatcher, copied_folders
 
-    kinds = KindMatcher(rules)
+    kinds = KindMatcher(rules, copied_folders(base, paths, rules) if base else ())
     return lambda path: kinds.kind(path) == PRODUCTION
 
 
