@@ -159,16 +159,6 @@ class _Near:
             lo, size = lo + size, size * 4
         return True
 
-    def measure_pairs(self, pairs: Iterable[tuple[int, int]]) -> None:
-        """Measure, in one batch, the pairs that are neither verified edges nor measured yet."""
-        if self.measure is None:
-            return
-        todo = sorted({
-            (min(c, m), max(c, m)) for c, m in pairs
-            if c != m and m not in self.adjacency.get(c, {}) and (min(c, m), max(c, m)) not in self.known
-        })  # fmt: skip
-        self._measured(todo)
-
     def _measured(self, todo: Sequence[tuple[int, int]]) -> None:
         """Measure, in one batch, distinct pairs ``(c, m)``, ``c < m``, that are neither verified nor measured."""
         if not todo or self.measure is None:
