@@ -294,7 +294,8 @@ def test_a_capability_titled_by_a_rule_category_makes_an_opportunity_of_that_cat
     from dupfinder.reporters.json import opportunity_dict
 
     def unit(path: str, line: int) -> Unit:
-        return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"")
+        return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"",
+                    identifiers=("reset_token",))  # fmt: skip
 
     members = tuple((unit(f"{t}/auth.py", line), t, 0.8) for t in ("a", "b") for line in (1, 20))
     titled_cap = Capability("cap-001", "reset, token", ("reset", "token"), members, "auth")
@@ -492,3 +493,58 @@ def test_the_history_s_production_paths_call_a_licensed_copy_vendored_as_the_sca
     assert not is_production(vendored)
     assert is_production("billing/src/contrib/__init__.py")
     assert is_production("shipping/plugins/template/plugin/__init__.py")
+
+
+def _unit(path: str, line: int, name: str, identifiers: tuple[str, ...], calls: tuple[str, ...] = ()) -> Any:
+    from dupfinder.model import Fingerprint, Unit
+
+    return Unit(path, path.split("/")[0], "python", name, "function", line, line + 19, Fingerprint(f"{path}{line}"),
+                b"", identifiers=identifiers, calls=calls)  # fmt: skip
+
+
+def test_teams_that_share_one_word_share_no_capability() -> None:
+    from dupfinder.opportunities.capabilities import Capability, MapSettings, capability_opportunities, shared_terms
+
+    # three validation libraries' email validators (their names and words as in colander, marshmallow and
+    # voluptuous) against their class factories and clone methods, which share the word "class" and nothing else
+    email = Capability("cap-001", "email, domain", ("email", "domain"), (
+        (_unit("colander/v.py", 10, "Email.__call__", ("email", "user_regex", "domain_regex", "match")), "colander",
+         0.8),
+        (_unit("marshmallow/v.py", 10, "Email.__call__", ("value", "user_part", "domain_part", "rsplit", "match")),
+         "marshmallow", 0.8),
+        (_unit("voluptuous/v.py", 10, "Email", ("user_part", "domain_part", "rsplit", "match")), "voluptuous", 0.9),
+    ))  # fmt: skip
+    factories = Capability("cap-002", "clone, class", ("clone", "class"), (
+        (_unit("colander/s.py", 40, "SequenceSchema.clone", ("cloned", "children", "class")), "colander", 0.8),
+        (_unit("marshmallow/c.py", 40, "get_class", ("classname", "registry", "class")), "marshmallow", 0.9),
+        (_unit("cerberus/f.py", 40, "validator_factory", ("mixin", "bases", "docstrings", "class")), "cerberus", 0.7),
+    ))  # fmt: skip
+    teams = ("colander", "marshmallow", "voluptuous")
+    assert shared_terms(email, teams, MapSettings())[:3] == ["domain", "email", "match"]
+    assert shared_terms(factories, ("cerberus", "colander", "marshmallow"), MapSettings()) == ["class"]
+    got = capability_opportunities([email, factories], [])
+    assert [o.label for o in got] == ["email, domain"]
+    # with the floor at one term the factories are an opportunity again
+    assert len(capability_opportunities([email, factories], [], settings=MapSettings(min_shared_terms=1))) == 2
+
+
+def test_an_opportunity_that_repeats_a_higher_scored_one_is_left_out() -> None:
+    from dupfinder.opportunities.capabilities import Capability, MapSettings, capability_opportunities
+
+    def members(teams: tuple[str, ...], lines: tuple[int, ...], words: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple((_unit(f"{t}/cli.py", line, f"run{line}", words), t, 0.8) for t in teams for line in lines)
+
+    words = ("argv", "exit_code", "stdout")
+    coarse = Capability("cap-001", "run, exit, argv", ("run", "exit", "argv"),
+                        members(("argh", "cleo", "cliff", "cmd2"), (1, 30, 60), words))  # fmt: skip
+    # the finer cut's group: most of the same units, one team fewer and one more
+    finer = Capability("cap-002", "run, exit, print", ("run", "exit", "print"),
+                       members(("cleo", "cliff", "cmd2", "clize"), (1, 30), words))  # fmt: skip
+    other = Capability("cap-003", "prompt, input", ("prompt", "input"),
+                       members(("argh", "click"), (90, 120), ("prompt_text", "input_value")))  # fmt: skip
+    got = capability_opportunities([finer, coarse, other], [])
+    assert [o.label for o in got] == ["run, exit, argv", "prompt, input"]
+    assert got[0].score > got[1].score
+    # 6 of the finer one's 8 units are the coarser one's: a share of 0.75 repeats it, under 0.8 it does not
+    assert len(capability_opportunities([finer, coarse, other], [], settings=MapSettings(max_overlap=0.8))) == 3
+    assert len(capability_opportunities([finer, coarse, other], [], settings=MapSettings(max_overlap=None))) == 3

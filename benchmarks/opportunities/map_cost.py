@@ -4,8 +4,10 @@
     OPENBLAS_NUM_THREADS=1 python benchmarks/opportunities/map_cost.py cli-frameworks --rounds 3
 
 Scans the org once (``benchmarks/orgs/work/<org>``, built by ``benchmarks/orgs/build.py``), keeps its production
-units (as ``run.py`` does), then times :func:`~dupfinder.opportunities.capabilities.capability_map` with
-tune.py's ``before`` settings and with the defaults, alternating, and prints each one's CPU seconds per round.
+units (as ``run.py`` does), then times :func:`~dupfinder.opportunities.capabilities.capability_map` and
+:func:`~dupfinder.opportunities.capabilities.capability_opportunities` (the opportunities the map's capabilities
+make, no clone clusters given) with tune.py's ``before`` settings (or ``--before NAME``) and with the defaults,
+alternating, and prints each one's CPU seconds per round.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tune import SETTINGS
 
 from dupfinder.config import ScanConfig
 from dupfinder.model import Unit
-from dupfinder.opportunities.capabilities import MapSettings, capability_map
+from dupfinder.opportunities.capabilities import MapSettings, capability_map, capability_opportunities
 from dupfinder.pipeline import scan, with_rules
 from dupfinder.rules.kinds import PRODUCTION, KindMatcher, copied_folders
 from dupfinder.rules.loading import load_ruleset
@@ -32,6 +34,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("org")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--before", default="before", choices=sorted(SETTINGS), help="tune.py's settings to compare")
     a = ap.parse_args()
     work = ORGS / "work" / a.org
     rules = load_ruleset(())
@@ -43,9 +46,10 @@ def main() -> None:
 
     times: dict[str, list[float]] = {"before": [], "now": []}
     for _ in range(a.rounds):
-        for name, settings in (("before", SETTINGS["before"]), ("now", MapSettings())):
+        for name, settings in (("before", SETTINGS[a.before]), ("now", MapSettings())):
             start = time.process_time()
-            capability_map(production, lambda path: path.split("/", 1)[0], settings)
+            caps = capability_map(production, lambda path: path.split("/", 1)[0], settings)
+            capability_opportunities(caps, [], settings=settings)
             times[name].append(time.process_time() - start)
     for name, got in times.items():
         print(f"{a.org} {len(production):,} production units, {name}: " + " ".join(f"{t:.2f}" for t in got) + " s CPU")

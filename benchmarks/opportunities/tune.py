@@ -41,8 +41,9 @@ from dupfinder.reporters.json import opportunity_dict
 from dupfinder.rules.kinds import PRODUCTION, KindMatcher, copied_folders
 from dupfinder.rules.loading import load_ruleset
 
-#: name -> settings; anything not named is MapSettings' default (Ward over at most 3000 units, SVD 4 iterations)
-SETTINGS = {
+#: name -> settings of the rounds before the opportunity rules of this one (no repeats left out, no shared terms
+#: needed); anything not named is as MapSettings' default (Ward over at most 3000 units, SVD 4 iterations)
+_EARLIER = {
     "ward": MapSettings(),
     "before": MapSettings(import_weight=1, extra_cuts=(), novel_cuts=False),  # the model of 5ed68f6
     # this round's, each as measured (the model of 5ed68f6 is import_weight=1, no extra cut)
@@ -117,6 +118,15 @@ SETTINGS = {
     "minibatch+team1": MapSettings(grouping="kmeans", min_team_units=1),
     "minibatch+team2": MapSettings(grouping="kmeans", strong_confidence=1.1),
     "minibatch+team2|0.8": MapSettings(grouping="kmeans", strong_confidence=0.8),
+}
+SETTINGS = {name: replace(s, max_overlap=None, min_shared_terms=0) for name, s in _EARLIER.items()} | {
+    # ward+cut-subsets (85b7e6b), and an opportunity that repeats a higher-scored one left out ...
+    "distinct": MapSettings(min_shared_terms=0),
+    "distinct0.34": MapSettings(min_shared_terms=0, max_overlap=0.34),
+    "distinct0.67": MapSettings(min_shared_terms=0, max_overlap=0.67),
+    # ... and two terms each used by half of an opportunity's teams needed (the default)
+    "distinct+shared2": MapSettings(),
+    "distinct+shared3": MapSettings(min_shared_terms=3),
 }
 
 

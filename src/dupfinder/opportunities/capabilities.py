@@ -33,7 +33,11 @@ A unit is a group's *implementation evidence* when its cosine to the group's cen
 least :data:`MIN_CONFIDENCE` (that cosine is its confidence). A capability a team holds
 enough evidence for (:func:`team_capabilities`) is one of that team's capabilities (the
 settings, :class:`MapSettings`, were tuned on the task-queues org of
-``benchmarks/opportunities/run.py``).
+``benchmarks/opportunities/run.py``). A capability is an opportunity when two or more teams hold
+it and at least :attr:`MapSettings.min_shared_terms` of its terms are each used by half of those
+teams (:func:`shared_terms`: teams whose units share one word, ``class`` or ``add``, share no
+capability), and it does not repeat a higher-scored opportunity (:func:`distinct`: the two cuts
+of the tree can hold much the same units for a slightly different set of teams).
 
 Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI,
 O(MAX_SAMPLE^2) for Ward's tree and O(units x groups x COMPONENTS) to join the groups; see
@@ -46,7 +50,8 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -262,6 +267,12 @@ class MapSettings:
     #: a finer cut's units are as confident as in the first cut ("first": cosine to its group's centre), or to their
     #: own group's centre ("own": a small group's members are close to it by construction)
     extra_cut_confidence: str = "own"
+    #: an opportunity that shares at least this share of its evidence units (of the smaller evidence) with a
+    #: higher-scored one repeats it and is left out (:func:`distinct`); None keeps every one
+    max_overlap: float | None = 0.5
+    #: a capability is an opportunity only when at least this many of its terms are each used by half of its
+    #: teams with evidence (and two): teams that share one word (``class``, ``add``) share no capability
+    min_shared_terms: int = 2
 
 
 def _group_count(n: int, teams: int, settings: MapSettings) -> int:
@@ -565,12 +576,13 @@ def capability_opportunities(
     centre); a unit that is a copy in a cross-team clone cluster is ``clone`` evidence with
     confidence 1.0, the strongest. The score's parts are in ``why`` (see :data:`CAPABILITY_FORMULA`).
     """
+    settings = settings or MapSettings()
     cloned = {(i.path, i.start_line, i.end_line): c.id for c in cross_team for i in c.instances}
     keys = frozenset(cloned)
     out: list[Opportunity] = []
     for cap in caps:
         teams = team_capabilities(cap, settings, keys)
-        if len(teams) < 2:
+        if len(teams) < 2 or len(shared_terms(cap, teams, settings)) < settings.min_shared_terms:
             continue
         evidence: list[TeamEvidence] = []
         for unit, team, conf in cap.units:
@@ -617,7 +629,31 @@ def capability_opportunities(
             label=cap.title, evidence=tuple(sorted(evidence, key=lambda e: (e.team, e.path,
                                                                                               e.start_line))),
         ))  # fmt: skip
-    return out
+    return out if settings.max_overlap is None else distinct(out, settings.max_overlap)
+
+
+def shared_terms(cap: Capability, teams: Collection[str], settings: MapSettings) -> list[str]:
+    """The terms (:func:`terms_of`) that at least half of ``teams`` (and two) use in their units of ``cap``,
+    the most used first."""
+    used: Counter[str] = Counter()
+    for team in teams:
+        used.update({t for u, t_, _ in cap.units if t_ == team for t in terms_of(
+            u, settings.owner_weight, 0, settings.used_imports, settings.import_weight)})  # fmt: skip
+    floor = max(2, len(teams) / 2)
+    return sorted((t for t, n in used.items() if n >= floor), key=lambda t: (-used[t], t))
+
+
+def distinct(opps: Sequence[Opportunity], max_overlap: float) -> list[Opportunity]:
+    """``opps`` without those that repeat a higher-scored one: sharing at least ``max_overlap`` of the
+    smaller evidence's units (path, lines) with it. The two cuts of Ward's tree and the rows of nearby
+    groups can hold much the same units for a slightly different set of teams; a PM reads them as one line.
+    """
+    kept: list[tuple[Opportunity, frozenset[tuple[str, int, int]]]] = []
+    for opp in sorted(opps, key=lambda o: (-o.score, o.label)):
+        units = frozenset((e.path, e.start_line, e.end_line) for e in opp.evidence)
+        if not any(len(units & other) >= max_overlap * min(len(units), len(other)) for _, other in kept):
+            kept.append((opp, units))
+    return [o for o, _ in kept]
 
 
 __all__ = [
@@ -628,6 +664,8 @@ __all__ = [
     "capability_opportunities",
     "capability_rows",
     "confidence_of",
+    "distinct",
+    "shared_terms",
     "team_capabilities",
     "terms_of",
     "titled",
