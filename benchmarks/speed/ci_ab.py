@@ -121,13 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="also profile each side every round; "
                     "print N lines of each")  # fmt: skip
     args = ap.parse_args(argv)
-    repo, logs = args.work / "repo", args.work / "logs"
+    work = args.work.resolve()  # the runs start in the repository: a relative folder would move
+    repo, logs = work / "repo", work / "logs"
     if not (repo / ".git").is_dir():
         print(f"no repository in {args.work}: run benchmarks/speed/profile_ci.py first", file=sys.stderr)
         return 2
     logs.mkdir(parents=True, exist_ok=True)
-    sides = {"before": args.before, "after": args.after}
-    primed = {name: args.work / f"cache-ab-{name}" for name in sides}
+    sides = {"before": args.before.resolve(), "after": args.after.resolve()}
+    primed = {name: work / f"cache-ab-{name}" for name in sides}
     for name, src in sides.items():
         _prime(src, repo, primed[name], logs, name)
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

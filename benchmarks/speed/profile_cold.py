@@ -163,7 +163,7 @@ def reference(path: Path) -> None:
 
 
 def _record(spy: str, src: Path | None, path: Path, rate: int, keep: Path | None) -> int:
-    env = dict(os.environ, PYTHONPATH=str(src)) if src is not None else None
+    env = dict(os.environ, PYTHONPATH=str(src.resolve())) if src is not None else None
     with tempfile.TemporaryDirectory(prefix="dupfinder-profile-") as tmp:
         raw = Path(tmp) / "raw.txt"
         cmd = [spy, "record", "--subprocesses", "--rate", str(rate), "--format", "raw", "--output", str(raw),
