@@ -41,6 +41,16 @@ def git(repo: Path, *args: str) -> str:
     return proc.stdout
 
 
+def init_repo(repo: Path) -> Path:
+    """An empty git repository at ``repo`` (created), on branch ``main``, that commits without a signature."""
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "ci@example.com")
+    git(repo, "config", "user.name", "CI")
+    git(repo, "config", "commit.gpgsign", "false")
+    return repo
+
+
 def commit(repo: Path, message: str) -> None:
     """Commit everything in ``repo``'s working tree."""
     git(repo, "add", "-A")

@@ -484,3 +484,23 @@ def test_entries_a_scan_reads_stay_and_the_others_go_after_keep_days(tmp_path: P
     scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
     with sqlite3.connect(db_path(cache_dir)) as conn:
         assert conn.execute("SELECT count(*) FROM files WHERE used=?", (today,)).fetchone()[0] == rows - 1
+
+
+def test_a_remembered_result_marks_its_files_used_on_its_first_use_of_the_day(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "src", tmp_path / "cache"
+    make_corpus(root, teams=1, files_per_team=4)
+    first = scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir))
+    today = int(time.time() // 86400)
+
+    def aged(files: int, results: int) -> set[int]:
+        with sqlite3.connect(db_path(cache_dir)) as conn:
+            conn.execute("UPDATE files SET used=?", (files,))
+            conn.execute("UPDATE snapshots SET used=?", (results,))
+        assert scan_mod.scan([str(root)], CONFIG, cache_dir=str(cache_dir)) == first  # the remembered result
+        with sqlite3.connect(db_path(cache_dir)) as conn:
+            return {u for (u,) in conn.execute("SELECT used FROM files")}
+
+    # a result last used yesterday: its files' entries count as used today, and stay
+    assert aged(today - 5, today - 1) == {today}
+    # used today already: the entries are not marked again (that reads each whole)
+    assert aged(today - 5, today) == {today - 5}

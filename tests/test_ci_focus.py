@@ -359,7 +359,7 @@ def _pasted(primed: tuple[Path, Path]) -> tuple[Path, Path]:
 def _file_keys(repo: Path) -> set[bytes]:
     """The cache keys of the repository's files as they are now."""
     config = _options(repo, repo / "unused").config
-    keys, _ = file_keys(discover([str(repo)], config).files, config)
+    keys = file_keys(discover([str(repo)], config).files, config).keys
     return {k for k in keys if k is not None}
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import commit, git, needs_git, write
+from conftest import commit, git, init_repo, needs_git, write
 from dupfinder import reporters
 from dupfinder.cli.app import cli
 from dupfinder.cli.ci import FORMATS as GATE_FORMATS
@@ -199,12 +199,7 @@ SHIPPING_RETRY = RETRY.replace("fetch_with_retry", "get_json").replace("attempts
 
 def make_repo(root: Path) -> Path:
     """main: one login, a retry helper already copied by two teams, billing code; then branch 'feature'."""
-    repo = root / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "config", "user.email", "ci@example.com")
-    git(repo, "config", "user.name", "CI")
-    git(repo, "config", "commit.gpgsign", "false")
+    repo = init_repo(root / "repo")
     write(repo, "services/identity/auth.py", LOGIN)
     write(repo, "services/billing/http.py", RETRY + TOTALS)
     write(repo, "services/shipping/client.py", SHIPPING_RETRY + "\n\ndef ping():\n    return True\n")

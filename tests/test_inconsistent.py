@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import commit, git, needs_git, write
+from conftest import commit, git, init_repo, needs_git, write
 from dupfinder.cli.app import cli
 from test_ci_gate import RETRY as FETCH
 
@@ -30,12 +30,7 @@ PATHS = tuple(f"services/{t}/http.py" for t in TEAMS)
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "config", "user.email", "ci@example.com")
-    git(repo, "config", "user.name", "CI")
-    git(repo, "config", "commit.gpgsign", "false")
+    repo = init_repo(tmp_path / "repo")
     for p in PATHS:
         write(repo, p, FETCH)
     owners = "".join(f"/services/{t}/ @acme/{t}\n" for t in TEAMS)

@@ -63,9 +63,9 @@ class _Memo:
 def _remembered(disc: Discovery, config: ScanConfig, cache: cache_mod.Cache) -> tuple[_Memo, cache_mod.ScanMemo | None]:
     """The memo of this scan, and its last result when every input is as it was then."""
     keyed = file_keys(disc.files, config)
-    if not all(k is not None for k in keyed[0]):
+    if not all(k is not None for k in keyed.keys):
         return _Memo(keyed=keyed), None
-    known = [k for k in keyed[0] if k is not None]
+    known = [k for k in keyed.keys if k is not None]
     memo = _Memo(cache_mod.result_key(config, disc.base, disc.roots),
                  cache_mod.result_digest(config, known, disc.skipped), keyed)  # fmt: skip
     return memo, cache.get_result(memo.key, memo.digest, known)
@@ -118,7 +118,7 @@ def _loader(disc: Discovery, config: ScanConfig, cache: cache_mod.Cache | None, 
             streams: Sequence[FileStream]) -> Callable[[Sequence[int]], list[TokenStream]]:  # fmt: skip
     """The token streams of some of ``streams`` (by their numbers there) that came as heads."""
     at = {f.path: n for n, f in enumerate(disc.files)}
-    keys = memo.keyed[0] if memo.keyed is not None else [None] * len(disc.files)
+    keys = memo.keyed.keys if memo.keyed is not None else [None] * len(disc.files)
 
     def load(wanted: Sequence[int]) -> list[TokenStream]:
         asked = []
@@ -156,7 +156,7 @@ def _read_files(disc: Discovery, memo: _Memo) -> list[tuple[str, bytes]] | None:
     """Every file's path and cache key, when every file could be read and keyed."""
     if memo.keyed is None:
         return None
-    keys = memo.keyed[0]
+    keys = memo.keyed.keys
     if not all(k is not None for k in keys):
         return None
     return [(f.path, k) for f, k in zip(disc.files, keys, strict=True) if k is not None]
@@ -174,6 +174,7 @@ def scan_discovered(
     units_out: list[Unit] | None = None,
     streams_out: dict[str, TokenStream] | None = None,
     focus: Collection[str] | None = None,
+    blobs: Mapping[str, bytes] | None = None,
 ) -> ScanResult:
     """Analyse and cluster discovered files; see :func:`scan` for the keyword arguments.
 
@@ -184,7 +185,10 @@ def scan_discovered(
     such cluster, as a full scan finds it; the CI gate's need) and is never stored as the scan's; the
     token streams of cached files are then read only where the block search extends seeds into them.
     The files' records, the similarity graph and the groups of components are cached as always:
-    they do not depend on the focus.
+    they do not depend on the focus;
+    ``blobs``: path -> git blob id of files whose working-tree bytes git says are that blob's (the gate's
+    :func:`~dupfinder.gate.gitdiff.unchanged_blobs`): with a cache that knows the blob, such a file is
+    keyed without being read (:func:`~dupfinder.analyse.batch.file_keys`).
     """
     storage_config = _storage(lsh_storage)
     runners = Runners(executor, config.jobs, scheduler)
@@ -196,7 +200,7 @@ def scan_discovered(
             cache.finish()
             return _result(disc, config, last)
     if cache is not None and not cache.disabled and memo.keyed is None:
-        memo = _Memo(keyed=file_keys(disc.files, config))
+        memo = _Memo(keyed=file_keys(disc.files, config, cache, blobs))
     try:
         # around a focus the block search reads the tokens of a few streams only: the rest come as heads
         heads = focus is not None and cache is not None and not cache.disabled

@@ -6,7 +6,9 @@ local process pool, or a Dask cluster: the same functions either way).
 Results stream back in path order, so output never depends on scheduling and
 memory holds units, never parse trees.  With a cache folder
 (:mod:`dupfinder.cache`) each file is first read and hashed here; files whose
-key is stored are not sent to the workers at all.  Cost: O(files) cache
+key is stored are not sent to the workers at all.  Where git says a tracked
+file is unchanged (the CI gate: ``blobs``), its key comes from its blob id and
+the cache's blob table instead, with one ``stat``.  Cost: O(files) cache
 look-ups, then one analysis per file that is not cached.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,8 +31,16 @@ from dupfinder.similarity import blocks, signatures
 from dupfinder.similarity.normalize import vocabulary
 from dupfinder.support.progress import Progress
 
-#: every file's cache key and what the file was when read (None, None for one that cannot be read)
-Keyed = tuple[list[bytes | None], list[tuple[int, int, int] | None]]
+
+@dataclass(frozen=True, slots=True)
+class Keyed:
+    """Every file's cache key and what the file was when keyed (None, None for one that cannot be read)."""
+
+    keys: list[bytes | None]
+    seen: list[tuple[int, int, int] | None]  #: (size, mtime_ns, inode)
+    #: what reading showed of each file, for the cache's blob table (None: not read here, keyed by its
+    #: git blob id; or unreadable, or over the size limit)
+    blobs: list[cache_mod.Blob | None]
 
 
 _MAX_BATCH = 64  #: files per task
@@ -109,23 +119,45 @@ def signed(results: Sequence[FileResult], config: ScanConfig) -> list[tuple[byte
     return out
 
 
-def _read_key(source: SourceFile, scope: bytes, limit: int) -> tuple[bytes | None, tuple[int, int, int] | None]:
-    """The file's cache key and what it was when read, or (None, None) when it cannot be read now."""
+def _read_key(source: SourceFile, scope: bytes, limit: int
+              ) -> tuple[bytes | None, tuple[int, int, int] | None, cache_mod.Blob | None]:  # fmt: skip
+    """The file's cache key, what it was when read and its blob, or Nones when it cannot be read now
+    (no blob for a file over ``limit``: only its first bytes were read)."""
     try:
         fd = os.open(source.abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
-        return None, None
+        return None, None, None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            return None, None
+            return None, None, None
         with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(limit + 1)
     except OSError:
-        return None, None
+        return None, None, None
     finally:
         os.close(fd)
-    key = cache_mod.file_key(scope, source.path, source.root, source.language, cache_mod.content_digest(data))
+    content = cache_mod.content_digest(data)
+    key = cache_mod.file_key(scope, source.path, source.root, source.language, content)
+    blob = (cache_mod.blob_id(data), content, len(data)) if len(data) <= limit else None
+    return key, (st.st_size, st.st_mtime_ns, st.st_ino), blob
+
+
+def _blob_key(source: SourceFile, scope: bytes, limit: int, known: tuple[bytes, int]
+              ) -> tuple[bytes | None, tuple[int, int, int] | None]:  # fmt: skip
+    """The key of a file whose content git says is a blob the cache knows (``known``: its content digest
+    and size), without reading it; (None, None) when the file is not a regular file of that size, as
+    when a filter, an end-of-line conversion or ``ident`` makes the working tree's bytes other than
+    the blob's: those only ever add bytes to a blob, or take them out of a working-tree file, so the
+    same size means the same bytes."""
+    digest, size = known
+    try:
+        st = os.lstat(source.abspath)
+    except OSError:
+        return None, None
+    if not stat.S_ISREG(st.st_mode) or st.st_size != size or size > limit:
+        return None, None
+    key = cache_mod.file_key(scope, source.path, source.root, source.language, digest)
     return key, (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
@@ -137,11 +169,37 @@ def _batches(files: Sequence[tuple[SourceFile, tuple[int, int, int] | None]], co
         yield _Batch(tuple(f for f, _ in part), tuple(s for _, s in part), config, encode)
 
 
-def file_keys(files: Sequence[SourceFile], config: ScanConfig) -> Keyed:
-    """Every file's cache key and what the file was when read (None, None for one that cannot be read)."""
-    scope = cache_mod.file_scope(config)
-    pairs = [_read_key(source, scope, config.max_file_bytes) for source in files]
-    return [k for k, _ in pairs], [s for _, s in pairs]
+def file_keys(files: Sequence[SourceFile], config: ScanConfig, cache: cache_mod.Cache | None = None,
+              blobs: Mapping[str, bytes] | None = None) -> Keyed:  # fmt: skip
+    """Every file's cache key and what the file was when keyed (None, None for one that cannot be read).
+
+    ``blobs``: path -> git blob id of the files whose working-tree bytes git says are that blob's (see
+    :func:`dupfinder.gate.gitdiff.unchanged_blobs`); those whose blob ``cache`` knows are keyed from it
+    with a ``stat`` instead of being read and hashed.  The blobs of the other files git named, read
+    here, are stored in ``cache`` for the next run.
+    """
+    scope, limit = cache_mod.file_scope(config), config.max_file_bytes
+    wanted = blobs or {}
+    known = cache.get_blobs(sorted(set(wanted.values()))) if cache is not None and wanted else {}
+    keys: list[bytes | None] = []
+    seen: list[tuple[int, int, int] | None] = []
+    read: list[cache_mod.Blob | None] = []
+    asked: list[cache_mod.Blob] = []
+    for source in files:
+        blob = wanted.get(source.path)
+        stored = known.get(blob) if blob is not None else None
+        key, st = _blob_key(source, scope, limit, stored) if stored is not None else (None, None)
+        got = None
+        if key is None:
+            key, st, got = _read_key(source, scope, limit)
+            if got is not None and blob is not None:
+                asked.append(got)
+        keys.append(key)
+        seen.append(st)
+        read.append(got)
+    if cache is not None and asked:
+        cache.put_blobs(asked)
+    return Keyed(keys, seen, read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +232,10 @@ def analysed(
     cached: dict[int, cache_mod.CachedFile] = {}
     keys: list[bytes | None] = [None] * len(files)
     seen: list[tuple[int, int, int] | None] = [None] * len(files)
+    read: list[cache_mod.Blob | None] = [None] * len(files)
     if cache is not None:
-        keys, seen = keyed if keyed is not None else file_keys(files, config)
+        keyed = keyed if keyed is not None else file_keys(files, config)
+        keys, seen, read = keyed.keys, keyed.seen, keyed.blobs
         present = [k for k in keys if k is not None]
         stored = cache.get_files(present)
         token_records = cache.get_tokens([k for k in present if k in stored]) if tokens else {}
@@ -197,6 +257,7 @@ def analysed(
         for done in batch
     )  # fmt: skip
     pending: list[tuple[bytes, bytes, bytes | None]] = []
+    pending_blobs: list[cache_mod.Blob] = []
     try:
         for n in range(len(files)):
             entry = cached.get(n)
@@ -211,16 +272,18 @@ def analysed(
                 key = keys[n]
                 if cache is not None and done.record is not None and key is not None:
                     pending.append((key, *done.record))
+                    if (content := read[n]) is not None:
+                        pending_blobs.append(content)
                     if len(pending) >= _WRITE_EVERY:
-                        cache.put_files(pending)
-                        pending = []
+                        cache.put_files(pending, pending_blobs)
+                        pending, pending_blobs = [], []
             if progress:
                 progress("parse", n + 1, len(files))
             yield Analysed(result, sigs, contents, reusable, head)
     finally:
         runners.idle()
         if cache is not None and pending:
-            cache.put_files(pending)
+            cache.put_files(pending, pending_blobs)
 
 
 def stored_streams(wanted: Sequence[tuple[SourceFile, bytes | None, StreamHead]], config: ScanConfig,

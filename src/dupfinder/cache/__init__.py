@@ -64,6 +64,7 @@ from __future__ import annotations
 
 from dupfinder.cache.derived import CategoryCache, GroupCache
 from dupfinder.cache.keys import (
+    blob_id,
     code_version,
     content_digest,
     counts_key,
@@ -94,7 +95,7 @@ from dupfinder.cache.records import (
     snapshot_of,
     stream_head,
 )
-from dupfinder.cache.store import DB_NAME, KEEP_DAYS, KEEP_SNAPSHOTS, LOCK_NAME, SCHEMA, Cache
+from dupfinder.cache.store import DB_NAME, KEEP_DAYS, KEEP_SNAPSHOTS, LOCK_NAME, SCHEMA, Blob, Cache
 
 __all__ = [
     "DB_NAME",
@@ -102,6 +103,7 @@ __all__ = [
     "KEEP_SNAPSHOTS",
     "LOCK_NAME",
     "SCHEMA",
+    "Blob",
     "Cache",
     "CachedFile",
     "CategoryCache",
@@ -109,6 +111,7 @@ __all__ = [
     "GroupCache",
     "ScanMemo",
     "Snapshot",
+    "blob_id",
     "cacheable",
     "code_version",
     "content_digest",

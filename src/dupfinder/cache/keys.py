@@ -102,6 +102,15 @@ def content_digest(data: bytes) -> bytes:
     return digest(data, size=20)
 
 
+def blob_id(data: bytes) -> bytes:
+    """git's object id of ``data`` as a blob (``git hash-object --no-filters``; SHA-1, 20 bytes): what
+    the index holds for a tracked file whose working-tree bytes are ``data``, so that a file git says
+    is unchanged can be keyed without reading it (see :mod:`dupfinder.cache.store`'s ``blobs``)."""
+    h = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    h.update(data)
+    return h.digest()
+
+
 def pair_scope(config: ScanConfig) -> bytes:
     """Digest of everything besides two nodes that their candidacy and verified similarity depend on."""
     return settings_scope(

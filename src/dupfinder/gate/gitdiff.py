@@ -9,14 +9,19 @@ head of the pull request) with the merge-base of ``REV`` and ``HEAD``:
   ``git diff --unified=0 -M`` for the changed line ranges of each file, in
   head (working tree) coordinates;
 * :func:`read_blobs` reads the base revision's version of some files with one
-  ``git cat-file --batch`` process, never touching the working tree.
+  ``git cat-file --batch`` process, never touching the working tree;
+* :func:`unchanged_blobs` lists the blob ids of the tracked files whose working-tree
+  copy git says is the index's (``ls-files``, ``diff-files``, ``check-attr``), so
+  that the scan keys them without reading them.
 
 git runs through :mod:`subprocess` with list arguments (no shell), with every
 user setting that would change the output (external diff drivers, text
 conversion, prefixes, colours, quoted paths) switched off on the command line.
 Each failure becomes a one-line :class:`~dupfinder.errors.InputError` that says
 what to do. Cost: two ``git diff`` processes whose output is proportional to
-the change, plus one ``cat-file`` process for the files asked for.
+the change, plus one ``cat-file`` process for the files asked for, plus three
+processes that list the index (``unchanged_blobs``; each reads the index, or
+stats each tracked file, as ``git status`` does).
 """
 
 from __future__ import annotations
@@ -244,6 +249,49 @@ def diff(repo: str, base: str, pathspec: Sequence[str] = ()) -> Diff:
     return Diff(repo=repo, base=base, files=tuple(files), untracked=untracked)
 
 
+_REGULAR = (b"100644", b"100755")
+
+
+def unchanged_blobs(repo: str, pathspec: Sequence[str] = ()) -> dict[str, bytes]:
+    """Repository path -> SHA-1 blob id (20 bytes) of every tracked file whose working-tree bytes git
+    says are its index entry's blob: a regular file (not a link or a submodule), merged (stage 0),
+    not marked assume-unchanged or skip-worktree (``ls-files -v`` tag ``H``), not listed by
+    ``git diff-files`` (modified, deleted, type-changed, or touched since the index was written), and
+    with no ``filter`` or ``working-tree-encoding`` attribute (``check-attr``), which can make the
+    working tree's bytes other than the blob's at the same size.  End-of-line conversion and ``ident``
+    are left to the caller's size check (they only ever add bytes to the blob).  Empty when git cannot
+    tell: any git failure, or a SHA-256 repository."""
+    spec = ["--", *pathspec]
+    listed = _run(repo, ["ls-files", "-z", "--stage", "-v", *spec])
+    if listed.returncode != 0:
+        return {}
+    entries: dict[bytes, bytes] = {}
+    for record in listed.stdout.split(b"\0"):
+        meta, tab, path = record.partition(b"\t")
+        fields = meta.split(b" ")
+        if not tab or len(fields) != 4:
+            continue
+        tag, mode, blob, stage = fields
+        if tag == b"H" and stage == b"0" and mode in _REGULAR and len(blob) == 40:
+            entries[path] = bytes.fromhex(blob.decode("ascii"))
+    if not entries:
+        return {}
+    dirty = _run(repo, ["diff-files", "-z", "--name-only", *spec])
+    if dirty.returncode != 0:
+        return {}
+    for path in dirty.stdout.split(b"\0"):
+        entries.pop(path, None)
+    attrs = _run(repo, ["check-attr", "-z", "--stdin", "filter", "working-tree-encoding"],
+                 input=b"".join(p + b"\0" for p in entries))  # fmt: skip
+    if attrs.returncode != 0:
+        return {}
+    fields = attrs.stdout.split(b"\0")
+    for k in range(0, len(fields) - 2, 3):
+        if fields[k + 2] not in (b"unspecified", b"unset"):
+            entries.pop(fields[k], None)
+    return {_decode(path): blob for path, blob in entries.items()}
+
+
 def read_blobs(repo: str, rev: str, paths: Iterable[str]) -> dict[str, bytes]:
     """The content of ``paths`` at ``rev`` (paths missing there, or holding a newline, are left out)."""
     wanted = sorted({p for p in paths if "\n" not in p and "\r" not in p})
@@ -276,4 +324,5 @@ __all__ = [
     "merge_base",
     "read_blobs",
     "repo_root",
+    "unchanged_blobs",
 ]

@@ -9,14 +9,15 @@ the clusters that may have a copy in a changed file (git says which before the
 scan); ``--baseline`` reads a file written by ``dupfinder baseline`` and needs
 every cluster.  Cost: one scan (cached files are not parsed again; with
 ``--base``, the grouping and the block search of the files linked to the
-changed ones only), one ``git diff``, and the base revision's changed files.
+changed ones only; the files git says are unchanged are keyed by their blob ids
+from the cache, not read), one ``git diff``, and the base revision's changed files.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from dupfinder import languages
@@ -82,15 +83,16 @@ class _Scanned:
 
 
 def _scan(options: GateOptions, progress: Progress | None, disc: Discovery | None = None,
-          focus: Collection[str] | None = None) -> _Scanned:  # fmt: skip
-    """The scan of ``options.path``; with ``focus`` (paths), only the clusters that may have a copy there."""
+          focus: Collection[str] | None = None, blobs: Mapping[str, bytes] | None = None) -> _Scanned:  # fmt: skip
+    """The scan of ``options.path``; with ``focus`` (paths), only the clusters that may have a copy there;
+    ``blobs``: the git blob ids of the files git says are unchanged (see :func:`scan_discovered`)."""
     if disc is None:
         with stage(progress, "discover"):
             disc = discover([options.path], options.config)
     units: list[Unit] = []
     streams: dict[str, TokenStream] = {}
     result = scan_discovered(disc, options.config, progress, units_out=units, streams_out=streams, focus=focus,
-                             **options.runtime.scan_kwargs())  # fmt: skip
+                             blobs=blobs, **options.runtime.scan_kwargs())  # fmt: skip
     by_path: dict[str, list[Unit]] = {}
     for u in units:
         by_path.setdefault(u.path, []).append(u)
@@ -189,6 +191,11 @@ class _Change:
     def changes(self) -> dict[str, gitdiff.FileChange]:
         return {p: f for f in self.diff.files if f.path is not None and (p := self.scan_path(f.path)) is not None}
 
+    def blobs(self) -> dict[str, bytes]:
+        """Scan path -> git blob id of the files git says are unchanged in the working tree."""
+        found = gitdiff.unchanged_blobs(self.root, [self.scope] if self.scope else [])
+        return {p: blob for path, blob in found.items() if (p := self.scan_path(path)) is not None}
+
     def untracked(self) -> set[str]:
         return {p for u in self.diff.untracked if (p := self.scan_path(u)) is not None}
 
@@ -248,7 +255,7 @@ def against_revision(options: GateOptions, rev: str, progress: Progress | None =
     scope = _scope(root, disc.base)
     change = _Change(root, merge, scope, gitdiff.diff(root, merge, [scope] if scope else []))
     changes = change.changes()
-    scanned = _scan(options, progress, disc, set(changes) if focused else None)
+    scanned = _scan(options, progress, disc, set(changes) if focused else None, change.blobs())
 
     def changed(i: Instance) -> bool:
         f = changes.get(i.path)
