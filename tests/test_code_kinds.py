@@ -60,6 +60,8 @@ from dupfinder.rules.loading import load_ruleset
         ("billing/third_party/retry/retry.py", VENDORED),
         ("billing/src/billing/vendored/six.py", VENDORED),
         ("billing/src/billing/_vendor/tests/test_six.py", VENDORED),  # a vendored package's tests are not ours
+        ("pony/pony/thirdparty/decorator.py", VENDORED),  # a copy of the decorator package, no licence file
+        ("billing/src/billing/thirdparty_api.py", PRODUCTION),
         ("billing/src/billing/vendors.py", PRODUCTION),
         ("billing/src/billing/vendor_api.py", PRODUCTION),
     ],
