@@ -245,6 +245,53 @@ def test_a_team_counts_with_two_units_or_one_strong_or_cloned_unit() -> None:
     assert got == {"a": (2, 20), "c": (1, 10), "d": (1, 10)}
 
 
+def test_a_small_unit_counts_for_its_team_as_the_settings_say() -> None:
+    from dupfinder.model import Unit
+    from dupfinder.opportunities.capabilities import Capability, MapSettings, team_capabilities
+
+    def unit(path: str, line: int, tokens: int) -> Unit:  # tokens 0: a small unit (a function under the minimum)
+        return Unit(path, path.split("/")[0], "python", f"f{line}", "function", line, line + 9, b"", b"\0" * 4 * tokens)
+
+    cap = Capability("cap-001", "quote, identifier", ("quote", "identifier"), (
+        (unit("a/x.py", 1, 60), "a", 0.57), (unit("a/x.py", 20, 0), "a", 0.56),  # a unit and a small one
+        (unit("b/y.py", 1, 0), "b", 0.7),  # one strong small unit
+        (unit("c/z.py", 1, 60), "c", 0.57), (unit("c/z.py", 20, 55), "c", 0.56),  # two units
+    ))  # fmt: skip
+    assert set(team_capabilities(cap)) == {"a", "b", "c"}  # by default a small unit is a unit like any other
+    assert set(team_capabilities(cap, MapSettings(small_count=0.5))) == {"b", "c"}
+    assert set(team_capabilities(cap, MapSettings(small_strong=False))) == {"a", "c"}
+
+
+def test_small_units_fitted_apart_bring_no_words_of_their_own_to_the_map() -> None:
+    import random
+
+    from dupfinder.model import Fingerprint, Unit
+    from dupfinder.opportunities.capabilities import MapSettings, capability_map
+
+    rng = random.Random(7)
+    words = [f"w{n}x" for n in range(400)]
+
+    def unit(n: int, names: tuple[str, ...], team: str, tokens: int) -> Unit:
+        return Unit(f"{team}/m{n}.py", team, "python", f"f{n}", "function", 1, 9, Fingerprint(f"{n}"),
+                    b"\0" * 4 * tokens, identifiers=names)  # fmt: skip
+
+    units = [unit(n, tuple(rng.sample(words, 12)), f"team{n % 3}", 60) for n in range(150)]
+    retry = ["retry", "backoff", "attempts", "delay", "jitter", "interval"]
+    units += [unit(200 + n, tuple(rng.sample(retry, 4)), f"team{n % 3}", 60) for n in range(21)]
+    # every team's small getters share words no unit with tokens uses
+    getters = ["getter", "accessor", "fetcher", "lookup"]
+    units += [unit(300 + n, tuple(rng.sample(getters, 3)), f"team{n % 3}", 0) for n in range(30)]
+
+    def words_in_labels(settings: MapSettings) -> set[str]:
+        caps = capability_map(units, lambda path: path.split("/")[0], settings)
+        return {w for c in caps for w in c.label.split(", ")}
+
+    plain = MapSettings(team_centre=0.0, owner_weight=0, min_groups=0)
+    assert set(getters) & words_in_labels(plain)  # taken like any unit, the getters make a group of their own
+    fitted = words_in_labels(replace(plain, small_join="fit"))
+    assert "retry" in fitted and not set(getters) & fitted
+
+
 def test_the_summary_claims_only_the_teams_units_lines_and_clone_share_of_the_evidence() -> None:
     from dupfinder.model import Opportunity, TeamEvidence
     from dupfinder.reporters.common import evidence_phrase

@@ -273,6 +273,16 @@ class MapSettings:
     #: a capability is an opportunity only when at least this many of its terms are each used by half of its
     #: teams with evidence (and two): teams that share one word (``class``, ``add``) share no capability
     min_shared_terms: int = 2
+    # How the map takes *small* units, units without tokens (``token_hashes`` empty): the functions under the
+    # clone minimum that ``benchmarks/opportunities/small_units.py`` hands it.  The scan gives the map none, so
+    # these change nothing there; measured on the six tuning orgs and left off (RESULTS.md, "Small functions in
+    # the map").
+    #: "tree": Ward's tree is built over the other units and small ones join the closest group (as units outside
+    #: the sample do); "fit": the terms, the LSI and the teams' centres are fitted on the other units too
+    small_join: str = ""
+    small_count: float = 1.0  #: a small unit counts as this many units towards a team's min_team_units
+    small_strong: bool = True  #: a small unit as close as strong_confidence makes its team alone
+    small_confidence: float | None = None  #: a small unit is evidence from this cosine (None: min_confidence)
 
 
 def _group_count(n: int, teams: int, settings: MapSettings) -> int:
@@ -315,18 +325,22 @@ def _ward_groups(
     """
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    if len(lsi) > settings.max_sample:
-        keys = [_sample_key(u) for u in ordered]
-        rows = np.array(sorted(sorted(range(len(keys)), key=keys.__getitem__)[: settings.max_sample]))
+    # with small_join, the tree holds the units with tokens (every unit when none has any)
+    pool = [n for n, u in enumerate(ordered) if u.token_hashes] if settings.small_join else []
+    pool = pool or list(range(len(lsi)))
+    if len(pool) > settings.max_sample:
+        keys = {n: _sample_key(ordered[n]) for n in pool}
+        rows = np.array(sorted(sorted(pool, key=keys.__getitem__)[: settings.max_sample]))
     else:
-        rows = np.arange(len(lsi))
+        rows = np.array(pool)
+    n_grouped = len(pool)
     tree = linkage(lsi[rows], method="ward")
     out = []
     for factor in factors:
         if settings.cut_distance is not None:
             cut = fcluster(tree, t=settings.cut_distance * factor, criterion="distance") - 1
         else:
-            k = max(2, round(_group_count(len(lsi), teams, settings) * factor))
+            k = max(2, round(_group_count(n_grouped, teams, settings) * factor))
             cut = fcluster(tree, t=k, criterion="maxclust") - 1
         if len(rows) == len(lsi):
             out.append(np.asarray(cut))
@@ -386,8 +400,14 @@ def capability_map(
     ]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, min_df=2, max_df=0.2, max_features=MAX_TERMS,
                                  sublinear_tf=True, dtype=np.float32)  # fmt: skip
+    fit = [n for n, u in enumerate(ordered) if u.token_hashes] if settings.small_join == "fit" else None
+    fit = fit or None  # no unit with tokens: fitted on every unit
     try:
-        x = vectorizer.fit_transform(docs)
+        if fit is None:
+            x = vectorizer.fit_transform(docs)
+        else:
+            vectorizer.fit([docs[n] for n in fit])
+            x = vectorizer.transform(docs)
     except ValueError:  # no term left
         return ()
     vocab = vectorizer.get_feature_names_out()
@@ -397,20 +417,25 @@ def capability_map(
         rows_team = np.array([index[team_of(u.path)] for u in ordered])
         by_team = sp.csr_matrix((np.ones(len(ordered), dtype=np.float32), (rows_team, np.arange(len(ordered)))),
                                 shape=(len(team_names), len(ordered)))  # fmt: skip
-        spread = np.asarray(((by_team @ (x > 0).astype(np.float32)) > 0).sum(axis=0)).ravel()
+        seen_x = x if fit is None else x[fit]
+        seen_by = by_team if fit is None else by_team[:, fit]
+        spread = np.asarray(((seen_by @ (seen_x > 0).astype(np.float32)) > 0).sum(axis=0)).ravel()
         keep = np.flatnonzero(spread >= settings.min_term_teams)
         x, vocab = x[:, keep], vocab[keep]
     if x.shape[1] <= COMPONENTS:
         return ()
     # float64: k-means' distances then take the BLAS path (float32 is upcast in chunks, 2-3x slower)
-    lsi = normalize(
-        TruncatedSVD(COMPONENTS, random_state=0, n_iter=settings.svd_iter).fit_transform(x).astype(np.float64)
-    )
+    svd = TruncatedSVD(COMPONENTS, random_state=0, n_iter=settings.svd_iter)
+    if fit is None:
+        lsi = normalize(svd.fit_transform(x).astype(np.float64))
+    else:
+        lsi = normalize(svd.fit(x[fit]).transform(x).astype(np.float64))
     if settings.team_centre:
         team_ids = np.unique([team_of(u.path) for u in ordered], return_inverse=True)[1]
+        among = np.arange(len(ordered)) if fit is None else np.array(fit)
         means = np.zeros((int(team_ids.max()) + 1, lsi.shape[1]))
-        np.add.at(means, team_ids, lsi)
-        means /= np.bincount(team_ids)[:, None]
+        np.add.at(means, team_ids[among], lsi[among])
+        means /= np.maximum(np.bincount(team_ids[among], minlength=len(means)), 1)[:, None]
         lsi = normalize(lsi - settings.team_centre * means[team_ids])
     n_teams = len({team_of(u.path) for u in ordered})
     if settings.grouping == "ward":
@@ -475,6 +500,9 @@ def _capabilities(
         cosine = np.einsum("ij,ij->i", lsi, centres[labels])
     if cosine_of is not None:
         cosine = cosine_of
+    floor = np.full(len(ordered), settings.min_confidence)
+    if settings.small_confidence is not None:
+        floor[[n for n, u in enumerate(ordered) if not u.token_hashes]] = settings.small_confidence
     also: dict[int, list[tuple[int, float]]] = {}  # group -> (row, cosine) of units of other groups close to it
     if settings.soft_confidence is not None:
         for lo in range(0, len(lsi), 8192):
@@ -490,7 +518,7 @@ def _capabilities(
     ctfidf = tf * idf
     out: list[Capability] = []
     for g in range(k):
-        rows = [(int(r), float(cosine[r])) for r in np.flatnonzero(labels == g) if cosine[r] >= settings.min_confidence]
+        rows = [(int(r), float(cosine[r])) for r in np.flatnonzero(labels == g) if cosine[r] >= floor[r]]
         rows += also.get(g, [])
         if not rows:
             continue
@@ -538,9 +566,14 @@ def team_capabilities(
     end) or at least ``strong_confidence`` close to the group's centre."""
     settings = settings or MapSettings()
     strong = {
-        t for u, t, c in cap.units if c >= settings.strong_confidence or (u.path, u.start_line, u.end_line) in cloned
-    }
-    return {t: v for t, v in sorted(cap.teams().items()) if v[0] >= settings.min_team_units or t in strong}
+        t for u, t, c in cap.units
+        if (c >= settings.strong_confidence and (settings.small_strong or u.token_hashes))
+        or (u.path, u.start_line, u.end_line) in cloned
+    }  # fmt: skip
+    counted: dict[str, float] = {}
+    for u, t, _ in cap.units:
+        counted[t] = counted.get(t, 0.0) + (1.0 if u.token_hashes else settings.small_count)
+    return {t: v for t, v in sorted(cap.teams().items()) if counted[t] >= settings.min_team_units or t in strong}
 
 
 def confidence_of(cap: Capability, team: str) -> float:

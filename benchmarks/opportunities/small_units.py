@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""The functions under the clone minimum, and what the capability map does with them.
+
+The scan's units are the functions of at least ``--min-tokens`` (50) normalised tokens; the map
+sees only those.  For each org (``benchmarks/orgs/<org>.txt``, built by ``benchmarks/orgs/build.py``
+when missing) this scans the tree as ``dupfinder opportunities`` does (no cache), analyses every
+file again with a floor of :data:`FLOOR` tokens (the per-file stage only, in this process) and
+prints:
+
+* over the truth units of ``benchmarks/orgs/<org>.truth.yaml``: how many have their ``def`` line in
+  no scan unit, and how many in no unit with the floor (the small functions added);
+* for each variant of :data:`VARIANTS` (which small units, which :class:`MapSettings`): the labelled
+  capabilities the top 20 finds (precision and recall >= 0.6, as ``run.py`` counts them) and all
+  capabilities found, the map ranked again from the one scan (``enrich``, as ``tune.py`` does).
+  A small unit goes to the map without its tokens (``token_hashes`` empty), which is how the
+  settings tell it from a scan unit;
+* what the floor costs the per-file stage: the CPU seconds of analysing every file at the scan's
+  minimum and at the floor, in this process, two alternated rounds (the best of each);
+* with ``--detail``, for each variant the best-matching opportunity of each truth capability among
+  all opportunities (rank, precision, recall, label, teams).
+
+    python benchmarks/opportunities/small_units.py task-queues data-access [--variants base all fit] [--detail]
+
+Deterministic: the scan is; nothing is sampled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import ORGS, TOP, labelled_found, matches
+
+from dupfinder.analyse.file import analyse_file
+from dupfinder.config import ScanConfig
+from dupfinder.discover.walk import discover
+from dupfinder.model import Fingerprint, Unit
+from dupfinder.model.ownership import DEFAULT_TEAM_FALLBACK
+from dupfinder.opportunities.capabilities import MapSettings
+from dupfinder.opportunities.enrich import enrich
+from dupfinder.ownership.resolver import build_resolver
+from dupfinder.pipeline import scan, with_rules
+from dupfinder.reporters.json import opportunity_dict
+from dupfinder.rules.kinds import copied_folders
+from dupfinder.rules.loading import load_ruleset
+
+FLOOR = 12  #: tokens of the smallest function taken (``def f(self): pass`` is 7, ``def f(self): return self.x`` 10)
+
+#: name -> (fewest tokens of a small unit taken, None: none; the map's settings)
+VARIANTS: dict[str, tuple[int | None, MapSettings]] = {
+    "base": (None, MapSettings()),
+    "all": (FLOOR, MapSettings()),
+    "tokens20": (20, MapSettings()),
+    "tree": (FLOOR, MapSettings(small_join="tree")),
+    "tree20": (20, MapSettings(small_join="tree")),
+    "fit": (FLOOR, MapSettings(small_join="fit")),
+    "fit20": (20, MapSettings(small_join="fit")),
+    "fit-never-alone": (FLOOR, MapSettings(small_join="fit", small_strong=False)),
+    "fit-half": (FLOOR, MapSettings(small_join="fit", small_count=0.5)),
+    "fit-half-never-alone": (FLOOR, MapSettings(small_join="fit", small_count=0.5, small_strong=False)),
+    "fit-cos0.65": (FLOOR, MapSettings(small_join="fit", small_confidence=0.65)),
+    "fit-cos0.7": (FLOOR, MapSettings(small_join="fit", small_confidence=0.7)),
+    "fit-cos0.75": (FLOOR, MapSettings(small_join="fit", small_confidence=0.75)),
+    "fit20-cos0.75": (20, MapSettings(small_join="fit", small_confidence=0.75)),
+    "fit-cos0.8": (FLOOR, MapSettings(small_join="fit", small_confidence=0.8)),
+}
+
+
+def small_units(work: Path, config: ScanConfig) -> list[tuple[Unit, int]]:
+    """Every function of ``FLOOR`` to ``config.min_tokens`` tokens, its tokens left out, with their number."""
+    low = replace(config, min_tokens=FLOOR)
+    out: list[tuple[Unit, int]] = []
+    for source in discover([str(work)], low).files:
+        out += [
+            (replace(u, fingerprint=Fingerprint(""), token_hashes=b"", literals=(), forwarded=()), u.n_tokens)
+            for u in analyse_file(source, low).units
+            if u.n_tokens < config.min_tokens
+        ]
+    return out
+
+
+def stage_cost(work: Path, config: ScanConfig) -> str:
+    """CPU seconds of the per-file stage over every file at the scan's minimum and at ``FLOOR``."""
+    sources = discover([str(work)], config).files
+    low = replace(config, min_tokens=FLOOR)
+    best: dict[int, float] = {}
+    for chosen in (config, low, low, config):
+        start = time.process_time()
+        for source in sources:
+            analyse_file(source, chosen)
+        spent = time.process_time() - start
+        best[chosen.min_tokens] = min(best.get(chosen.min_tokens, spent), spent)
+    at, floor = best[config.min_tokens], best[FLOOR]
+    return (f"  per-file stage: {at:.2f} s CPU at {config.min_tokens} tokens, {floor:.2f} s at {FLOOR}"
+            f" ({floor / at:.2f}), {len(sources):,} files")  # fmt: skip
+
+
+def uncovered(truth: dict[str, Any], units: list[Unit]) -> int:
+    """Truth units whose ``def`` line lies in none of ``units``."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for u in units:
+        spans.setdefault(u.path, []).append((u.start_line, u.end_line))
+    rows = [r for c in truth["capabilities"] for rs in c["teams"].values() for r in rs]
+    return sum(not any(s <= r["line"] <= e for s, e in spans.get(r["path"], ())) for r in rows)
+
+
+def measure(org: str, variants: list[str], detail: bool = False) -> tuple[list[str], dict[str, int]]:
+    """The org's lines of figures, and the labelled capabilities each variant finds."""
+    work = ORGS / "work" / org
+    if not work.is_dir():
+        subprocess.run([sys.executable, str(ORGS / "build.py"), org], check=True, stdout=subprocess.DEVNULL)
+    truth = yaml.safe_load((ORGS / f"{org}.truth.yaml").read_text())
+    rules = load_ruleset(())
+    config = with_rules(ScanConfig(), rules)
+    units: list[Unit] = []
+    result = scan([str(work)], config, units_out=units)
+    small = small_units(work, config)
+    n_truth = sum(len(rs) for c in truth["capabilities"] for rs in c["teams"].values())
+    lines = [f"{org}: {len(units):,} scan units, {len(small):,} functions of {FLOOR}-{config.min_tokens - 1} tokens;"
+             f" of {n_truth} truth units {uncovered(truth, units)} lie in no scan unit,"
+             f" {uncovered(truth, [*units, *(u for u, _ in small)])} with the small ones",
+             stage_cost(work, config)]  # fmt: skip
+    resolver = build_resolver(result.base, result.roots, str(work / "teams.yaml"), DEFAULT_TEAM_FALLBACK)
+    copied = copied_folders(result.base, {u.path for u in units} | set(result.file_imports), rules)
+    counts: dict[str, int] = {}
+    for name in variants:
+        floor, settings = VARIANTS[name]
+        chosen = units + ([] if floor is None else [u for u, n in small if n >= floor])
+        start = time.perf_counter()
+        enriched = enrich(result, resolver, rules, units=chosen, map_settings=settings, copied=copied)
+        spent = time.perf_counter() - start
+        top = [opportunity_dict(o) for o in enriched.opportunities[:TOP]]
+        labelled, found = labelled_found(truth, top)
+        counts[name] = labelled
+        lines.append(f"  {name:22} labelled {labelled}  all found {found}  ({len(chosen):,} units, {spent:.1f} s)")
+        if detail:
+            every = [opportunity_dict(o) for o in enriched.opportunities]
+            for cap, best in matches(truth, every):
+                got = "-" if best is None else (f"#{best[3]['rank']} precision {best[1]:.2f} recall {best[2]:.2f}"
+                                                f" {best[3]['label']!r} {', '.join(best[3]['teams'])}")  # fmt: skip
+                lines.append(f"      {cap['id']}: {got}")
+    return lines, counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("orgs", nargs="+")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--detail", action="store_true", help="Print each capability's best match per variant.")
+    args = parser.parse_args()
+    totals: dict[str, int] = dict.fromkeys(args.variants, 0)
+    for org in args.orgs:
+        lines, counts = measure(org, args.variants, args.detail)
+        print("\n".join(lines), flush=True)
+        for name, n in counts.items():
+            totals[name] += n
+    print(f"labelled found over {', '.join(args.orgs)}:")
+    for name, total in totals.items():
+        print(f"  {name:22} {total}")
+
+
+if __name__ == "__main__":
+    main()
