@@ -377,15 +377,16 @@ def test_copies_side_by_side_with_links(browser: Any, acme_html: Path) -> None:
     clusters = browser.find_elements("css selector", "details.cluster")
     assert len(clusters) == len(analysed(ACME).opportunities[0].cluster_ids)
     clusters[0].find_element("css selector", "summary").click()
-    diff = clusters[0].find_element("css selector", "table.diff")
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # the copies are drawn on the details' toggle event, which fires after the click returns
+    diff = WebDriverWait(browser, 5).until(lambda _: clusters[0].find_element("css selector", "table.diff"))
     links = [a.get_attribute("href") for a in clusters[0].find_elements("css selector", "table.copies a")]
     assert links and all(u.startswith("https://git.example/acme/blob/0123abc/") and "#L" in u for u in links)
     assert diff.find_elements("css selector", "tbody tr")
     # the renamed and edited copies show what differs
     sel = clusters[0].find_element("css selector", "select.compare-with")
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-
     for option in sel.find_elements("css selector", "option"):
         option.click()
         # the page replaces the table on change: read the new one, waiting out the swap
@@ -403,8 +404,15 @@ def test_hostile_code_shows_as_text_and_runs_nothing(browser: Any, tmp_path: Pat
     loaded = open_report(browser, out)
     for row in range(len(rows(browser))):
         rows(browser)[row].click()
-    for details in browser.find_elements("css selector", "details.cluster"):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    clusters = browser.find_elements("css selector", "details.cluster")
+    for details in clusters:
         details.find_element("css selector", "summary").click()
+    # each cluster's copies are drawn on its toggle event, after the click returns
+    WebDriverWait(browser, 5).until(
+        lambda _: len(browser.find_elements("css selector", "details.cluster table.copies")) == len(clusters)
+    )
     text = browser.find_element("tag name", "body").text
     for s in hostile_strings():
         assert s in text, s
@@ -431,7 +439,14 @@ def test_thousands_of_clusters_paginate(browser: Any, tmp_path: Path) -> None:
     browser.find_element("id", "filter-text").send_keys("helper_2999")
     rows(browser)[0].click()
     browser.find_element("css selector", "details.cluster summary").click()
-    assert "Code is embedded for the first 200 clusters only" in browser.find_element("css selector", "tr.detail").text
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # the copies are drawn on the details' toggle event, after the click returns
+    assert WebDriverWait(browser, 5).until(
+        lambda _: (
+            "Code is embedded for the first 200 clusters only" in browser.find_element("css selector", "tr.detail").text
+        )
+    )
     check_clean(browser, loaded)
 
 
