@@ -24,7 +24,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dupfinder.cache.memo import ScanMemo, decode_result, encode_result
 from dupfinder.cache.records import (
@@ -222,12 +222,7 @@ class Cache:
         :meth:`finish`); a row whose digest is not 20 bytes or whose size is not a count is left out."""
 
         def op(conn: sqlite3.Connection) -> list[tuple[bytes, bytes, int, int]]:
-            rows: list[tuple[bytes, bytes, int, int]] = []
-            for lo in range(0, len(ids), _CHUNK):
-                chunk = ids[lo : lo + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows += conn.execute(f"SELECT key, digest, size, used FROM blobs WHERE key IN ({marks})", chunk)
-            return rows
+            return _rows_in(conn, "SELECT key, digest, size, used FROM blobs WHERE key IN ({marks})", ids)
 
         today = _today()
         found = self._call(op) or []
@@ -341,25 +336,25 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _select_in(conn: sqlite3.Connection, table: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
-    """``{key: value}`` of ``table`` for the ``keys`` it holds, a few hundred keys per query."""
-    found: dict[bytes, bytes] = {}
+def _rows_in(conn: sqlite3.Connection, sql: str, keys: Sequence[bytes]) -> list[Any]:
+    """The rows of ``sql`` (a query whose ``IN ({marks})`` takes the keys) for all ``keys``, a few
+    hundred keys per query."""
+    rows: list[Any] = []
     for lo in range(0, len(keys), _CHUNK):
         chunk = keys[lo : lo + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        found.update(conn.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk).fetchall())
-    return found
+        rows += conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
+    return rows
+
+
+def _select_in(conn: sqlite3.Connection, table: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+    """``{key: value}`` of ``table`` for the ``keys`` it holds."""
+    return dict(_rows_in(conn, f"SELECT key, value FROM {table} WHERE key IN ({{marks}})", keys))
 
 
 def _select_used(conn: sqlite3.Connection, table: str, keys: Sequence[bytes]) -> dict[bytes, tuple[bytes, int]]:
     """``{key: (value, day last used)}`` of ``table`` for the ``keys`` it holds."""
-    found: dict[bytes, tuple[bytes, int]] = {}
-    for lo in range(0, len(keys), _CHUNK):
-        chunk = keys[lo : lo + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        rows = conn.execute(f"SELECT key, value, used FROM {table} WHERE key IN ({marks})", chunk).fetchall()
-        found.update((k, (v, u)) for k, v, u in rows)
-    return found
+    rows = _rows_in(conn, f"SELECT key, value, used FROM {table} WHERE key IN ({{marks}})", keys)
+    return {k: (v, u) for k, v, u in rows}
 
 
 def _touch(conn: sqlite3.Connection, table: str, keys: Sequence[bytes], today: int) -> None:
