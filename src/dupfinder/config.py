@@ -97,11 +97,16 @@ class ScanConfig:
     languages: tuple[str, ...] = ()  #: restrict to these languages (empty = all)
     #: enabled ignore rules (generated code, migrations, ...), from the rules folder
     ignore_rules: tuple[IgnoreRule, ...] = ()
+    #: functions of at least this many tokens, under ``min_tokens``, are kept for the capability map too
+    #: (:attr:`~dupfinder.model.FileResult.small_units`); None keeps none (the clone engine never sees them)
+    map_min_tokens: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.min_tokens < self.shingle:
             raise DupfinderError(f"--min-tokens must be at least {self.shingle}, got {self.min_tokens}")
+        if self.map_min_tokens is not None and self.map_min_tokens < 1:
+            raise DupfinderError(f"the capability map's least tokens must be at least 1, got {self.map_min_tokens}")
         if not 0.0 < self.threshold <= 1.0:
             raise DupfinderError(f"--threshold must be in (0, 1], got {self.threshold}")
         if self.member_similarity is not None and not 0.0 < self.member_similarity <= self.threshold:
@@ -141,12 +146,21 @@ class ScanConfig:
             "max_line_chars": self.max_line_chars,
             "max_file_lines": self.max_file_lines,
             "min_tokens": self.min_tokens,
+            **({} if self.small_floor is None else {"map_min_tokens": self.small_floor}),
             "ignores": [[r.id, list(r.paths), list(r.markers)] for r in self.ignore_rules],
         }
+
+    @property
+    def small_floor(self) -> int | None:
+        """The fewest tokens of a small unit (:attr:`map_min_tokens`), None when no function is small."""
+        floor = self.map_min_tokens
+        return floor if floor is not None and floor < self.min_tokens else None
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
         d.pop("extra", None)
+        if self.map_min_tokens is None:
+            d.pop("map_min_tokens")
         d["ignore_rules"] = sorted(r["id"] for r in d["ignore_rules"])
         d.pop("jobs", None)
         d["member_similarity"] = self.member_floor

@@ -13,11 +13,13 @@ Skip reasons are one line of printable text, whatever the file holds.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dupfinder import languages
 from dupfinder.analyse.limits import FileTimeout, time_limit
 from dupfinder.analyse.read import decode, read_bytes
 from dupfinder.config import ScanConfig
-from dupfinder.model import FileResult, Skip, SourceFile
+from dupfinder.model import FileResult, Fingerprint, Skip, SourceFile, Unit
 from dupfinder.similarity.normalize import to_unit, token_stream, with_literals
 
 _MAX_REASON = 300  #: characters of a skip reason (parser messages can quote whole lines)
@@ -50,30 +52,45 @@ def analyse_text(text: str, source: SourceFile, config: ScanConfig) -> FileResul
     if not text.strip():  # empty or blank (many __init__.py): nothing to parse
         return FileResult(source.path, lines=lines)
     language = languages.get(source.language)
+    floor = config.small_floor or config.min_tokens
     if isinstance(language, languages.UnitParser):  # a language's fast path: the same units without Token objects
         fast_units, imports, error, stream = language.parse_units(
-            text, source.path, root=source.root, language=source.language, min_tokens=config.min_tokens
+            text, source.path, root=source.root, language=source.language, min_tokens=floor
         )
         if error is not None and not fast_units:
             return _skip(source.path, f"unparseable: {error}")
+        fast_units, small = _split_small(fast_units, config.min_tokens)
         if stream is not None:
             fast_units = with_literals(fast_units, stream)
-        return FileResult(source.path, units=fast_units, lines=lines, imports=imports, stream=stream)
+        return FileResult(source.path, units=fast_units, lines=lines, imports=imports, stream=stream, small_units=small)
     parsed = language.parse(text, source.path)
     if parsed.error is not None and not parsed.units:
         return _skip(source.path, f"unparseable: {parsed.error}")
-    units = tuple(
+    units, small = _split_small(tuple(
         unit
         for unit in (
             to_unit(raw, path=source.path, root=source.root, language=source.language, imports=parsed.imports)
             for raw in parsed.units
         )
-        if unit.n_tokens >= config.min_tokens
-    )
+        if unit.n_tokens >= floor
+    ), config.min_tokens)  # fmt: skip
     stream = token_stream(parsed.tokens) if parsed.tokens else None
     if stream is not None:
         units = with_literals(units, stream)
-    return FileResult(source.path, units=units, lines=lines, imports=tuple(sorted(set(parsed.imports))), stream=stream)
+    return FileResult(source.path, units=units, lines=lines, imports=tuple(sorted(set(parsed.imports))), stream=stream,
+                      small_units=small)  # fmt: skip
+
+
+def _split_small(units: tuple[Unit, ...], min_tokens: int) -> tuple[tuple[Unit, ...], tuple[Unit, ...]]:
+    """The units of at least ``min_tokens`` tokens, and the others without their tokens (small units)."""
+    if all(u.n_tokens >= min_tokens for u in units):
+        return units, ()
+    small = tuple(
+        replace(u, fingerprint=Fingerprint(""), token_hashes=b"", literals=(), forwarded=())
+        for u in units
+        if u.n_tokens < min_tokens
+    )
+    return tuple(u for u in units if u.n_tokens >= min_tokens), small
 
 
 def ignore_reason(path: str, text: str, config: ScanConfig) -> str | None:

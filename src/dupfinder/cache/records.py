@@ -1,6 +1,7 @@
 """The records of the cache's values, each in the frame of :mod:`dupfinder.cache.codec`.
 
-* a file's entry (``DFC5``): a JSON header (lines, skip, imports, units' fields, the stream's length),
+* a file's entry (``DFC5``): a JSON header (lines, skip, imports, units' fields, the stream's length, and
+  the small units' fields when there are any: :attr:`~dupfinder.model.FileResult.small_units`),
   then the units' token hashes, MinHash signatures and content digests as raw little-endian uint32 arrays, the
   stream's block fingerprints as packed and its rarity terms (:class:`~dupfinder.model.StreamHead`) as uint32;
 * a file's tokens (``DFT1``), kept apart from its entry (a search around a few files reads them for the
@@ -87,6 +88,11 @@ def encode(result: FileResult, signatures: bytes, contents: bytes) -> tuple[byte
          list(u.literals), list(u.forwarded)]
         for u in result.units
     ]  # fmt: skip
+    small = [
+        [u.root, u.language, u.name, u.kind, u.start_line, u.end_line, list(u.identifiers), list(u.calls),
+         None if u.imports == result.imports else list(u.imports)]
+        for u in result.small_units
+    ]  # fmt: skip
     head = None if result.stream is None else stream_head(result.stream)
     header = json.dumps(
         {
@@ -98,6 +104,7 @@ def encode(result: FileResult, signatures: bytes, contents: bytes) -> tuple[byte
             "marks": 0 if head is None else len(head.marks),
             "terms": 0 if head is None else len(head.terms) // 4,
             "check": 0 if head is None else head.check,
+            **({"small": small} if small else {}),
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -173,8 +180,21 @@ def _file_of(body: memoryview, path: str, num_perm: int) -> CachedFile:
         skip: Skip | None = Skip(path, str_(skip_reason))
     else:
         skip = None
-    result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports)
+    small = header.get("small", [])
+    if not isinstance(small, list) or (small and skip is not None):
+        raise Bad
+    result = FileResult(path, units=tuple(units), lines=int_(header["lines"]), skip=skip, imports=imports,
+                        small_units=tuple(_small_of(raw, path, imports) for raw in small))  # fmt: skip
     return CachedFile(result, signatures, contents, head)
+
+
+def _small_of(raw: object, path: str, imports: tuple[str, ...]) -> Unit:
+    """A small unit of a file's entry (no tokens: see :attr:`~dupfinder.model.FileResult.small_units`)."""
+    if not isinstance(raw, list) or len(raw) != 9:
+        raise Bad
+    root, language, name, kind, start, end, ids, calls, own_imports = raw
+    return _unit_of([root, language, name, kind, start, end, "", 0, ids, calls, own_imports, [], []], path, imports,
+                    b"")  # fmt: skip
 
 
 def _head_of(rest: memoryview, count: object, marks: int, terms: int, check: object) -> StreamHead | None:

@@ -79,3 +79,6 @@ class FileResult:
     skip: Skip | None = None
     imports: tuple[str, ...] = ()  #: the file's imports, sorted and unique
     stream: TokenStream | None = None  #: the whole file's tokens, for block clones
+    #: the functions under the clone minimum, down to ``ScanConfig.map_min_tokens``, for the capability map only:
+    #: without their tokens (``token_hashes``, ``fingerprint``, ``literals`` and ``forwarded`` empty)
+    small_units: tuple[Unit, ...] = ()
