@@ -81,6 +81,7 @@ class _Gathered:
     skipped: list[Skip]
     file_imports: dict[str, tuple[str, ...]]
     streams: list[FileStream]
+    small: list[Unit]  #: every file's small units (:attr:`~dupfinder.model.FileResult.small_units`)
     files: int = 0
     lines: int = 0
     reusable: bool = True  #: every result came from the cache or may be stored in it
@@ -88,9 +89,10 @@ class _Gathered:
 
 def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runners: Runners,
             cache: cache_mod.Cache | None, memo: _Memo, units: list[Unit],
-            tokens: bool = True) -> _Gathered:  # fmt: skip
-    """``tokens=False``: the streams of cached files come as their heads (see :func:`analysed`)."""
-    got = _Gathered(units, [], [], list(disc.skipped), {}, [])
+            tokens: bool = True, small: list[Unit] | None = None) -> _Gathered:  # fmt: skip
+    """``tokens=False``: the streams of cached files come as their heads (see :func:`analysed`);
+    ``small``: the list that receives the small units."""
+    got = _Gathered(units, [], [], list(disc.skipped), {}, [], small if small is not None else [])
     languages = {f.path: (f.root, f.language) for f in disc.files}
     for done in analysed(disc.files, config, progress, runners, cache, memo.keyed, tokens=tokens):
         res = done.result
@@ -101,6 +103,7 @@ def _gather(disc: Discovery, config: ScanConfig, progress: Progress | None, runn
         got.files += 1
         got.lines += res.lines
         got.units.extend(res.units)
+        got.small.extend(res.small_units)
         got.signatures.append(done.signatures)
         got.contents.append(done.contents)
         if res.imports:
@@ -175,10 +178,13 @@ def scan_discovered(
     streams_out: dict[str, TokenStream] | None = None,
     focus: Collection[str] | None = None,
     blobs: Mapping[str, bytes] | None = None,
+    small_out: list[Unit] | None = None,
 ) -> ScanResult:
     """Analyse and cluster discovered files; see :func:`scan` for the keyword arguments.
 
     ``units_out``: a list that receives every unit of the scan (the baseline records them all);
+    ``small_out``: a list that receives the functions under the clone minimum that ``config.map_min_tokens``
+    keeps for the capability map (:attr:`~dupfinder.model.FileResult.small_units`);
     ``streams_out``: a dict that receives every file's token stream, by path (the gate reads them);
     with a focus and a cache, those of the focus and of the files not read from the cache only;
     ``focus``: paths -- the result holds only the clusters that may have a copy in one of them (every
@@ -194,7 +200,8 @@ def scan_discovered(
     runners = Runners(executor, config.jobs, scheduler)
     cache = cache_mod.Cache(cache_dir) if cache_dir else None
     memo = _Memo()
-    if cache is not None and not cache.disabled and units_out is None and streams_out is None and focus is None:
+    if (cache is not None and not cache.disabled and units_out is None and streams_out is None and focus is None
+            and small_out is None):  # fmt: skip
         memo, last = _remembered(disc, config, cache)
         if last is not None:
             cache.finish()
@@ -205,7 +212,7 @@ def scan_discovered(
         # around a focus the block search reads the tokens of a few streams only: the rest come as heads
         heads = focus is not None and cache is not None and not cache.disabled
         got = _gather(disc, config, progress, runners, cache, memo, units_out if units_out is not None else [],
-                      tokens=not heads)  # fmt: skip
+                      tokens=not heads, small=small_out)  # fmt: skip
         load = _loader(disc, config, cache, memo, got.streams)
         if focus is not None:
             _whole(got.streams, set(focus), load)  # the focus's own streams, for streams_out
@@ -249,6 +256,7 @@ def scan(
     scheduler: str | None = None,
     lsh_storage: str | Mapping[str, object] | None = None,
     units_out: list[Unit] | None = None,
+    small_out: list[Unit] | None = None,
 ) -> ScanResult:
     """Scan ``paths`` (files or directories) and return clusters of similar code.
 
@@ -268,7 +276,7 @@ def scan(
             with stage(progress, "discover"):
                 disc = discover_distributed(paths, config, runner)
             return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=runner,
-                                   lsh_storage=lsh_storage, units_out=units_out)  # fmt: skip
+                                   lsh_storage=lsh_storage, units_out=units_out, small_out=small_out)  # fmt: skip
         finally:
             runner.close()
     with stage(progress, "discover"):
@@ -277,7 +285,7 @@ def scan(
         else:
             disc = discover(paths, config)
     return scan_discovered(disc, config, progress, cache_dir=cache_dir, executor=executor, scheduler=scheduler,
-                           lsh_storage=lsh_storage, units_out=units_out)  # fmt: skip
+                           lsh_storage=lsh_storage, units_out=units_out, small_out=small_out)  # fmt: skip
 
 
 def with_rules(config: ScanConfig, rules: RuleSet) -> ScanConfig:
@@ -337,11 +345,18 @@ def analyse_codebase(
     rules = rules if rules is not None else load_ruleset(paths=paths)
     config = with_rules(config or ScanConfig(), rules)
     teams = teams or TeamOptions()
-    # every unit, for the capability map (collecting them skips the whole-result cache)
+    # every unit, for the capability map (collecting them skips the whole-result cache), and the functions
+    # under the clone minimum down to SMALL_TOKENS
     units: list[Unit] | None = units_out if units_out is not None else ([] if teams.capabilities else None)
-    result = scan(paths, config, progress, units_out=units, **scan_options)
+    small: list[Unit] | None = [] if teams.capabilities else None
+    if teams.capabilities and config.map_min_tokens is None:
+        from dupfinder.opportunities.capabilities import SMALL_TOKENS
+
+        config = replace(config, map_min_tokens=SMALL_TOKENS)
+    result = scan(paths, config, progress, units_out=units, small_out=small, **scan_options)
     jobs = min(config.effective_jobs, os.cpu_count() or 1)  # categories run on this machine's cores
-    enriched, warnings = enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, units or (), progress)
+    mapped = [*(units or ()), *(small or ())]
+    enriched, warnings = enrich_result(result, rules, teams, scan_options.get("cache_dir"), jobs, mapped, progress)
     # only when something is copied: then one team hides what would span teams
     hint = one_team_hint(enriched.file_teams, teams.fallback) if enriched.clusters else None
     return enriched, warnings + ((hint,) if hint else ())
