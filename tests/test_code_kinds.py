@@ -286,7 +286,7 @@ def test_small_units_fitted_apart_bring_no_words_of_their_own_to_the_map() -> No
         caps = capability_map(units, lambda path: path.split("/")[0], settings)
         return {w for c in caps for w in c.label.split(", ")}
 
-    plain = MapSettings(team_centre=0.0, owner_weight=0, min_groups=0)
+    plain = MapSettings(team_centre=0.0, owner_weight=0, min_groups=0, small_join="")
     assert set(getters) & words_in_labels(plain)  # taken like any unit, the getters make a group of their own
     fitted = words_in_labels(replace(plain, small_join="fit"))
     assert "retry" in fitted and not set(getters) & fitted
@@ -570,11 +570,37 @@ def test_teams_that_share_one_word_share_no_capability() -> None:
     ))  # fmt: skip
     teams = ("colander", "marshmallow", "voluptuous")
     assert shared_terms(email, teams, MapSettings())[:3] == ["domain", "email", "match"]
-    assert shared_terms(factories, ("cerberus", "colander", "marshmallow"), MapSettings()) == ["class"]
+    # "class" is a word of Python itself (a keyword): never a shared term, unless no word is the language's
+    assert shared_terms(factories, ("cerberus", "colander", "marshmallow"), MapSettings()) == []
+    bare = MapSettings(idioms=frozenset())
+    assert shared_terms(factories, ("cerberus", "colander", "marshmallow"), bare) == ["class"]
     got = capability_opportunities([email, factories], [])
     assert [o.label for o in got] == ["email, domain"]
-    # with the floor at one term the factories are an opportunity again
-    assert len(capability_opportunities([email, factories], [], settings=MapSettings(min_shared_terms=1))) == 2
+    # with the floor at one term and no idioms the factories are an opportunity again
+    one = replace(bare, min_shared_terms=1)
+    assert len(capability_opportunities([email, factories], [], settings=one)) == 2
+    assert len(capability_opportunities([email, factories], [], settings=MapSettings(min_shared_terms=1))) == 1
+
+
+def test_words_of_the_language_itself_are_no_shared_terms() -> None:
+    from dupfinder.languages import idioms_of
+    from dupfinder.opportunities.capabilities import Capability, MapSettings, shared_terms
+
+    python = idioms_of("python")
+    assert {"getattr", "hasattr", "setattr", "getitem", "contains", "class", "property", "isinstance"} <= python
+    assert not {"retry", "email", "token", "proxy", "quote"} & python
+    assert idioms_of("go") == frozenset() and idioms_of("no-such-language") == frozenset()
+    # three teams' attribute plumbing (as in data-access libraries): what they share is Python's own vocabulary
+    plumbing = Capability("cap-001", "getattr, attribute", ("getattr", "attribute"), (
+        (_unit("peewee/a.py", 10, "Model.__getattr__", ("getattr", "hasattr", "attribute", "fields")), "peewee", 0.8),
+        (_unit("pony/b.py", 10, "Entity.__getattr__", ("getattr", "hasattr", "attribute", "attrs")), "pony", 0.8),
+        (_unit("pydal/c.py", 10, "Row.__getattr__", ("getattr", "setattr", "attribute", "getitem")), "pydal", 0.8),
+    ))  # fmt: skip
+    assert shared_terms(plumbing, ("peewee", "pony", "pydal"), MapSettings()) == ["attribute"]
+    assert shared_terms(plumbing, ("peewee", "pony", "pydal"), MapSettings(idioms=frozenset()))[:2] == [
+        "attribute",
+        "getattr",
+    ]
 
 
 def test_an_opportunity_that_repeats_a_higher_scored_one_is_left_out() -> None:

@@ -74,4 +74,12 @@ def get(name: str) -> Language:
     return registry()[name]
 
 
-__all__ = ["BUILTINS", "Language", "UnitParser", "by_extension", "get", "language_for", "registry"]
+@cache
+def idioms_of(name: str) -> frozenset[str]:
+    """The language's own words, lower case (its optional ``idioms``; none for a language it does not know):
+    teams whose code shares only these share the language, not a capability."""
+    lang = registry().get(name)
+    return frozenset(getattr(lang, "idioms", frozenset()))
+
+
+__all__ = ["BUILTINS", "Language", "UnitParser", "by_extension", "get", "idioms_of", "language_for", "registry"]

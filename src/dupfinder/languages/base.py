@@ -27,7 +27,9 @@ class Language(Protocol):
     ``tokens`` are the whole file's code tokens (module-level code included),
     for block clones; a language that leaves them empty takes no part in them.
 
-    A language may also implement :class:`UnitParser` (Python does).
+    A language may also implement :class:`UnitParser` (Python does), and may name its own words in an
+    ``idioms`` attribute (a frozenset of lower-case words: builtins, keywords, special methods), which the
+    capability map never counts as words teams share (:func:`dupfinder.languages.idioms_of`).
     """
 
     name: str  #: registry name, e.g. "python"

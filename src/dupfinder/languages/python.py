@@ -151,11 +151,30 @@ def _fast_structure(source: str) -> fast.Structure | None:
         return None
 
 
+#: the words of Python itself, as the capability map splits names (``__getitem__``: getitem): the lower-case
+#: builtins (with those ``site`` adds), the keywords and the special methods' words, spelled out so that every
+#: Python version reads the same words; a group whose teams share only these shares the language
+IDIOMS: frozenset[str] = frozenset({
+    "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable",
+    "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir", "divmod",
+    "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr",
+    "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter", "len", "license", "list",
+    "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property",
+    "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum",
+    "super", "tuple", "type", "vars", "zip", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
+    "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "getitem",
+    "setitem", "delitem", "getattribute", "contains", "enter", "aenter", "aexit", "call", "init", "new", "eq", "ne",
+    "lt", "le", "gt", "ge", "slots", "module", "name", "doc", "qualname", "annotations", "get", "delete", "missing"
+})  # fmt: skip
+
+
 class PythonLanguage(Language, UnitParser):
     """Python, with the fast path of :class:`~dupfinder.languages.base.UnitParser`."""
 
     name = "python"
     extensions: tuple[str, ...] = (".py", ".pyi", ".pyw")
+    idioms: frozenset[str] = IDIOMS
 
     def parse(self, source: str, path: str) -> ParsedFile:
         """Units with classified tokens (the Language protocol); never raises."""
