@@ -35,7 +35,7 @@ import yaml
 
 from dupfinder.config import ScanConfig
 from dupfinder.model import Unit
-from dupfinder.opportunities.capabilities import capability_map
+from dupfinder.opportunities.capabilities import SMALL_TOKENS, capability_map
 from dupfinder.pipeline import scan as scan_paths
 from dupfinder.pipeline import with_rules
 from dupfinder.rules import platform_owning_path
@@ -63,12 +63,16 @@ def map_cost(org: str) -> str:
     work = ORGS / "work" / org
     rules = load_ruleset(())
     units: list[Unit] = []
+    small: list[Unit] = []
     start = time.perf_counter()
-    scan_paths([str(work)], with_rules(ScanConfig(), rules), units_out=units)
+    config = with_rules(ScanConfig(map_min_tokens=SMALL_TOKENS), rules)
+    scan_paths([str(work)], config, units_out=units, small_out=small)
     scanned = time.perf_counter() - start
     matcher = KindMatcher(rules, copied_folders(str(work), {u.path for u in units}, rules))
     production = [
-        u for u in units if matcher.kind(u.path) == PRODUCTION and platform_owning_path(u.path, rules) is None
+        u
+        for u in (*units, *small)
+        if matcher.kind(u.path) == PRODUCTION and platform_owning_path(u.path, rules) is None
     ]
     import sklearn.decomposition  # noqa: F401  (the first map of a process would pay the import)
 

@@ -10,8 +10,9 @@ prints:
 * over the truth units of ``benchmarks/orgs/<org>.truth.yaml``: how many have their ``def`` line in
   no scan unit, and how many in no unit with the floor (the small functions added);
 * for each variant of :data:`VARIANTS` (which small units, which :class:`MapSettings`): the labelled
-  capabilities the top 20 finds (precision and recall >= 0.6, as ``run.py`` counts them) and all
-  capabilities found, the map ranked again from the one scan (``enrich``, as ``tune.py`` does).
+  capabilities the top 20 finds (precision and recall >= 0.6, as ``run.py`` counts them), all
+  capabilities found, and the labelled ones found in the top 30 and among all opportunities, the map
+  ranked again from the one scan (``enrich``, as ``tune.py`` does).
   A small unit goes to the map without its tokens (``token_hashes`` empty), which is how the
   settings tell it from a scan unit;
 * what the floor costs the per-file stage: the CPU seconds of analysing every file at the scan's
@@ -19,7 +20,7 @@ prints:
 * with ``--detail``, for each variant the best-matching opportunity of each truth capability among
   all opportunities (rank, precision, recall, label, teams).
 
-    python benchmarks/opportunities/small_units.py task-queues data-access [--variants base all fit] [--detail]
+    python benchmarks/opportunities/small_units.py task-queues data-access [--variants none 24 24-tree] [--detail]
 
 Deterministic: the scan is; nothing is sampled.
 """
@@ -55,23 +56,17 @@ from dupfinder.rules.loading import load_ruleset
 
 FLOOR = 12  #: tokens of the smallest function taken (``def f(self): pass`` is 7, ``def f(self): return self.x`` 10)
 
-#: name -> (fewest tokens of a small unit taken, None: none; the map's settings)
+#: name -> (fewest tokens of a small unit taken, None: none; the map's settings).  The product's map takes
+#: SMALL_TOKENS (24) with the default settings ("fit", the language's idioms never shared terms): "24"
 VARIANTS: dict[str, tuple[int | None, MapSettings]] = {
-    "base": (None, MapSettings()),
-    "all": (FLOOR, MapSettings()),
-    "tokens20": (20, MapSettings()),
-    "tree": (FLOOR, MapSettings(small_join="tree")),
-    "tree20": (20, MapSettings(small_join="tree")),
-    "fit": (FLOOR, MapSettings(small_join="fit")),
-    "fit20": (20, MapSettings(small_join="fit")),
-    "fit-never-alone": (FLOOR, MapSettings(small_join="fit", small_strong=False)),
-    "fit-half": (FLOOR, MapSettings(small_join="fit", small_count=0.5)),
-    "fit-half-never-alone": (FLOOR, MapSettings(small_join="fit", small_count=0.5, small_strong=False)),
-    "fit-cos0.65": (FLOOR, MapSettings(small_join="fit", small_confidence=0.65)),
-    "fit-cos0.7": (FLOOR, MapSettings(small_join="fit", small_confidence=0.7)),
-    "fit-cos0.75": (FLOOR, MapSettings(small_join="fit", small_confidence=0.75)),
-    "fit20-cos0.75": (20, MapSettings(small_join="fit", small_confidence=0.75)),
-    "fit-cos0.8": (FLOOR, MapSettings(small_join="fit", small_confidence=0.8)),
+    "none": (None, MapSettings()),
+    **{str(n): (n, MapSettings()) for n in (FLOOR, 16, 20, 24, 28, 32, 36, 40, 44)},
+    "24-plain": (24, MapSettings(small_join="")),
+    "24-tree": (24, MapSettings(small_join="tree")),
+    "24-no-idioms": (24, MapSettings(idioms=frozenset())),
+    "none-no-idioms": (None, MapSettings(idioms=frozenset())),
+    "24-never-alone": (24, MapSettings(small_strong=False)),
+    "24-half": (24, MapSettings(small_count=0.5)),
 }
 
 
@@ -113,8 +108,9 @@ def uncovered(truth: dict[str, Any], units: list[Unit]) -> int:
     return sum(not any(s <= r["line"] <= e for s, e in spans.get(r["path"], ())) for r in rows)
 
 
-def measure(org: str, variants: list[str], detail: bool = False) -> tuple[list[str], dict[str, int]]:
-    """The org's lines of figures, and the labelled capabilities each variant finds."""
+def measure(org: str, variants: list[str], detail: bool = False) -> tuple[list[str], dict[str, tuple[int, int, int]]]:
+    """The org's lines of figures, and the labelled capabilities each variant finds in the top 20, in the top 30
+    and among all opportunities."""
     work = ORGS / "work" / org
     if not work.is_dir():
         subprocess.run([sys.executable, str(ORGS / "build.py"), org], check=True, stdout=subprocess.DEVNULL)
@@ -131,19 +127,19 @@ def measure(org: str, variants: list[str], detail: bool = False) -> tuple[list[s
              stage_cost(work, config)]  # fmt: skip
     resolver = build_resolver(result.base, result.roots, str(work / "teams.yaml"), DEFAULT_TEAM_FALLBACK)
     copied = copied_folders(result.base, {u.path for u in units} | set(result.file_imports), rules)
-    counts: dict[str, int] = {}
+    counts: dict[str, tuple[int, int, int]] = {}
     for name in variants:
         floor, settings = VARIANTS[name]
         chosen = units + ([] if floor is None else [u for u, n in small if n >= floor])
         start = time.perf_counter()
         enriched = enrich(result, resolver, rules, units=chosen, map_settings=settings, copied=copied)
         spent = time.perf_counter() - start
-        top = [opportunity_dict(o) for o in enriched.opportunities[:TOP]]
-        labelled, found = labelled_found(truth, top)
-        counts[name] = labelled
-        lines.append(f"  {name:22} labelled {labelled}  all found {found}  ({len(chosen):,} units, {spent:.1f} s)")
+        every = [opportunity_dict(o) for o in enriched.opportunities]
+        labelled, found = labelled_found(truth, every[:TOP])
+        counts[name] = (labelled, labelled_found(truth, every[:30])[0], labelled_found(truth, every)[0])
+        lines.append(f"  {name:22} labelled {labelled}  all found {found}  labelled in the top 30 {counts[name][1]}"
+                     f"  anywhere {counts[name][2]}  ({len(chosen):,} units, {spent:.1f} s)")  # fmt: skip
         if detail:
-            every = [opportunity_dict(o) for o in enriched.opportunities]
             for cap, best in matches(truth, every):
                 got = "-" if best is None else (f"#{best[3]['rank']} precision {best[1]:.2f} recall {best[2]:.2f}"
                                                 f" {best[3]['label']!r} {', '.join(best[3]['teams'])}")  # fmt: skip
@@ -157,15 +153,15 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--detail", action="store_true", help="Print each capability's best match per variant.")
     args = parser.parse_args()
-    totals: dict[str, int] = dict.fromkeys(args.variants, 0)
+    totals: dict[str, list[int]] = {name: [0, 0, 0] for name in args.variants}
     for org in args.orgs:
         lines, counts = measure(org, args.variants, args.detail)
         print("\n".join(lines), flush=True)
-        for name, n in counts.items():
-            totals[name] += n
-    print(f"labelled found over {', '.join(args.orgs)}:")
-    for name, total in totals.items():
-        print(f"  {name:22} {total}")
+        for name, found in counts.items():
+            totals[name] = [a + b for a, b in zip(totals[name], found, strict=True)]
+    print(f"labelled found over {', '.join(args.orgs)} (top 20 / top 30 / anywhere):")
+    for name, (top, top30, anywhere) in totals.items():
+        print(f"  {name:22} {top} / {top30} / {anywhere}")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 Clone clusters are only part of the evidence that teams implement the same thing: teams
 re-implement a capability in their own words. :func:`capability_map` reads every
-production unit (not only clones) as a bag of terms -- its name and identifiers split at
-``snake_case`` and ``camelCase`` boundaries, its called names (its file's top-level imports
-only with ``MapSettings(import_weight=1)``) -- and groups them:
+production unit (not only clones, and, as *small units*, the functions under the clone minimum down
+to :data:`SMALL_TOKENS` tokens: a capability is often a line or two per team) as a bag of terms --
+its name and identifiers split at ``snake_case`` and ``camelCase`` boundaries, its called names
+(its file's top-level imports only with ``MapSettings(import_weight=1)``) -- and groups them:
 
 1. ``TfidfVectorizer`` (sublinear tf, terms in at least 2 units and at most 20 % of them,
    at most :data:`MAX_TERMS` terms: a bounded sparse matrix); a method's terms also hold its
@@ -25,6 +26,9 @@ only with ``MapSettings(import_weight=1)``) -- and groups them:
    capability of a function or two per team falls in one group at one cut or the other when a
    few neighbours come or go, and a finer group whose teams are those of the coarser group
    holding one of its units says nothing new and is left out;
+   Small units take no part in fitting the terms, the LSI, the teams' centres or the tree: each joins the
+   group whose centre is closest (``MapSettings(small_join="fit")``); their many few-word rows would otherwise
+   pull the components and the tree towards what every short function shares;
 4. each group is named by its most distinctive terms by class-based TF-IDF (BERTopic's
    c-TF-IDF: a term's frequency in the group times ``log(1 + A / f)``, ``A`` the mean
    number of terms per group, ``f`` the term's frequency over all groups).
@@ -36,7 +40,8 @@ settings, :class:`MapSettings`, were tuned on the task-queues org of
 ``benchmarks/opportunities/run.py``). A capability is an opportunity when two or more teams hold
 it and at least :attr:`MapSettings.min_shared_terms` of its terms are each used by half of those
 teams (:func:`shared_terms`: teams whose units share one word, ``class`` or ``add``, share no
-capability), and it does not repeat a higher-scored opportunity (:func:`distinct`: the two cuts
+capability; the language's own words, ``getattr`` or ``__getitem__``, never count), and it does not
+repeat a higher-scored opportunity (:func:`distinct`: the two cuts
 of the tree can hold much the same units for a slightly different set of teams).
 
 Cost: O(terms of all units) to vectorise, O(units x COMPONENTS) memory after LSI,
@@ -73,6 +78,11 @@ LABEL_TERMS: Final = 4
 LABEL_CANDIDATES: Final = 30  #: a label's terms are chosen among a group's this many most distinctive ones
 MIN_UNITS: Final = 50  #: fewer production units than this make no map
 MAX_SAMPLE: Final = 3000  #: units Ward's tree is built over at most (O(sample^2) memory and time)
+#: functions of this many tokens or more, under the clone minimum, are small units of the map: a capability is
+#: often a function of a line or two per team (``urlsafe_b64encode(s).rstrip(b"=")``).  On the six tuning orgs
+#: of benchmarks/opportunities (small_units.py) the floors 20, 24 and 28 found 26, 28 and 27 labelled capabilities
+#: in the top 20, 50 (none) 26; 16 and 12 found 25 and 26
+SMALL_TOKENS: Final = 24
 
 _SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _STOP: Final = frozenset(
@@ -273,16 +283,20 @@ class MapSettings:
     #: a capability is an opportunity only when at least this many of its terms are each used by half of its
     #: teams with evidence (and two): teams that share one word (``class``, ``add``) share no capability
     min_shared_terms: int = 2
-    # How the map takes *small* units, units without tokens (``token_hashes`` empty): the functions under the
-    # clone minimum that ``benchmarks/opportunities/small_units.py`` hands it.  The scan gives the map none, so
-    # these change nothing there; measured on the six tuning orgs and left off (RESULTS.md, "Small functions in
-    # the map").
-    #: "tree": Ward's tree is built over the other units and small ones join the closest group (as units outside
-    #: the sample do); "fit": the terms, the LSI and the teams' centres are fitted on the other units too
-    small_join: str = ""
+    # How the map takes *small* units, units without tokens (``token_hashes`` empty): the functions of
+    # SMALL_TOKENS tokens or more under the clone minimum (:attr:`dupfinder.model.FileResult.small_units`),
+    # measured on the six tuning orgs by ``benchmarks/opportunities/small_units.py`` (RESULTS.md, "Small
+    # functions in the map").
+    #: "fit" (the default): the terms, the LSI and the teams' centres are fitted on the other units, Ward's tree
+    #: is built over them, and each small unit joins the closest group; "tree": only the tree leaves them out;
+    #: "": small units are units like the others
+    small_join: str = "fit"
     small_count: float = 1.0  #: a small unit counts as this many units towards a team's min_team_units
     small_strong: bool = True  #: a small unit as close as strong_confidence makes its team alone
     small_confidence: float | None = None  #: a small unit is evidence from this cosine (None: min_confidence)
+    #: words that never count as shared terms (:func:`shared_terms`); None: the units' languages' own words
+    #: (:func:`dupfinder.languages.idioms_of`: Python's builtins, keywords and special methods)
+    idioms: frozenset[str] | None = None
 
 
 def _group_count(n: int, teams: int, settings: MapSettings) -> int:
@@ -615,7 +629,8 @@ def capability_opportunities(
     out: list[Opportunity] = []
     for cap in caps:
         teams = team_capabilities(cap, settings, keys)
-        if len(teams) < 2 or len(shared_terms(cap, teams, settings)) < settings.min_shared_terms:
+        shared = shared_terms(cap, teams, settings) if len(teams) >= 2 else []
+        if len(teams) < 2 or len(shared) < settings.min_shared_terms:
             continue
         evidence: list[TeamEvidence] = []
         for unit, team, conf in cap.units:
@@ -643,7 +658,7 @@ def capability_opportunities(
             "teams": len(teams), "teams_weighted": round(weighted, 3), "instances": len(evidence), "clusters": 0,
             "lines": lines, "duplicated_lines": lines, "clone_lines": clone_lines, "repositories": repos,
             "languages": len(langs), "language_names": ", ".join(langs), "unowned_instances": 0,
-            "terms": ", ".join(cap.terms), "capability": cap.id,
+            "terms": ", ".join(cap.terms), "capability": cap.id, "shared_terms": ", ".join(shared),
         }  # fmt: skip
         if churn is not None:
             total = sum(churn.get(p, 0) for p in {e.path for e in evidence})
@@ -673,7 +688,13 @@ def shared_terms(cap: Capability, teams: Collection[str], settings: MapSettings)
         used.update({t for u, t_, _ in cap.units if t_ == team for t in terms_of(
             u, settings.owner_weight, 0, settings.used_imports, settings.import_weight)})  # fmt: skip
     floor = max(2, len(teams) / 2)
-    return sorted((t for t, n in used.items() if n >= floor), key=lambda t: (-used[t], t))
+    if settings.idioms is not None:
+        idioms = settings.idioms
+    else:
+        from dupfinder.languages import idioms_of
+
+        idioms = frozenset().union(*(idioms_of(lang) for lang in sorted({u.language for u, _, _ in cap.units})))
+    return sorted((t for t, n in used.items() if n >= floor and t not in idioms), key=lambda t: (-used[t], t))
 
 
 def distinct(opps: Sequence[Opportunity], max_overlap: float) -> list[Opportunity]:
