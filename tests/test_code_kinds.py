@@ -623,3 +623,22 @@ def test_an_opportunity_that_repeats_a_higher_scored_one_is_left_out() -> None:
     # 6 of the finer one's 8 units are the coarser one's: a share of 0.75 repeats it, under 0.8 it does not
     assert len(capability_opportunities([finer, coarse, other], [], settings=MapSettings(max_overlap=0.8))) == 3
     assert len(capability_opportunities([finer, coarse, other], [], settings=MapSettings(max_overlap=None))) == 3
+
+
+def test_the_score_counts_only_teams_whose_evidence_uses_the_shared_terms() -> None:
+    from dupfinder.opportunities.capabilities import Capability, MapSettings, capability_opportunities
+
+    # three JOSE libraries' JWT claim checks, and a fourth team whose unit near the group's centre speaks of a cookie
+    claims = ("claims", "leeway", "expired", "audience", "issuer", "jwt")
+    cap = Capability("cap-001", "claims, leeway", ("claims", "leeway"), (
+        (_unit("authlib/c.py", 10, "JWTClaims.validate_exp", claims), "authlib", 0.8),
+        (_unit("pyjwt/j.py", 10, "PyJWT._validate_exp", claims[:5]), "pyjwt", 0.8),
+        (_unit("joserfc/r.py", 10, "JWTClaimsRegistry.validate_exp", claims[1:]), "joserfc", 0.8),
+        (_unit("flask-login/u.py", 10, "cookie_expired", ("cookie", "expired", "duration")), "flask-login", 0.9),
+    ))  # fmt: skip
+    (opp,) = capability_opportunities([cap], [])
+    assert opp.teams == ("authlib", "flask-login", "joserfc", "pyjwt")  # every team with evidence is listed
+    assert opp.why["teams_speaking"] == 3 and opp.why["teams_weighted"] == 2.4  # the score counts three
+    (every,) = capability_opportunities([cap], [], settings=MapSettings(score_terms=0))
+    assert every.why["teams_speaking"] == 4 and every.why["teams_weighted"] == 3.3
+    assert every.score - opp.score == 9.0  # ten points per team, at flask-login's confidence

@@ -67,6 +67,7 @@ VARIANTS: dict[str, tuple[int | None, MapSettings]] = {
     "none-no-idioms": (None, MapSettings(idioms=frozenset())),
     "24-never-alone": (24, MapSettings(small_strong=False)),
     "24-half": (24, MapSettings(small_count=0.5)),
+    **{f"24-terms{n}": (24, MapSettings(score_terms=n)) for n in (0, 3, 4, 6, 8)},
 }
 
 

@@ -283,6 +283,10 @@ class MapSettings:
     #: a capability is an opportunity only when at least this many of its terms are each used by half of its
     #: teams with evidence (and two): teams that share one word (``class``, ``add``) share no capability
     min_shared_terms: int = 2
+    #: the score counts a team only when its evidence uses half of the capability's this many most shared terms
+    #: (:func:`shared_terms`): a team with a unit or two near a broad group's centre that speak of something else
+    #: does not raise it; 0 counts every team with evidence
+    score_terms: int = 5
     # How the map takes *small* units, units without tokens (``token_hashes`` empty): the functions of
     # SMALL_TOKENS tokens or more under the clone minimum (:attr:`dupfinder.model.FileResult.small_units`),
     # measured on the six tuning orgs by ``benchmarks/opportunities/small_units.py`` (RESULTS.md, "Small
@@ -598,7 +602,8 @@ def confidence_of(cap: Capability, team: str) -> float:
 
 #: How a capability opportunity is scored, shown in ``why["formula"]``.
 CAPABILITY_FORMULA: Final = (
-    "10*(sum of teams' confidence - 1) + 2*log2(1+units) + log2(1+lines) + 10*cross_team_clone_share"
+    "10*(sum of the confidence of the teams whose evidence uses half of the five most shared terms - 1)"
+    " + 2*log2(1+units) + log2(1+lines) + 10*cross_team_clone_share"
     " + 2*(repositories-1) + (languages-1) + log2(1+churn)"
 )
 
@@ -621,7 +626,13 @@ def capability_opportunities(
 
     Evidence: each such team's units (``implementation``, confidence = cosine to the group's
     centre); a unit that is a copy in a cross-team clone cluster is ``clone`` evidence with
-    confidence 1.0, the strongest. The score's parts are in ``why`` (see :data:`CAPABILITY_FORMULA`).
+    confidence 1.0, the strongest. The score's parts are in ``why`` (see :data:`CAPABILITY_FORMULA`):
+    its teams part counts a team at its strongest evidence's confidence, and only a team whose evidence
+    uses half of the capability's :attr:`MapSettings.score_terms` most shared terms (``teams_speaking``):
+    a broad group gathers a unit or two of many teams near its centre that speak of something else, and a
+    PM reading the evidence would not count them.  On the eight orgs of ``benchmarks/opportunities``
+    (``small_units.py``, variants ``24-termsN`` and ``24`` for five) 0, 3, 4, 5, 6 and 8 terms found 36,
+    37, 38, 39, 36 and 38 labelled capabilities in the top 20.
     """
     settings = settings or MapSettings()
     cloned = {(i.path, i.start_line, i.end_line): c.id for c in cross_team for i in c.instances}
@@ -629,9 +640,15 @@ def capability_opportunities(
     out: list[Opportunity] = []
     for cap in caps:
         teams = team_capabilities(cap, settings, keys)
-        shared = shared_terms(cap, teams, settings) if len(teams) >= 2 else []
-        if len(teams) < 2 or len(shared) < settings.min_shared_terms:
+        if len(teams) < 2:
             continue
+        by_team = team_terms(cap, teams, settings)
+        shared = shared_terms(cap, teams, settings, by_team)
+        if len(shared) < settings.min_shared_terms:
+            continue
+        # the teams the score counts: those whose evidence uses half of the most shared terms
+        top = set(shared[: settings.score_terms])
+        speaking = [t for t in teams if len(by_team[t] & top) >= len(top) / 2] if settings.score_terms else list(teams)
         evidence: list[TeamEvidence] = []
         for unit, team, conf in cap.units:
             if team not in teams:
@@ -640,7 +657,7 @@ def capability_opportunities(
             kind = "clone" if key in cloned else "implementation"
             evidence.append(TeamEvidence(team, unit.path, unit.start_line, unit.end_line, unit.name, kind,
                                          1.0 if kind == "clone" else conf))  # fmt: skip
-        weighted = sum(max(e.confidence for e in evidence if e.team == t) for t in teams)
+        weighted = max(1.0, sum(max(e.confidence for e in evidence if e.team == t) for t in speaking))
         lines = sum(e.end_line - e.start_line + 1 for e in evidence)
         clone_lines = sum(e.end_line - e.start_line + 1 for e in evidence if e.kind == "clone")
         chosen = [u for u, t, _ in cap.units if t in teams]
@@ -659,6 +676,7 @@ def capability_opportunities(
             "lines": lines, "duplicated_lines": lines, "clone_lines": clone_lines, "repositories": repos,
             "languages": len(langs), "language_names": ", ".join(langs), "unowned_instances": 0,
             "terms": ", ".join(cap.terms), "capability": cap.id, "shared_terms": ", ".join(shared),
+            "teams_speaking": len(speaking),
         }  # fmt: skip
         if churn is not None:
             total = sum(churn.get(p, 0) for p in {e.path for e in evidence})
@@ -680,13 +698,24 @@ def capability_opportunities(
     return out if settings.max_overlap is None else distinct(out, settings.max_overlap)
 
 
-def shared_terms(cap: Capability, teams: Collection[str], settings: MapSettings) -> list[str]:
+def team_terms(cap: Capability, teams: Collection[str], settings: MapSettings) -> dict[str, frozenset[str]]:
+    """Each of ``teams``' terms (:func:`terms_of`) in its units of ``cap``."""
+    return {
+        team: frozenset(t for u, t_, _ in cap.units if t_ == team for t in terms_of(
+            u, settings.owner_weight, 0, settings.used_imports, settings.import_weight))
+        for team in teams
+    }  # fmt: skip
+
+
+def shared_terms(
+    cap: Capability, teams: Collection[str], settings: MapSettings, by_team: Mapping[str, frozenset[str]] | None = None
+) -> list[str]:
     """The terms (:func:`terms_of`) that at least half of ``teams`` (and two) use in their units of ``cap``,
-    the most used first."""
+    the most used first, never the language's own words (``settings.idioms``); ``by_team``: the teams' terms
+    (:func:`team_terms`), when known."""
     used: Counter[str] = Counter()
-    for team in teams:
-        used.update({t for u, t_, _ in cap.units if t_ == team for t in terms_of(
-            u, settings.owner_weight, 0, settings.used_imports, settings.import_weight)})  # fmt: skip
+    for terms in (by_team if by_team is not None else team_terms(cap, teams, settings)).values():
+        used.update(terms)
     floor = max(2, len(teams) / 2)
     if settings.idioms is not None:
         idioms = settings.idioms
