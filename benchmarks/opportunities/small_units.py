@@ -57,8 +57,11 @@ from dupfinder.rules.loading import load_ruleset
 FLOOR = 12  #: tokens of the smallest function taken (``def f(self): pass`` is 7, ``def f(self): return self.x`` 10)
 
 #: name -> (fewest tokens of a small unit taken, None: none; the map's settings).  The product's map takes
-#: SMALL_TOKENS (24) with the default settings ("fit", the language's idioms never shared terms): "24"
+#: SMALL_TOKENS (24) with the default settings ("fit", the language's idioms never shared terms, the score counting
+#: the teams that use five shared terms): "24"
 VARIANTS: dict[str, tuple[int | None, MapSettings]] = {
+    #: the model before this round's three changes (fd0771b): no small units, no idioms, every team scored
+    "before": (None, MapSettings(idioms=frozenset(), score_terms=0)),
     "none": (None, MapSettings()),
     **{str(n): (n, MapSettings()) for n in (FLOOR, 16, 20, 24, 28, 32, 36, 40, 44)},
     "24-plain": (24, MapSettings(small_join="")),
