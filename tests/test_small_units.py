@@ -15,6 +15,7 @@ from dupfinder.cache import records
 from dupfinder.cli.app import cli
 from dupfinder.config import ScanConfig
 from dupfinder.discover.walk import discover
+from dupfinder.model import Unit
 from dupfinder.opportunities.capabilities import SMALL_TOKENS
 from dupfinder.pipeline import scan
 
@@ -65,10 +66,10 @@ def test_a_short_function_is_a_small_unit_without_tokens_only_when_the_map_asks(
 
 def test_small_units_change_neither_the_scan_nor_its_settings(tmp_path: Path) -> None:
     root = str(_file(tmp_path))
-    small: list[object] = []
+    small: list[Unit] = []
     base = scan([root], ScanConfig(jobs=1))
-    mapped = scan([root], ScanConfig(jobs=1, map_min_tokens=SMALL_TOKENS), small_out=small)  # type: ignore[arg-type]
-    assert [getattr(u, "name", None) for u in small] == ["b64url_encode"]
+    mapped = scan([root], ScanConfig(jobs=1, map_min_tokens=SMALL_TOKENS), small_out=small)
+    assert [u.name for u in small] == ["b64url_encode"]
     assert mapped.clusters == base.clusters and mapped.stats == base.stats
     assert "map_min_tokens" not in base.settings and mapped.settings["map_min_tokens"] == SMALL_TOKENS
     # the cache keys a file by the floor too: a scan's entries are never read as the map's
