@@ -71,6 +71,30 @@ VARIANTS: dict[str, tuple[int | None, MapSettings]] = {
     "24-never-alone": (24, MapSettings(small_strong=False)),
     "24-half": (24, MapSettings(small_count=0.5)),
     **{f"24-terms{n}": (24, MapSettings(score_terms=n)) for n in (0, 3, 4, 6, 8)},
+    # the map's other settings moved one at a time from 763d322's: measured on the ten orgs, none taken
+    # (RESULTS.md, "The other settings, once more, on ten orgs")
+    "x-upg30": (24, MapSettings(units_per_group=30)),
+    "x-upg50": (24, MapSettings(units_per_group=50)),
+    "x-ming40": (24, MapSettings(min_groups=40)),
+    "x-ming90": (24, MapSettings(min_groups=90)),
+    "x-cuts0": (24, MapSettings(extra_cuts=())),
+    "x-cuts24": (24, MapSettings(extra_cuts=(2.0, 4.0))),
+    "x-tc03": (24, MapSettings(team_centre=0.3)),
+    "x-tc07": (24, MapSettings(team_centre=0.7)),
+    "x-conf50": (24, MapSettings(min_confidence=0.5)),
+    "x-conf60": (24, MapSettings(min_confidence=0.6)),
+    "x-strong65": (24, MapSettings(strong_confidence=0.65)),
+    "x-team3": (24, MapSettings(min_team_units=3)),
+    "x-shared3": (24, MapSettings(min_shared_terms=3)),
+    "x-overlap03": (24, MapSettings(max_overlap=0.3)),
+    "x-owner1": (24, MapSettings(owner_weight=1)),
+    "x-owner0": (24, MapSettings(owner_weight=0)),
+    "x-owner3": (24, MapSettings(owner_weight=3)),
+    "x-owner1-ming40": (24, MapSettings(owner_weight=1, min_groups=40)),
+    "x-owner1-terms0": (24, MapSettings(owner_weight=1, score_terms=0)),
+    "x-owner1-none": (None, MapSettings(owner_weight=1)),
+    "x-owner1-20": (20, MapSettings(owner_weight=1)),
+    "x-owner1-28": (28, MapSettings(owner_weight=1)),
 }
 
 
