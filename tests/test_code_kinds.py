@@ -642,3 +642,4 @@ def test_the_score_counts_only_teams_whose_evidence_uses_the_shared_terms() -> N
     (every,) = capability_opportunities([cap], [], settings=MapSettings(score_terms=0))
     assert every.why["teams_speaking"] == 4 and every.why["teams_weighted"] == 3.3
     assert every.score - opp.score == 9.0  # ten points per team, at flask-login's confidence
+    assert "half of the 5 most shared terms" in str(opp.why["formula"]) and "shared" not in str(every.why["formula"])

@@ -80,8 +80,9 @@ MIN_UNITS: Final = 50  #: fewer production units than this make no map
 MAX_SAMPLE: Final = 3000  #: units Ward's tree is built over at most (O(sample^2) memory and time)
 #: functions of this many tokens or more, under the clone minimum, are small units of the map: a capability is
 #: often a function of a line or two per team (``urlsafe_b64encode(s).rstrip(b"=")``).  On the six tuning orgs
-#: of benchmarks/opportunities (small_units.py) the floors 20, 24 and 28 found 26, 28 and 27 labelled capabilities
-#: in the top 20, 50 (none) 26; 16 and 12 found 25 and 26
+#: of benchmarks/opportunities (small_units.py at 807da93, before the score counted only the teams speaking a
+#: capability's words) the floors 20, 24 and 28 found 26, 28 and 27 labelled capabilities in the top 20, 50 (none)
+#: 26; 16 and 12 found 25 and 26
 SMALL_TOKENS: Final = 24
 
 _SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -600,12 +601,19 @@ def confidence_of(cap: Capability, team: str) -> float:
     return round(sum(found) / len(found), 4) if found else 0.0
 
 
-#: How a capability opportunity is scored, shown in ``why["formula"]``.
-CAPABILITY_FORMULA: Final = (
-    "10*(sum of the confidence of the teams whose evidence uses half of the five most shared terms - 1)"
-    " + 2*log2(1+units) + log2(1+lines) + 10*cross_team_clone_share"
-    " + 2*(repositories-1) + (languages-1) + log2(1+churn)"
-)
+def capability_formula(score_terms: int | None = None) -> str:
+    """How a capability opportunity is scored (``why["formula"]``), for :attr:`MapSettings.score_terms` (None:
+    the default's)."""
+    score_terms = MapSettings().score_terms if score_terms is None else score_terms
+    teams = "teams" if not score_terms else f"teams whose evidence uses half of the {score_terms} most shared terms"
+    return (
+        f"10*(sum of the confidence of the {teams} - 1) + 2*log2(1+units) + log2(1+lines) + 10*cross_team_clone_share"
+        " + 2*(repositories-1) + (languages-1) + log2(1+churn)"
+    )
+
+
+#: How a capability opportunity is scored with the default settings, shown in ``why["formula"]``.
+CAPABILITY_FORMULA: Final = capability_formula()
 
 
 def capability_rows(caps: Sequence[Capability]) -> tuple[CapabilityRow, ...]:
@@ -685,7 +693,7 @@ def capability_opportunities(
         rounded = {k: round(v, 3) for k, v in parts.items()}
         why.update(rounded)
         why["score"] = round(sum(rounded.values()), 3)
-        why["formula"] = CAPABILITY_FORMULA
+        why["formula"] = capability_formula(settings.score_terms)
         pioneers = sorted(teams, key=lambda t: (-teams[t][0], -teams[t][1], t))[: min(3, -(-len(teams) // 2))]
         out.append(Opportunity(
             rank=0, category=cap.category, teams=tuple(sorted(teams)),
@@ -743,6 +751,7 @@ __all__ = [
     "CAPABILITY_FORMULA",
     "Capability",
     "MapSettings",
+    "capability_formula",
     "capability_map",
     "capability_opportunities",
     "capability_rows",
